@@ -137,6 +137,20 @@ def _find(header: list[str], aliases: tuple[str, ...]) -> int | None:
     return None
 
 
+def _sub_unit_columns(header: list[str], unit_i: int) -> list[int]:
+    """Columns that refine the unit in a calibration experts CSV: answer_id, criterion_id.
+
+    ``item_id,answer_id,expert,criterion_id,score`` rates an answer (or one criterion of it),
+    not an item, so the unit is ``item/answer[/criterion]``; an empty criterion (the overall
+    score) leaves the unit ``item/answer``. Filter with ``--filter criterion_id=`` to keep
+    overall scores only.
+    """
+    lowered = [name.lower() for name in header]
+    if lowered[unit_i] != "item_id":
+        return []
+    return [lowered.index(c) for c in ("answer_id", "criterion_id") if c in lowered]
+
+
 def _check_duplicates(frame: pd.DataFrame, keys: list[str], source: str, what: str) -> None:
     duplicated = frame.duplicated(keys, keep=False)
     if duplicated.any():
@@ -201,8 +215,14 @@ def parse_ratings_csv(
     if chosen == "long":
         rows = _apply_filters(header, rows, filters or {}, source)
         unit_i, rater_i, score_i = (c for c in columns if c is not None)
+        parts = [unit_i, *_sub_unit_columns(header, unit_i)]
         records = [
-            (line, f[unit_i], f[rater_i], _score(f[score_i], source, line, header[score_i]))
+            (
+                line,
+                "/".join(f[i] for i in parts).rstrip("/") if len(parts) > 1 else f[unit_i],
+                f[rater_i],
+                _score(f[score_i], source, line, header[score_i]),
+            )
             for line, f in rows
         ]
     else:

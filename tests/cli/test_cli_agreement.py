@@ -94,3 +94,23 @@ def test_missing_file_and_bad_filter(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "no such file" in capsys.readouterr().err
     assert run(["agreement", str(HEALTHBENCH), "--filter", "physician"]) == 2
     assert "COLUMN=VALUE" in capsys.readouterr().err
+
+
+def test_calibration_experts_csv_rates_answers_not_items(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The experts CSV that calibrate and review write reads as answers (and criteria) rated."""
+    path = tmp_path / "experts.csv"
+    path.write_text(
+        "item_id,answer_id,expert,criterion_id,score\n"
+        "i1,great,ann,,1\ni1,great,bob,,0.9\ni1,poor,ann,,0\ni1,poor,bob,,0.2\n"
+        "i1,great,ann,c1,1\ni1,great,bob,c1,1\ni1,poor,ann,c1,0\ni1,poor,bob,c1,1\n",
+        encoding="utf-8",
+    )
+    overall = _json(capsys, ["agreement", str(path), "--filter", "criterion_id=", "--json"])
+    assert (overall["n_units"], overall["n_raters"], overall["n_ratings"]) == (2, 2, 4)
+    every = _json(capsys, ["agreement", str(path), "--json"])
+    assert (every["n_units"], every["n_ratings"]) == (4, 8)
+    c1 = _json(capsys, ["agreement", str(path), "--filter", "criterion_id=c1", "--json"])
+    # units (1, 1) and (0, 1): D_o = 2/4, D_e = 2*1*3/(4*3), alpha = 1 - D_o/D_e = 0
+    assert c1["krippendorff_alpha"]["nominal"] == pytest.approx(0.0, abs=1e-12)
