@@ -34,9 +34,14 @@ from rubricate.calibration.baseline_run import (
     all_jobs,
     previous_latencies,
 )
-from rubricate.calibration.execution import _usage
+from rubricate.calibration.run_manifest import (
+    judge_model,
+    rubric_fields,
+    run_usage,
+    start_fields,
+    utc_now,
+)
 from rubricate.calibration.run_store import RunWriter, sha256_bytes, write_atomic
-from rubricate.calibration.session import _client_dump, _judge_model, utc_now
 from rubricate.errors import InputError
 from rubricate.judge.calls import ClientSettings
 from rubricate.progress import NoProgress, Progress
@@ -65,12 +70,7 @@ def baseline_manifest(prepared: PreparedBaseline, settings: ClientSettings) -> d
     return {
         "rubricate_version": __version__,
         "kind": "baseline",
-        "rubric_path": str(request.rubric),
-        "rubric_id": prepared.rubric.id,
-        "rubric_title": prepared.rubric.title,
-        "rubric_sha256": sha256_bytes(prepared.rubric_bytes),
-        "grader_sha256": sha256_bytes(prepared.grader_bytes),
-        "target": prepared.target,
+        **rubric_fields(request.rubric, prepared),
         "items_path": str(request.items),
         "items_sha256": sha256_bytes(prepared.items_bytes),
         "set_path": None,
@@ -79,15 +79,8 @@ def baseline_manifest(prepared: PreparedBaseline, settings: ClientSettings) -> d
         "repeats": 1,
         "repeats_mode": "fixed",
         "generation": {**prepared.generation.as_dict(), "developer": request.developer},
-        "judge_model": _judge_model(prepared.grader),
-        "started_at": utc_now(),
-        "finished_at": None,
-        "status": "partial",
-        "judged_run": True,
-        "client": _client_dump(settings),
-        "usage": None,
-        "counts": None,
-        "experts_csv": None,
+        "judge_model": judge_model(prepared.grader),
+        **start_fields(settings, judged_run=True),
         "warnings": list(prepared.warnings),
     }
 
@@ -169,7 +162,7 @@ async def execute_baseline(
     run.update(
         finished_at=utc_now(),
         status="complete",
-        usage=_usage(client, time.perf_counter() - started),
+        usage=run_usage(client, time.perf_counter() - started),
         counts=_counts(prepared, samples, grades),
     )
     writer.write_manifest(run)

@@ -187,16 +187,14 @@ def prepare_baseline(request: BaselineRequest) -> PreparedBaseline:
     """
     from rubricate.export import dataset_checks
     from rubricate.export.rft_rows import build_rows, grader_item_fields, rubric_item_fields
-    from rubricate.rubrics.compile import compile_rubric, default_target, grader_json
+    from rubricate.rubrics.compile import compile_exact
     from rubricate.rubrics.items import read_items
     from rubricate.rubrics.loader import load_rubric, read_text
 
     _check_request(request)
     loaded = load_rubric(request.rubric)
     rubric = loaded.rubric
-    target = request.target or default_target(rubric)
-    text = grader_json(compile_rubric(rubric, target))  # type: ignore[arg-type]
-    grader = json.loads(text)  # grade with exactly the bytes that are written
+    target, grader, text = compile_exact(rubric, request.target)  # type: ignore[arg-type]
     generation = GenerationSettings(
         temperature=request.temperature,
         reasoning_effort=request.reasoning_effort,

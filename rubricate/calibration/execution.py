@@ -22,15 +22,10 @@ from rubricate.calibration.experts import normalise_grades, read_grades_csv
 from rubricate.calibration.grades_table import TIERS, TOTAL, is_scored
 from rubricate.calibration.report_data import build_report_data
 from rubricate.calibration.reports import write_reports
+from rubricate.calibration.run_manifest import run_usage, utc_now
 from rubricate.calibration.run_store import RunWriter
 from rubricate.calibration.runner import CalibrationRunner, full_jobs
-from rubricate.calibration.session import (
-    Prepared,
-    experts_text,
-    manifest,
-    no_endpoint_line,
-    utc_now,
-)
+from rubricate.calibration.session import Prepared, experts_text, manifest, no_endpoint_line
 from rubricate.calibration.verdicts import is_not_run
 from rubricate.errors import InputError
 from rubricate.judge.calls import ClientSettings
@@ -103,16 +98,6 @@ def _experts_frame(prepared: Prepared, warn: Callable[[str], None]) -> pd.DataFr
     return frame
 
 
-def _usage(client: Any, wall_s: float) -> dict[str, Any]:
-    usage = client.usage.model_dump(mode="json") if client is not None else {}
-    keep = ("calls", "cached", "input_tokens", "cached_input_tokens", "output_tokens",
-            "reasoning_tokens", "cost_usd", "errors", "unpriced")  # fmt: skip
-    out = {k: usage.get(k, 0 if k not in ("errors", "unpriced") else None) for k in keep}
-    out["errors"], out["unpriced"] = out["errors"] or {}, out["unpriced"] or []
-    out["wall_s"] = round(wall_s, 3)
-    return out
-
-
 async def execute(
     prepared: Prepared,
     settings: ClientSettings,
@@ -177,7 +162,7 @@ async def execute(
         status="complete",
         judged_run=not bool(is_not_run(grades).any()),
         repeats=int(grades["repeat"].max() + 1) if len(grades) else 0,
-        usage=_usage(client, time.perf_counter() - started),
+        usage=run_usage(client, time.perf_counter() - started),
         counts={**_counts(prepared, grades, runner), "total_rows": int(len(total_rows))},
         experts_csv="experts.csv" if given_experts else None,
         adaptive=adaptive,

@@ -19,13 +19,10 @@ what did not run and how to enable it. The caller gets the line to print through
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from rubricate import __version__
 from rubricate.calibration.adaptive import AdaptiveSettings
@@ -37,8 +34,9 @@ from rubricate.calibration.experts import (
     read_grades_csv,
 )
 from rubricate.calibration.leakage import Leak, find_leaks
+from rubricate.calibration.run_manifest import judge_model, rubric_fields, start_fields
 from rubricate.calibration.run_store import sha256_bytes
-from rubricate.calibration.verdicts import MODEL_TYPES, GraderPlan, plan_grader
+from rubricate.calibration.verdicts import GraderPlan, plan_grader
 from rubricate.errors import InputError
 from rubricate.judge.calls import ClientSettings
 from rubricate.rubrics.model import Rubric
@@ -97,12 +95,6 @@ class Prepared:
     out: Path
 
 
-def _judge_model(grader: dict[str, Any]) -> str | None:
-    nodes = list(grader.get("graders", {}).values()) if grader.get("type") == "multi" else [grader]
-    models = [n.get("model") for n in nodes if n.get("type") in MODEL_TYPES]
-    return models[0] if models else None
-
-
 def _expert_rows(request: CalibrateRequest, calset: CalibrationSet) -> list[dict[str, Any]]:
     source = str(request.calibration_set)
     inline = [{**row, "source": source} for row in calset.inline_expert_grades()]
@@ -125,7 +117,7 @@ def prepare(request: CalibrateRequest) -> Prepared:
     Raises:
         InputError / RubricFormatError / GraderError: with one line naming file and line.
     """
-    from rubricate.rubrics.compile import compile_rubric, default_target, grader_json
+    from rubricate.rubrics.compile import compile_exact
     from rubricate.rubrics.loader import load_rubric, read_text
 
     loaded = load_rubric(request.rubric)
@@ -134,9 +126,7 @@ def prepare(request: CalibrateRequest) -> Prepared:
         rubric = rubric.model_copy(
             update={"judge": rubric.judge.model_copy(update={"model": request.judge_model})}
         )
-    target = request.target or default_target(rubric)
-    text = grader_json(compile_rubric(rubric, target))  # type: ignore[arg-type]
-    grader = json.loads(text)  # run exactly the bytes that are written
+    target, grader, text = compile_exact(rubric, request.target)  # type: ignore[arg-type]
     calset = read_calibration_set(request.calibration_set)
     entries = calset.entries()
     leaks = find_leaks(entries, rubric)
@@ -169,45 +159,19 @@ def prepare(request: CalibrateRequest) -> Prepared:
     )
 
 
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _client_dump(settings: ClientSettings) -> dict[str, Any]:
-    data = settings.model_dump(mode="json")
-    if data.get("base_url"):
-        parts = urlsplit(data["base_url"])
-        host = parts.hostname or ""
-        netloc = host + (f":{parts.port}" if parts.port else "")
-        data["base_url"] = urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-    return data
-
-
 def manifest(prepared: Prepared, settings: ClientSettings) -> dict[str, Any]:
     """The ``run.json`` of a run about to start (``status: partial``)."""
     request = prepared.request
     return {
         "rubricate_version": __version__,
-        "rubric_path": str(request.rubric),
-        "rubric_id": prepared.rubric.id,
-        "rubric_title": prepared.rubric.title,
-        "rubric_sha256": sha256_bytes(prepared.rubric_bytes),
-        "grader_sha256": sha256_bytes(prepared.grader_bytes),
-        "target": prepared.target,
+        **rubric_fields(request.rubric, prepared),
         "set_path": str(request.calibration_set),
         "set_sha256": sha256_bytes(prepared.set_bytes),
         "repeats": request.repeats if request.repeats is not None else 0,
         "repeats_mode": "fixed" if request.repeats is not None else "auto",
-        "judge_model": _judge_model(prepared.grader),
+        "judge_model": judge_model(prepared.grader),
         "judge_model_override": request.judge_model,
-        "started_at": utc_now(),
-        "finished_at": None,
-        "status": "partial",
-        "judged_run": False,
-        "client": _client_dump(settings),
-        "usage": None,
-        "counts": None,
-        "experts_csv": None,
+        **start_fields(settings, judged_run=False),
         "excluded": [
             {"item_id": k.item_id, "answer_id": k.answer_id, "describe": k.describe()}
             for k in prepared.leaks

@@ -16,6 +16,7 @@ Validation against the ``openai`` models is separate (:mod:`.validate`), because
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal, get_args
 
 from rubricate.errors import GraderError
@@ -77,11 +78,29 @@ def compile_rubric(rubric: Rubric, target: Target | None = None) -> dict[str, An
     raise GraderError(f"unknown compile target {chosen!r}; choose one of {', '.join(TARGETS)}")
 
 
+def compile_exact(rubric: Rubric, target: Target | None = None) -> tuple[Target, dict, str]:
+    """Compile ``rubric`` and parse its canonical JSON back: what a run grades with.
+
+    Returns:
+        ``(target, grader, text)``: the target used (``target``, else :func:`default_target`),
+        the grader parsed from ``text``, and ``text`` itself (:func:`grader_json`). The grader
+        that runs is exactly the one whose bytes are written and whose SHA-256 export looks
+        for, never a dict that serialises differently.
+
+    Raises:
+        GraderError / InputError: as :func:`compile_rubric`.
+    """
+    chosen = target or default_target(rubric)
+    text = grader_json(compile_rubric(rubric, chosen))
+    return chosen, json.loads(text), text
+
+
 __all__ = [
     "TARGETS",
     "Target",
     "applicable_targets",
     "build_formula",
+    "compile_exact",
     "compile_rubric",
     "default_target",
     "grader_json",
