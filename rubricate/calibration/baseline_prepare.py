@@ -30,7 +30,6 @@ An item without an ``id`` is named ``line<N>`` after its line in the items file.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,14 +129,9 @@ def generation_request(
 def _response_format(path: Path | None, rubric_id: str) -> dict[str, Any] | None:
     if path is None:
         return None
-    from rubricate.export.response_format import response_format_from
+    from rubricate.export.response_format import read_response_format, response_format_from
 
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such response format file") from None
-    except (OSError, UnicodeDecodeError, ValueError) as error:
-        raise InputError(f"{path}: not a JSON file ({error})") from None
+    data = read_response_format(path)
     try:
         return response_format_from(data, rubric_id)
     except ExportError as error:

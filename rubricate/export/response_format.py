@@ -18,10 +18,12 @@ nested shape. With ``strict`` the Structured Outputs rules are checked: every ob
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
 
-from rubricate.errors import ExportError
+from rubricate.errors import ExportError, InputError
 
 _SCHEMA_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -29,6 +31,20 @@ _SCHEMA_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 def _schema_name(name: str) -> str:
     cleaned = re.sub(r"[^A-Za-z0-9_-]", "_", name)[:64]
     return cleaned or "response"
+
+
+def read_response_format(path: str | Path) -> Any:
+    """The JSON in a ``--response-format`` file, not yet checked (:func:`response_format_from`).
+
+    Raises:
+        InputError: no such file, or not JSON (one line naming the file).
+    """
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such response format file") from None
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise InputError(f"{path}: not a JSON file ({error})") from None
 
 
 def response_format_from(data: Any, default_name: str) -> dict[str, Any]:

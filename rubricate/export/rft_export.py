@@ -39,7 +39,7 @@ from rubricate.export.payload import (
     without_pass_threshold,
 )
 from rubricate.export.readme import render_readme
-from rubricate.export.response_format import response_format_from
+from rubricate.export.response_format import read_response_format, response_format_from
 from rubricate.export.rft_rows import (
     Rows,
     build_rows,
@@ -129,12 +129,7 @@ def _response_format(options: RftOptions, rubric_id: str, out: list[Problem]) ->
     if options.response_format is None:
         return None
     path = options.response_format
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such response format file") from None
-    except (OSError, UnicodeDecodeError, ValueError) as error:
-        raise InputError(f"{path}: not a JSON file ({error})") from None
+    data = read_response_format(path)
     try:
         return response_format_from(data, rubric_id)
     except ExportError as error:
