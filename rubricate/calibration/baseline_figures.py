@@ -1,8 +1,8 @@
 """The baseline report's figures: PNGs drawn with matplotlib's Agg backend from the report data.
 
-Same conventions as the calibration figures (:mod:`.figures`: its style, fonts of 11 pt or more,
-the Okabe-Ito colour-blind-safe palette; models also differ by hatch and marker, so the figures
-read in grey).
+Same conventions as the calibration figures (:mod:`.figures`): the style of :mod:`.plotting`
+(fonts of 11 pt or more), the Okabe-Ito colour-blind-safe palette; models also differ by hatch
+and marker, so the figures read in grey.
 
 - ``variance_study.png``: the RFT build hour's variance study, one panel per model: per item,
   sorted by mean, a bar for the mean over its samples, a line of plus and minus one SD (clipped
@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rubricate.calibration.figures import DPI, _style
+from rubricate.calibration.plotting import pyplot, save_figures
 
 MODEL_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9")
 """Okabe-Ito colours, one per model in the order given."""
@@ -112,12 +112,7 @@ def write_baseline_figures(data: dict[str, Any], out: Path) -> dict[str, dict[st
     Returns:
         ``{name: {"path": "figures/<name>.png", "title": ...}}`` in display order.
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    _style(plt)
+    plt = pyplot()
     plans = [
         ("variance_study", "Variance study per model",
          any(data["variance_study"][m]["items"] for m in data["models"]),
@@ -125,17 +120,4 @@ def write_baseline_figures(data: dict[str, Any], out: Path) -> dict[str, dict[st
         ("criteria", "Criterion means per model", any(r["leaf"] for r in data["criteria"]),
          lambda: _criteria(plt, data)),
     ]  # fmt: skip
-    folder = out / "figures"
-    folder.mkdir(parents=True, exist_ok=True)
-    written: dict[str, dict[str, str]] = {}
-    for name, title, wanted, draw in plans:
-        path = folder / f"{name}.png"
-        if not wanted:
-            path.unlink(missing_ok=True)
-            continue
-        fig = draw()
-        fig.tight_layout()
-        fig.savefig(path, dpi=DPI)
-        plt.close(fig)
-        written[name] = {"path": f"figures/{name}.png", "title": title}
-    return written
+    return save_figures(plt, plans, out)

@@ -1,9 +1,9 @@
 """The report's figures: PNG files drawn with matplotlib's Agg backend from the report data.
 
 matplotlib is imported inside :func:`write_figures` (it takes a second to import), with the Agg
-backend, so no display is needed. Every figure has a title, labelled axes, fonts of 11 pt or
-more, and the Okabe-Ito colour-blind-safe palette (:data:`TIER_COLOURS`); tiers also differ by
-marker shape, so the figures read in grey too.
+backend, so no display is needed (:mod:`.plotting`). Every figure has a title, labelled axes,
+fonts of 11 pt or more, and the Okabe-Ito colour-blind-safe palette (:data:`TIER_COLOURS`);
+tiers also differ by marker shape, so the figures read in grey too.
 
 Figures (each drawn only when its data exists):
 
@@ -21,6 +21,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from rubricate.calibration.plotting import pyplot, save_figures
+
 TIER_COLOURS = {
     "great": "#009E73",
     "fair": "#E69F00",
@@ -30,24 +32,6 @@ TIER_COLOURS = {
 """Okabe-Ito colours per tier (bluish green, orange, vermillion, reddish purple)."""
 TIER_MARKERS = {"great": "o", "fair": "s", "poor": "v", "adversarial": "X"}
 BLUE, GREY = "#0072B2", "#555555"
-DPI = 110
-
-
-def _style(plt: Any) -> None:
-    plt.rcParams.update(
-        {
-            "font.size": 12,
-            "axes.titlesize": 14,
-            "axes.labelsize": 12,
-            "xtick.labelsize": 11,
-            "ytick.labelsize": 11,
-            "legend.fontsize": 11,
-            "axes.spines.top": False,
-            "axes.spines.right": False,
-            "axes.grid": True,
-            "grid.alpha": 0.3,
-        }
-    )
 
 
 def _answers(data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -201,12 +185,7 @@ def write_figures(data: dict[str, Any], out: Path) -> dict[str, dict[str, str]]:
     Returns:
         ``{name: {"path": "figures/<name>.png", "title": ...}}`` in display order.
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    _style(plt)
+    plt = pyplot()
     label = {"__total__": "score", "__checks__": "checks-only score"}.get(data["headline"], "")
     agreement = data.get("agreement") or {}
     plans = [
@@ -226,17 +205,4 @@ def write_figures(data: dict[str, Any], out: Path) -> dict[str, dict[str, str]]:
          any(r.get("binary") and r.get("judge_f1") for r in agreement.get("criteria", [])),
          lambda: _judge_f1(plt, data)),
     ]  # fmt: skip
-    folder = out / "figures"
-    folder.mkdir(parents=True, exist_ok=True)
-    written: dict[str, dict[str, str]] = {}
-    for name, title, wanted, draw in plans:
-        path = folder / f"{name}.png"
-        if not wanted:
-            path.unlink(missing_ok=True)  # a stale figure from an earlier run must not remain
-            continue
-        fig = draw()
-        fig.tight_layout()
-        fig.savefig(path, dpi=DPI)
-        plt.close(fig)
-        written[name] = {"path": f"figures/{name}.png", "title": title}
-    return written
+    return save_figures(plt, plans, out)
