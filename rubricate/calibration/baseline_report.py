@@ -23,7 +23,6 @@ figures embedded), plus the figures unless asked not to.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -41,11 +40,10 @@ from rubricate.calibration.baseline_stats import (
 )
 from rubricate.calibration.grades_table import TOTAL
 from rubricate.calibration.report_data import plain, records, rubric_summary
-from rubricate.calibration.run_store import write_atomic
+from rubricate.calibration.reports import write_report_files
 from rubricate.calibration.verdicts import CHECK_SUFFIX, CHECKS, GraderPlan
 from rubricate.rubrics.model import Rubric
 
-REPORT_FILES = ("report.json", "report.md", "report.html")
 STATUS_ORDER = ("likely", "limited", "unlikely", "unknown")
 """Learning-signal statuses, best first."""
 HTML_STATUS = {
@@ -161,24 +159,14 @@ def write_baseline_reports(out: Path, data: dict[str, Any], *, figures: bool = T
     Returns:
         The paths written, reports first.
     """
+    from rubricate.calibration.baseline_figures import write_baseline_figures
     from rubricate.calibration.baseline_report_md import render_baseline_markdown
-    from rubricate.calibration.report_html import render_html
 
-    drawn: dict[str, dict[str, str]] = {}
-    if figures:
-        from rubricate.calibration.baseline_figures import write_baseline_figures
-
-        drawn = write_baseline_figures(data, out)
-    data["figures"] = drawn
-    text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    write_atomic(out / "report.json", text.encode("utf-8"))
-    markdown = render_baseline_markdown(data, drawn)
-    write_atomic(out / "report.md", markdown.encode("utf-8"))
-    page = render_html(
-        markdown,
+    return write_report_files(
         out,
+        data,
+        draw=write_baseline_figures if figures else None,
+        markdown=render_baseline_markdown,
         title=f"Baseline: {data['rubric']['title']}",
         status=HTML_STATUS[data["verdict"]["status"]],
     )
-    write_atomic(out / "report.html", page.encode("utf-8"))
-    return [out / name for name in REPORT_FILES] + [out / f["path"] for f in drawn.values()]

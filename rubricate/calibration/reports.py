@@ -3,18 +3,53 @@
 :func:`write_reports` writes all of them from the report data; :func:`rebuild_reports`
 recomputes the data from what a run directory holds (``grades.csv``, ``experts.csv``,
 ``run.json``, ``rubric.yaml``) and writes them again, which is what to do after an expert
-added grades in ``rubricate review``: no judge call is made.
+added grades in ``rubricate review``: no judge call is made. :func:`write_report_files` is the
+writing both run kinds share (the baseline's reports: :mod:`.baseline_report`).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from rubricate.calibration.run_store import read_grades_csv, read_manifest, write_atomic
 
 REPORT_FILES = ("report.json", "report.md", "report.html")
+
+Figures = dict[str, dict[str, str]]
+"""Figures drawn: ``{name: {"path": "figures/<name>.png", "title": ...}}``."""
+
+
+def write_report_files(
+    out: Path,
+    data: dict[str, Any],
+    *,
+    draw: Callable[[dict[str, Any], Path], Figures] | None,
+    markdown: Callable[[dict[str, Any], Figures], str],
+    title: str,
+    status: str,
+) -> list[Path]:
+    """Draw the figures (unless ``draw`` is None) and write the three reports into ``out``.
+
+    ``data["figures"]`` becomes the figures drawn; ``report.html`` is ``markdown``'s page with
+    the figures embedded, under ``title`` in the verdict style ``status``.
+
+    Returns:
+        The paths written, reports first.
+    """
+    from rubricate.calibration.report_html import render_html
+
+    drawn: Figures = draw(data, out) if draw is not None else {}
+    data["figures"] = drawn
+    text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    write_atomic(out / "report.json", text.encode("utf-8"))
+    page_text = markdown(data, drawn)
+    write_atomic(out / "report.md", page_text.encode("utf-8"))
+    page = render_html(page_text, out, title=title, status=status)
+    write_atomic(out / "report.html", page.encode("utf-8"))
+    return [out / name for name in REPORT_FILES] + [out / f["path"] for f in drawn.values()]
 
 
 def write_reports(out: Path, data: dict[str, Any], *, figures: bool = True) -> list[Path]:
@@ -23,27 +58,17 @@ def write_reports(out: Path, data: dict[str, Any], *, figures: bool = True) -> l
     Returns:
         The paths written, reports first.
     """
-    from rubricate.calibration.report_html import render_html
+    from rubricate.calibration.figures import write_figures
     from rubricate.calibration.report_md import render_markdown
 
-    drawn: dict[str, dict[str, str]] = {}
-    if figures:
-        from rubricate.calibration.figures import write_figures
-
-        drawn = write_figures(data, out)
-    data["figures"] = drawn
-    text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    write_atomic(out / "report.json", text.encode("utf-8"))
-    markdown = render_markdown(data, drawn)
-    write_atomic(out / "report.md", markdown.encode("utf-8"))
-    page = render_html(
-        markdown,
+    return write_report_files(
         out,
+        data,
+        draw=write_figures if figures else None,
+        markdown=render_markdown,
         title=f"Calibration: {data['rubric']['title']}",
         status=data["verdict"]["status"],
     )
-    write_atomic(out / "report.html", page.encode("utf-8"))
-    return [out / name for name in REPORT_FILES] + [out / f["path"] for f in drawn.values()]
 
 
 def rebuild_reports(out: Path, *, figures: bool = True, seed: int = 0) -> dict[str, Any]:
