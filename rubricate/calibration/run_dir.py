@@ -49,7 +49,8 @@ _HEAD = re.compile(rb'^\{"item_id": ("(?:[^"\\]|\\.)*"), "answer_id": ("(?:[^"\\
 
 
 def check_run_dir(path: Path) -> None:
-    """Raise :class:`InputError` unless ``path`` looks like a calibration run directory."""
+    """Raise :class:`InputError` unless ``path`` looks like a run directory (calibration or
+    baseline: both have ``run.json`` and ``grades.csv``)."""
     if not path.exists():
         raise InputError(f"{path}: no such directory")
     if not path.is_dir():
@@ -58,7 +59,8 @@ def check_run_dir(path: Path) -> None:
     if missing:
         raise InputError(
             f"{path}: no {' or '.join(missing)}; not a calibration run directory "
-            "(`rubricate calibrate RUBRIC --set SET.jsonl --out DIR` writes one)"
+            "(`rubricate calibrate RUBRIC --set SET.jsonl --out DIR` writes one) nor a baseline "
+            "run (`rubricate baseline RUBRIC --items ITEMS.jsonl --model M --out DIR`)"
         )
 
 
@@ -224,7 +226,9 @@ def _answers(path: Path, grades: pd.DataFrame, notes: list[str]) -> dict[AnswerK
     return answers
 
 
-def _rubric(path: Path, manifest: dict[str, Any], notes: list[str]) -> Any:
+def run_rubric(path: Path, manifest: dict[str, Any], notes: list[str]) -> Any:
+    """The rubric a run used: its ``rubric.yaml``, else the manifest's ``rubric_path`` (with a
+    note), else None (with a note); the manifest's judge model override applied."""
     from rubricate.rubrics.loader import load_rubric
 
     candidates = [path / "rubric.yaml"]
@@ -263,7 +267,7 @@ def open_run(path: Path, cancelled: Callable[[], bool] = lambda: False) -> Calib
     if manifest.get("status") != "complete":
         notes.append("the run is partial: it stopped before every grade was made")
     answers = _answers(path / FILES["set"], grades, notes)
-    rubric = _rubric(path, manifest, notes)
+    rubric = run_rubric(path, manifest, notes)
     records = index_records(path / FILES["records"], cancelled)
     if not records.offsets:
         notes.append("no records.jsonl: the judge's reasoning is not available")
