@@ -7,7 +7,8 @@ the UI starts, with one line and exit 2:
 - ``edit``: a missing, binary or non-UTF-8 file (a directory means its ``rubric.yaml``).
   YAML that does not parse opens read-only with the error marked, and quitting exits 2; a
   rubric with schema or lint errors opens in the editor with its problems shown.
-- ``review``: a folder without ``run.json`` and ``grades.csv``.
+- ``review``: a folder without ``run.json`` and ``grades.csv`` (calibration and baseline runs
+  both have them; ``run.json``'s ``kind`` tells them apart).
 """
 
 from __future__ import annotations
@@ -55,14 +56,21 @@ def edit_command(rubric: Path) -> int:
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.option("--expert", default=None, help="Your name for expert grades (asked for if absent).")
 def review_command(run_dir: Path, expert: str | None) -> int:
-    """Review a calibration run in a terminal UI, and grade its answers as an expert.
+    """Review a calibration or baseline run in a terminal UI; grade a calibration run's
+    answers as an expert.
 
-    Answers grouped by item and tier with mean, SD and a bar per repeat; s sorts (unstable
-    or disagreeing first), f filters (unstable, adversarial that beat fair, disagreements
-    with experts); enter shows an answer's verdicts across repeats beside the experts'
-    grades, r the judge's reasoning, a the agreement figures. g grades criterion by
+    A calibration run: answers grouped by item and tier with mean, SD and a bar per repeat;
+    s sorts (unstable or disagreeing first), f filters (unstable, adversarial that beat fair,
+    disagreements with experts); enter shows an answer's verdicts across repeats beside the
+    experts' grades, r the judge's reasoning, a the agreement figures. g grades criterion by
     criterion with single keys, each grade appended to RUN_DIR/experts.csv at once
     (then `rubricate calibrate --report-only --out RUN_DIR` rebuilds the reports).
+
+    A baseline run (`rubricate baseline`): items by headroom (best sample minus mean) with
+    mean, max, min, SD and a bar per sample, per model; enter shows the item's samples side
+    by side (criteria down, samples across, the reward first; unscored samples as err, never
+    0), left/right pick a sample, t its text, r the grader's reasoning, a the variance study
+    and learning-signal verdict per model. s sorts, f filters.
     """
     from rubricate.calibration.run_dir import check_run_dir
 

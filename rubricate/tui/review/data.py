@@ -120,22 +120,32 @@ class ReviewData:
         return sorted(self.experts["expert"].unique()) if len(self.experts) else []
 
 
-def _criteria(run: CalibrationRun) -> list[Criterion]:
-    if run.rubric is not None:
+def rubric_criteria(rubric: Any, grades: pd.DataFrame) -> list[Criterion]:
+    """The rubric's leaf criteria; without a rubric, the criteria the grades name (by id)."""
+    if rubric is not None:
         return [
             Criterion(c.id, c.text or "", c.kind, c.weight, c.levels, c.max_level)
-            for c in run.rubric.leaves()
+            for c in rubric.leaves()
         ]
     names = [
-        c for c in dict.fromkeys(run.grades["criterion"]) if not c.startswith("__") and ":" not in c
+        c for c in dict.fromkeys(grades["criterion"]) if not c.startswith("__") and ":" not in c
     ]
     return [Criterion(c, "", "?", None, None, 1) for c in names]
 
 
-def _range(run: CalibrationRun) -> tuple[float, float]:
-    if run.rubric is not None:
-        return tuple(run.rubric.score.range)  # type: ignore[return-value]
+def score_range(rubric: Any) -> tuple[float, float]:
+    """The rubric's score range ([0, 1] without a rubric)."""
+    if rubric is not None:
+        return float(rubric.score.range[0]), float(rubric.score.range[1])
     return 0.0, 1.0
+
+
+def _criteria(run: CalibrationRun) -> list[Criterion]:
+    return rubric_criteria(run.rubric, run.grades)
+
+
+def _range(run: CalibrationRun) -> tuple[float, float]:
+    return score_range(run.rubric)
 
 
 def headline_criterion(grades: pd.DataFrame) -> str:

@@ -53,7 +53,7 @@ def cell(criterion: Criterion, score: float | None, scored: bool, error: str | N
     return f"{score:.2f}".rstrip("0").rstrip(".") if score not in (0.0, 1.0) else f"{score:g}"
 
 
-def _gate_matters(rows: pd.DataFrame, criterion: str, gate: str) -> bool:
+def gate_matters(rows: pd.DataFrame, criterion: str, gate: str) -> bool:
     """Whether a gating check is worth its own row: it failed in some repeat (and so zeroed
     the criterion), or the judge's part has no score (its check is all that is known)."""
     gates = rows[rows["criterion"] == gate]
@@ -86,7 +86,7 @@ def verdict_matrix(
     for criterion in data.criteria:
         shown.append(criterion)
         gate = criterion.id + CHECK_SUFFIX
-        if gate in present and _gate_matters(mine, criterion.id, gate):
+        if gate in present and gate_matters(mine, criterion.id, gate):
             shown.append(Criterion(gate, "its check alone", "gate", None, None, 1))
     for criterion in [*shown, overall]:
         rows = mine[mine["criterion"] == criterion.id].set_index("repeat")

@@ -47,17 +47,19 @@ def reasoning_text(
     *,
     prompt: bool = False,
     judged_run: bool = True,
+    unit: str = "repeat",
 ) -> str:
     """The calls of one answer (only those about ``criterion`` when given), as text.
 
-    ``judged_run`` False (the run had no model endpoint) explains why there is no call."""
+    ``judged_run`` False (the run had no model endpoint) explains why there is no call;
+    ``unit`` names what the records' numbers count (a baseline passes ``"sample"``)."""
     blocks = []
     for repeat, record in records:
         for call in record.calls:
             about = call_criterion(call, names)
             if criterion is not None and about != criterion:
                 continue
-            lines = [f"── repeat {repeat} · {about} → {_result(call)}"]
+            lines = [f"── {unit} {repeat} · {about} → {_result(call)}"]
             for step in call.steps or []:
                 description = str(step.get("description", "")).strip()
                 conclusion = str(step.get("conclusion", "")).strip()
@@ -74,7 +76,7 @@ def reasoning_text(
                     lines.append(f"  [{message.get('role')}]\n" + _indent(text, "    "))
             blocks.append("\n".join(lines))
         if criterion is None and not record.calls:
-            blocks.append(f"── repeat {repeat}: no model call (checks only)")
+            blocks.append(f"── {unit} {repeat}: no model call (checks only)")
     if not blocks:
         if not judged_run:
             return (

@@ -1,0 +1,377 @@
+"""The review of a baseline run: items by headroom on the left; the chosen item's samples side
+by side, the chosen sample's text, the grader's reasoning and the variance study on the right.
+
+The sample lines of an item (texts, generation calls, grade records) are read in a thread
+worker when the item is chosen; a result for an item the user has left is kept for later but
+not shown. On a terminal narrower than :data:`NARROW` the list takes the whole width and
+``enter`` (or a tab's key) shows the tabs full width; ``escape`` comes back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane, TextArea
+from textual.worker import get_current_worker
+
+from rubricate.calibration.baseline_run_dir import SampleLine
+from rubricate.tui.common.help import HelpScreen
+from rubricate.tui.common.viewer import viewer
+from rubricate.tui.review.baseline_data import (
+    BASELINE_FILTER_NAMES,
+    BASELINE_FILTERS,
+    BASELINE_ORDER_NAMES,
+    BASELINE_ORDERS,
+    BaselineData,
+    BaselineFilter,
+    BaselineOrder,
+    answer_id,
+    filter_items,
+    models_legend,
+    order_items,
+    signal_line,
+    study_text,
+    summary_line,
+)
+from rubricate.tui.review.baseline_matrix import SampleColumn, sample_matrix
+from rubricate.tui.review.baseline_sample import sample_header, sample_reasoning, sample_text
+from rubricate.tui.review.baseline_tables import ItemsTable, SampleMatrix, row_key_of
+from rubricate.tui.review.reasoning import subgrader_criteria
+
+NARROW = 96
+"""Below this many columns the items list and the tabs are shown one at a time."""
+NO_GRADING = (
+    "Expert grading is for calibration runs: baseline samples have no tier to grade against "
+    "(grade a calibration set with `rubricate calibrate`, then review that run)"
+)
+HINT = "enter: samples side by side · ←/→ in the matrix picks a sample · t its text · r reasoning"
+
+HELP = """
+# rubricate review: a baseline run
+
+A baseline run: each candidate model sampled several times on every item, every sample graded
+with the exact grader (`rubricate baseline`). The figures are over the *scored* samples of the
+reward; an unscored sample (a failed generation, a grader error) is left out and shown as an
+error (`×` in the bars, `err` in the matrix), never as 0.
+
+**Items** (left), highest headroom first (the best sample minus the mean: what RFT can pull
+the mean towards), with the mean, maximum, minimum, standard deviation, one bar per sample and
+the unscored count. With several models each item has a header row (its headroom is the mean
+over the models) and one row per model. `s` changes the order (spread, mean, items file), `f`
+filters (items with an unscored sample, items with no spread).
+
+**Samples**: the item's samples side by side, criteria down, samples across (`A#0` is model A's
+first sample), then each model's mean; the first row is the reward. `←`/`→` pick a sample,
+`↑`/`↓` a criterion. **Text**: the chosen sample's reply (`m` shows the prompt too).
+**Reasoning**: the grader's calls on that sample about the criterion under the cursor.
+**Study**: each model's variance study and learning-signal verdict, as in the report.
+
+Expert grading (`g`) is for calibration runs only: baseline samples have no tier.
+"""
+
+
+@dataclass
+class SampleLinesReady(Message):
+    """The sample lines of one item were read from ``records.jsonl``."""
+
+    item_id: str
+    lines: dict[str, SampleLine]
+
+
+class BaselineScreen(Screen[None]):
+    """Browse one baseline run."""
+
+    BINDINGS = [
+        Binding("question_mark,f1", "help", "Help"),
+        Binding("s", "cycle_order", "Sort"),
+        Binding("f", "cycle_filter", "Filter"),
+        Binding("v", "show_tab('tab-samples')", "Samples"),
+        Binding("t", "show_tab('tab-text')", "Text"),
+        Binding("r", "show_tab('tab-reasoning')", "Reasoning"),
+        Binding("a", "show_tab('tab-study')", "Study"),
+        Binding("right_square_bracket,pagedown", "step(1)", "Next", key_display="]"),
+        Binding("left_square_bracket,pageup", "step(-1)", "Previous", show=False),
+        Binding("m", "toggle_prompt", "Prompts", show=False),
+        Binding("g", "grade", "Grade (calibration only)", show=False),
+        Binding("escape", "focus_items", "Back"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("focus_items", "step"):
+            return self.full_tab or self.focused is not self.items
+        if action in ("cycle_order", "cycle_filter"):
+            return not self.full_tab  # they order the list, which a full-width tab hides
+        return True
+
+    def __init__(self, data: BaselineData) -> None:
+        super().__init__()
+        self.data = data
+        self.order: BaselineOrder = "headroom"
+        self.which: BaselineFilter = "all"
+        self.full_tab = False
+        self.narrow = False
+        self.show_prompts = False
+        self.item_id: str | None = None
+        """The item whose samples are shown."""
+        self.column: SampleColumn | None = None
+        """The sample whose text and reasoning are shown."""
+        self.lines: dict[str, dict[str, SampleLine]] = {}
+        """Sample lines read so far, by item."""
+        self._names = subgrader_criteria(data.run.rubric)
+        self._loading: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="summary")
+        with Horizontal(id="main"):
+            yield ItemsTable(id="items")
+            with TabbedContent(id="tabs"):
+                with TabPane("Samples", id="tab-samples"):
+                    with Vertical():
+                        yield Static("", id="legend")
+                        yield SampleMatrix(id="samples")
+                with TabPane("Text", id="tab-text"):
+                    yield Static("", id="sample-header")
+                    yield viewer(id="sample-text")
+                with TabPane("Reasoning", id="tab-reasoning"):
+                    yield Static("", id="reasoning-header")
+                    yield viewer(id="reasoning")
+                with TabPane("Study", id="tab-study"):
+                    yield viewer(study_text(self.data), id="study")
+        yield Static(HINT, id="status")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.title = "rubricate review"
+        self.sub_title = str(self.data.run.path)
+        self._layout(self.size.width)
+        self.show_rows()
+        self.items.focus()
+
+    # -- layout -------------------------------------------------------------------------
+
+    @property
+    def items(self) -> ItemsTable:
+        return self.query_one(ItemsTable)
+
+    @property
+    def matrix(self) -> SampleMatrix:
+        return self.query_one(SampleMatrix)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._layout(event.size.width)
+
+    def _layout(self, width: int) -> None:
+        self.narrow = 0 < width < NARROW
+        self.items.display = not self.full_tab
+        self.query_one("#tabs").display = self.full_tab or not self.narrow
+
+    # -- items --------------------------------------------------------------------------
+
+    def visible_rows(self) -> list:
+        rows = order_items(self.data.rows, self.order, self.data.run.items)
+        return filter_items(rows, self.which)
+
+    def show_rows(self) -> None:
+        rows = self.visible_rows()
+        self.items.show(self.data, rows, self.items.current_key())
+        notes = " · ".join(self.data.run.notes)
+        self.query_one("#summary", Static).update(
+            f"{summary_line(self.data)}\n"
+            f"{BASELINE_ORDER_NAMES[self.order]} · {BASELINE_FILTER_NAMES[self.which]}: "
+            f"{len(rows)} of {len(self.data.rows)} · {signal_line(self.data)}"
+            + (f" · {notes}" if notes else "")
+        )
+        self.show_item()
+
+    @on(DataTable.RowHighlighted, "#items")
+    def _item_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.show_item()
+
+    def show_item(self) -> None:
+        """Show the samples of the item under the cursor (at the row's model's first sample)."""
+        current = self.items.current()
+        if current is None:
+            self.item_id, self.column = None, None
+            self.matrix.clear(columns=True)
+            self.query_one("#legend", Static).update("No item to show (change the filter: f).")
+            self._fill_sample()
+            return
+        item_id, model = current
+        if item_id != self.item_id:
+            self.item_id = item_id
+            columns, rows = sample_matrix(self.data, item_id)
+            self.matrix.show(self.data, columns, rows)
+            legend = models_legend(self.data)
+            penalty = " · − penalty" if any(c.is_penalty for c in self.data.criteria) else ""
+            self.query_one("#legend", Static).update(
+                f"item {item_id}"
+                + (f" · {legend}" if legend else "")
+                + f" · err: unscored{penalty}"
+            )
+            if model is None:
+                model = self.column.model if self.column else self.data.models[0]
+        if model is not None:
+            self.matrix.show_sample(answer_id(model or self.data.models[0], 0))
+        self.show_sample()
+
+    # -- the chosen sample --------------------------------------------------------------
+
+    @on(DataTable.CellHighlighted, "#samples")
+    def _cell_highlighted(self, event: DataTable.CellHighlighted) -> None:
+        self.show_sample()
+
+    def show_sample(self) -> None:
+        """Fill the Text and Reasoning tabs for the sample (and criterion) under the cursor."""
+        column = self.matrix.cursor_sample()
+        if column is not None:
+            self.column = column
+        elif self.column is None and self.matrix.sample_columns:
+            self.column = self.matrix.sample_columns[0]
+        status = HINT
+        criterion = self.matrix.selected_criterion()
+        if column is not None and criterion is not None:
+            grade = self._grade_error(column, criterion)
+            status = f"{column.label}: {grade}" if grade else HINT
+        self.query_one("#status", Static).update(status)
+        if self.item_id is not None and self.item_id not in self.lines:
+            if self._loading != self.item_id:
+                self._loading = self.item_id
+                self.query_one("#sample-text", TextArea).load_text("Reading the samples…")
+                self.query_one("#reasoning", TextArea).load_text("Reading the samples…")
+                self._load_lines(self.item_id)
+            return
+        self._fill_sample()
+
+    def _grade_error(self, column: SampleColumn, criterion: str) -> str | None:
+        grades = self.data.run.grades
+        rows = grades[
+            (grades["item_id"] == self.item_id)
+            & (grades["answer_id"] == column.answer_id)
+            & (grades["criterion"] == criterion)
+        ]
+        if len(rows) and not bool(rows["scored"].iloc[0]):
+            return f"unscored (not 0): {rows['error'].iloc[0] or 'no reason recorded'}"
+        return None
+
+    @work(exclusive=True, group="samples", thread=True, exit_on_error=False)
+    def _load_lines(self, item_id: str) -> None:
+        lines = self.data.run.sample_lines(item_id)
+        if not get_current_worker().is_cancelled:
+            self.post_message(SampleLinesReady(item_id, lines))
+
+    @on(SampleLinesReady)
+    def _lines_ready(self, message: SampleLinesReady) -> None:
+        message.stop()
+        self.lines[message.item_id] = message.lines
+        if self._loading == message.item_id:
+            self._loading = None
+        if message.item_id == self.item_id:
+            self._fill_sample()
+
+    def _fill_sample(self) -> None:
+        header = self.query_one("#sample-header", Static)
+        text = self.query_one("#sample-text", TextArea)
+        reasoning = self.query_one("#reasoning", TextArea)
+        column, item_id = self.column, self.item_id
+        if column is None or item_id is None:
+            header.update("")
+            text.load_text("")
+            reasoning.load_text("")
+            self.query_one("#reasoning-header", Static).update("")
+            return
+        line = self.lines.get(item_id, {}).get(column.answer_id)
+        criterion = self.matrix.selected_criterion()
+        header.update(sample_header(self.data, item_id, column, line))
+        text.load_text(sample_text(line, prompt=self.show_prompts))
+        about = criterion if criterion and not criterion.startswith("__") else "the reward"
+        self.query_one("#reasoning-header", Static).update(
+            f"grader calls on {column.model} sample #{column.sample} about {about} · "
+            f"{'m hides' if self.show_prompts else 'm shows'} the prompts"
+        )
+        reasoning.load_text(
+            sample_reasoning(line, self._names, criterion, prompt=self.show_prompts)
+        )
+        reasoning.scroll_home(animate=False)
+
+    def action_toggle_prompt(self) -> None:
+        self.show_prompts = not self.show_prompts
+        self._fill_sample()
+
+    # -- sort, filter, tabs -------------------------------------------------------------
+
+    def action_cycle_order(self) -> None:
+        self.order = BASELINE_ORDERS[(BASELINE_ORDERS.index(self.order) + 1) % 4]
+        self.show_rows()
+        self.notify(f"Sorted: {BASELINE_ORDER_NAMES[self.order]}")
+
+    def action_cycle_filter(self) -> None:
+        index = BASELINE_FILTERS.index(self.which) + 1
+        self.which = BASELINE_FILTERS[index % len(BASELINE_FILTERS)]
+        self.show_rows()
+        self.notify(f"Showing: {BASELINE_FILTER_NAMES[self.which]}")
+
+    def action_show_tab(self, tab: str) -> None:
+        """Show one tab full width (the items list hides; escape brings it back)."""
+        self.query_one(TabbedContent).active = tab
+        self.full_tab = True
+        self._layout(self.size.width)
+        focus = {
+            "tab-samples": "#samples",
+            "tab-text": "#sample-text",
+            "tab-reasoning": "#reasoning",
+            "tab-study": "#study",
+        }[tab]
+        self.query_one(focus).focus()
+        self.refresh_bindings()
+
+    @on(DataTable.RowSelected, "#items")
+    def _item_chosen(self, event: DataTable.RowSelected) -> None:
+        self.action_show_tab("tab-samples")
+
+    def action_focus_items(self) -> None:
+        self.full_tab = False
+        self._layout(self.size.width)
+        self.items.focus()
+        self.refresh_bindings()
+
+    def action_step(self, delta: int) -> None:
+        """Go to the next (or previous) item."""
+        table = self.items
+        current = table.current()
+        row = table.cursor_row
+        while current is not None and 0 <= row + delta < table.row_count:
+            row += delta
+            table.move_cursor(row=row, animate=False)
+            moved = table.current()
+            if moved is not None and moved[0] != current[0]:
+                if delta < 0 and len(self.data.models) > 1:
+                    header = table.get_row_index(row_key_of(moved[0], None))
+                    table.move_cursor(row=header, animate=False)
+                return
+
+    def action_grade(self) -> None:
+        self.query_one("#status", Static).update(NO_GRADING)
+        self.notify(NO_GRADING, title="baseline run", severity="warning")
+
+    def action_help(self) -> None:
+        self.app.push_screen(
+            HelpScreen(
+                HELP,
+                [
+                    ("Baseline review", BaselineScreen.BINDINGS),
+                    ("Items", [("enter", "", "show the item's samples side by side, full width")]),
+                    ("Samples", [("←/→, ↑/↓", "", "pick a sample, pick a criterion")]),
+                ],
+            )
+        )
+
+    def action_quit(self) -> None:
+        self.app.exit(return_code=0)
