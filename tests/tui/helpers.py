@@ -64,3 +64,21 @@ async def idle(pilot: Pilot, rounds: int = 200) -> None:
             return
         await pilot.pause(0.02)
     raise AssertionError("workers did not finish")
+
+
+async def baseline_ready(pilot: Pilot, rounds: int = 200) -> object:
+    """Wait until a baseline run is shown, no worker runs and the samples of the item under
+    the cursor are read; the baseline screen."""
+    from rubricate.tui.review.baseline_screen import BaselineScreen
+
+    app = pilot.app
+    for _ in range(rounds):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        if isinstance(screen, BaselineScreen) and not any(not w.is_finished for w in app.workers):
+            if screen.item_id is None or screen.item_id in screen.lines:
+                return screen
+        await pilot.pause(0.02)
+    raise AssertionError("the baseline review did not load")

@@ -14,13 +14,15 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
+from rubricate.testing import FakeOpenAI
 from rubricate.tui.editor.app import EditorApp
 from rubricate.tui.editor.document import EditorDocument
 from rubricate.tui.review.app import ReviewApp
 from tests.calibration.run_fixture import make_run
 from tests.rubrics.edit_fixtures import COMMENTED
+from tests.tui.baseline_fixture import REFUND_SCRIPT, baseline_run, refund_files
 from tests.tui.conftest import SIZE
-from tests.tui.helpers import idle, review_ready, settle
+from tests.tui.helpers import baseline_ready, idle, review_ready, settle
 
 WITH_PROBLEMS = COMMENTED.replace("weight: 0.2", "weight: heavy").replace(
     "levels: {0: absent, 1: partial, 2: complete}", "levels: {0: absent, 2: complete}"
@@ -90,6 +92,19 @@ class TestReview:
 
         app = ReviewApp(run, expert="dee")
         assert snap_compare(app, terminal_size=SIZE, run_before=ready)
+
+
+class TestBaselineReview:
+    @pytest.fixture
+    def run(self, workdir: Path, fake_openai_env: FakeOpenAI) -> Path:
+        rubric, items = refund_files(Path("."))
+        return baseline_run(fake_openai_env, rubric, items, Path("run"), REFUND_SCRIPT)
+
+    def test_items_by_headroom_and_samples(self, run: Path, snap_compare) -> None:  # noqa: ANN001
+        async def ready(pilot: Pilot) -> None:
+            await baseline_ready(pilot)
+
+        assert snap_compare(ReviewApp(run), terminal_size=SIZE, run_before=ready)
 
 
 class TestLightTheme:
