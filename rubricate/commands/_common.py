@@ -1,4 +1,4 @@
-"""Pieces every command shares: output formats, JSON output, stderr console, progress bars.
+"""Pieces every command shares: options, output formats, JSON output, stderr lines, progress bars.
 
 Commands print data on stdout and nothing else; diagnostics and progress go to stderr.
 """
@@ -43,6 +43,36 @@ def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:
     return decorate
 
 
+COMPILE_TARGETS = ("multi", "score_model", "python")
+"""The ``--target`` choices: :data:`rubricate.rubrics.compile.TARGETS`, written out so that a
+command's options do not import the compiler."""
+
+
+def target_option(help: str) -> Callable[[F], F]:
+    """``--target multi|score_model|python``; None (the default) lets the rubric choose."""
+    return click.option(
+        "--target", type=click.Choice(list(COMPILE_TARGETS)), default=None, help=help
+    )
+
+
+workers_option = click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="Python-grader worker processes.",
+)
+"""``--workers N``: python-grader worker processes of the local runtime (default 2)."""
+
+
+def emit(data: Any, output_format: str, print_text: Callable[[Any], None]) -> None:
+    """``data`` as JSON on stdout with ``--format json``, else ``print_text(data)``."""
+    if output_format == "json":
+        emit_json(data)
+    else:
+        print_text(data)
+
+
 def emit_json(data: Any) -> None:
     """Print ``data`` as indented JSON on stdout (pydantic models are dumped first)."""
     if hasattr(data, "model_dump"):
@@ -58,6 +88,14 @@ def warn(message: str) -> None:
 def note(message: str) -> None:
     """One informational line on stderr (never on stdout, which carries data only)."""
     click.echo(f"rubricate: {message}", err=True)
+
+
+def calls_note(what: str, usage: dict[str, Any]) -> None:
+    """One stderr line on a run's model calls: made, replayed, cost and wall time."""
+    note(
+        f"{what} calls: {usage['calls']} made, {usage['cached']} replayed from the store, "
+        f"~${usage['cost_usd']:.4f}, {usage['wall_s']:.1f}s"
+    )
 
 
 class ProgressBar:

@@ -28,7 +28,15 @@ from typing import Any
 import click
 
 from rubricate.commands._client_options import client_options
-from rubricate.commands._common import ProgressBar, emit_json, format_option, note, warn
+from rubricate.commands._common import (
+    ProgressBar,
+    calls_note,
+    emit,
+    format_option,
+    target_option,
+    warn,
+    workers_option,
+)
 from rubricate.judge.calls import ClientSettings
 
 
@@ -141,12 +149,7 @@ def _print_text(summary: dict[str, Any]) -> None:
     metavar="TEXT",
     help="Developer message before built prompts (as for export rft).",
 )
-@click.option(
-    "--target",
-    type=click.Choice(["multi", "score_model", "python"]),
-    default=None,
-    help="Compile target [default: the rubric's, as export chooses].",
-)
+@target_option("Compile target [default: the rubric's, as export chooses].")
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -154,13 +157,7 @@ def _print_text(summary: dict[str, Any]) -> None:
     metavar="DIR",
     help="Run directory [default: runs/<rubric id>-baseline].",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=2,
-    show_default=True,
-    help="Python-grader worker processes.",
-)
+@workers_option
 @click.option(
     "--no-figures", is_flag=True, help="Skip the figures (the reports are still written)."
 )
@@ -213,13 +210,5 @@ def baseline_command(
         warn(line)
     bar = ProgressBar("sampling and grading")  # execute_baseline starts and closes it
     outcome = asyncio.run(execute_baseline(prepared, client_settings, progress=bar))
-    usage = outcome.manifest["usage"]
-    note(
-        f"model calls: {usage['calls']} made, {usage['cached']} replayed from the store, "
-        f"~${usage['cost_usd']:.4f}, {usage['wall_s']:.1f}s"
-    )
-    summary = _summary(outcome)
-    if output_format == "json":
-        emit_json(summary)
-    else:
-        _print_text(summary)
+    calls_note("model", outcome.manifest["usage"])
+    emit(_summary(outcome), output_format, _print_text)

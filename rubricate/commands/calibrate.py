@@ -33,7 +33,17 @@ from typing import Any
 import click
 
 from rubricate.commands._client_options import client_options
-from rubricate.commands._common import ProgressBar, emit_json, format_option, note, warn
+from rubricate.commands._common import (
+    ProgressBar,
+    calls_note,
+    emit,
+    emit_json,
+    format_option,
+    note,
+    target_option,
+    warn,
+    workers_option,
+)
 from rubricate.errors import CheckFailed, InputError
 from rubricate.judge.calls import ClientSettings
 
@@ -167,24 +177,13 @@ def _report_only(out: Path | None, figures: bool, output_format: str) -> None:
     metavar="M",
     help="Judge model instead of the rubric's (compiled into the grader).",
 )
-@click.option(
-    "--target",
-    type=click.Choice(["multi", "score_model", "python"]),
-    default=None,
-    help="Compile target [default: the rubric's, as `rubricate compile` chooses].",
-)
+@target_option("Compile target [default: the rubric's, as `rubricate compile` chooses].")
 @click.option(
     "--exclude-leaked",
     is_flag=True,
     help="Leave out answers that are few-shot examples in the rubric (else refuse).",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=2,
-    show_default=True,
-    help="Python-grader worker processes.",
-)
+@workers_option
 @click.option(
     "--no-figures", is_flag=True, help="Skip the figures (faster; the reports are still written)."
 )
@@ -266,15 +265,11 @@ def calibrate(
     outcome = asyncio.run(execute(prepared, client_settings, progress=bar, warn=warn))
     usage = outcome.manifest["usage"]
     if usage and (usage["calls"] or usage["cached"]):
-        note(f"judge calls: {usage['calls']} made, {usage['cached']} replayed from the store, "
-             f"~${usage['cost_usd']:.4f}, {usage['wall_s']:.1f}s")  # fmt: skip
+        calls_note("judge", usage)
     if judge_model:
         note("--judge-model changed the grader: to export what was calibrated, set "
              f"judge.model: {judge_model} in the rubric")  # fmt: skip
     summary = _summary(outcome)
-    if output_format == "json":
-        emit_json(summary)
-    else:
-        _print_text(summary)
+    emit(summary, output_format, _print_text)
     if fail_unless_ready and summary["verdict"]["status"] != "ready":
         raise CheckFailed(f"calibration verdict: {summary['verdict']['status']}")

@@ -23,7 +23,7 @@ from typing import Any
 
 import click
 
-from rubricate.commands._common import emit_json, format_option
+from rubricate.commands._common import emit_json, format_option, target_option
 from rubricate.errors import InputError
 
 
@@ -51,14 +51,9 @@ def _subgraders(grader: dict[str, Any], plan: list[tuple[str, str, str]]) -> lis
 
 @click.command("compile")
 @click.argument("rubric", type=click.Path(path_type=Path))
-@click.option(
-    "--target",
-    type=click.Choice(["multi", "score_model", "python"]),
-    default=None,
-    help=(
-        "Grader type. Default: score_model for judge.mode holistic or per-item criteria; "
-        "python for a rubric of checks only, unless some have weight 0; else multi."
-    ),
+@target_option(
+    "Grader type. Default: score_model for judge.mode holistic or per-item criteria; "
+    "python for a rubric of checks only, unless some have weight 0; else multi."
 )
 @click.option(
     "-o",

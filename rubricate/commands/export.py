@@ -27,7 +27,7 @@ from typing import Any
 
 import click
 
-from rubricate.commands._common import emit_json, format_option, note, warn
+from rubricate.commands._common import emit_json, format_option, note, target_option, warn
 from rubricate.errors import ExportError
 
 
@@ -60,12 +60,7 @@ def _submit(out: Path, azure: bool) -> dict[str, Any]:
 @click.option(
     "--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Bundle folder."
 )
-@click.option(
-    "--target",
-    type=click.Choice(["multi", "score_model", "python"]),
-    default=None,
-    help="Grader type. Default: the rubric's choice, as `rubricate compile`.",
-)
+@target_option("Grader type. Default: the rubric's choice, as `rubricate compile`.")
 @click.option(
     "--response-format",
     type=click.Path(dir_okay=False, path_type=Path),

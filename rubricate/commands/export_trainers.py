@@ -28,15 +28,10 @@ from typing import Any
 
 import click
 
-from rubricate.commands._common import emit_json, format_option, warn
+from rubricate.commands._common import emit_json, format_option, target_option, warn
 from rubricate.errors import InputError
 
-_TARGET = click.option(
-    "--target",
-    type=click.Choice(["multi", "score_model", "python"]),
-    default=None,
-    help="Grader type. Default: the rubric's choice, as `rubricate compile`.",
-)
+_TARGET = target_option("Grader type. Default: the rubric's choice, as `rubricate compile`.")
 _OUT = click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),

@@ -33,7 +33,14 @@ from typing import Any
 import click
 
 from rubricate.commands._client_options import client_options
-from rubricate.commands._common import emit_json, format_option, note, progress_bar, warn
+from rubricate.commands._common import (
+    emit_json,
+    format_option,
+    note,
+    progress_bar,
+    warn,
+    workers_option,
+)
 from rubricate.commands._grade_inputs import Pair, load_grader, pair_up
 from rubricate.commands._grade_report import (
     compare,
@@ -157,13 +164,7 @@ def _write_records(
     default=None,
     help="Write one JSON record per sample here.",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=2,
-    show_default=True,
-    help="Python-grader worker processes.",
-)
+@workers_option
 @click.option(
     "--repeat",
     type=click.IntRange(min=0),
