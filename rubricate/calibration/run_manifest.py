@@ -15,8 +15,8 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from rubricate.calibration.run_store import sha256_bytes
-from rubricate.calibration.verdicts import MODEL_TYPES
 from rubricate.judge.calls import ClientSettings
+from rubricate.judge.graders.kinds import MODEL_TYPES
 from rubricate.rubrics.model import Rubric
 
 USAGE_KEYS = ("calls", "cached", "input_tokens", "cached_input_tokens", "output_tokens",

@@ -37,6 +37,7 @@ import pandas as pd
 from rubricate.calibration.grades_table import TOTAL
 from rubricate.errors import InputError
 from rubricate.judge.graders.base import NOT_CONFIGURED
+from rubricate.judge.graders.kinds import MODEL_TYPES
 from rubricate.judge.records import GradeRecord
 from rubricate.rubrics.compile import subgrader_plan
 from rubricate.rubrics.model import Criterion, Rubric
@@ -49,7 +50,6 @@ CHECK_SUFFIX = ":check"
 NOT_RUN = "not run"
 """How the ``error`` of a never-attempted row starts."""
 NOT_RUN_ERROR = f"{NOT_RUN}: no model endpoint configured"
-MODEL_TYPES = ("score_model", "label_model")
 
 
 @dataclass(frozen=True)

@@ -50,19 +50,8 @@ from rubricate.commands._grade_report import (
 )
 from rubricate.errors import GraderError, InputError
 from rubricate.judge.calls import ClientSettings
+from rubricate.judge.graders.kinds import uses_models
 from rubricate.judge.records import GradeRecord
-
-MODEL_TYPES = ("score_model", "label_model")
-
-
-def _uses_models(grader: dict[str, Any]) -> bool:
-    subs = grader.get("graders") if grader.get("type") == "multi" else None
-    nodes = list(subs.values()) if isinstance(subs, dict) else [grader]
-    return any(
-        isinstance(node, dict)
-        and (node.get("type") in MODEL_TYPES or node.get("evaluation_metric") == "cosine")
-        for node in nodes
-    )
 
 
 def _check(grader: dict[str, Any], path: Path) -> None:
@@ -91,8 +80,8 @@ async def _run(
     from rubricate.judge.runtime import Runtime
     from rubricate.judge.sample import make_sample
 
-    client = open_client(settings) if _uses_models(grader) else None
-    if client is None and _uses_models(grader):
+    client = open_client(settings) if uses_models(grader) else None
+    if client is None and uses_models(grader):
         warn(
             "no model endpoint configured: model graders will not run (set OPENAI_API_KEY, "
             "or --base-url / OPENAI_BASE_URL for a local server)"

@@ -39,9 +39,9 @@ from typing import Any
 
 from rubricate.errors import InputError
 from rubricate.judge.calls import ClientSettings
+from rubricate.judge.graders.kinds import uses_models
 from rubricate.judge.records import GradeRecord
 
-MODEL_TYPES = ("score_model", "label_model")
 TRANSIENT_FLAGS = frozenset(
     {
         "model_grader_parse_error",
@@ -56,17 +56,6 @@ TRANSIENT_FLAGS = frozenset(
 Pair = tuple[dict[str, Any], dict[str, Any]]
 RECENT = 256
 """Pairs the recent error rate is measured over."""
-
-
-def uses_models(grader: Mapping[str, Any]) -> bool:
-    """True when ``grader`` (or one of a ``multi``'s sub-graders) calls a model."""
-    subs = grader.get("graders") if grader.get("type") == "multi" else None
-    nodes = list(subs.values()) if isinstance(subs, dict) else [grader]
-    return any(
-        isinstance(node, dict)
-        and (node.get("type") in MODEL_TYPES or node.get("evaluation_metric") == "cosine")
-        for node in nodes
-    )
 
 
 def is_transient(record: GradeRecord) -> bool:
