@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from rubricate.judge.calls import ModelClient, ModelReply
 from rubricate.judge.records import GradeMetadata, GradeRecord, ModelCallRecord
+from rubricate.judge.template import TemplateError, render
 
 NOT_CONFIGURED = (
     "no model endpoint is configured, so this model grader was not run: set OPENAI_API_KEY "
@@ -86,6 +87,21 @@ def fail(
     record.scored = False
     record.error = message
     return record
+
+
+def input_and_reference(
+    grader: dict, item: dict, sample: dict, record: GradeRecord
+) -> tuple[str, str] | None:
+    """The grader's ``input`` and ``reference`` templates rendered for one pair.
+
+    For ``string_check`` and ``text_similarity``. None, with ``record`` failed as an
+    ``invalid_variable_error``, when a template names a variable the pair lacks.
+    """
+    try:
+        return render(grader["input"], item, sample), render(grader["reference"], item, sample)
+    except TemplateError as error:
+        fail(record, "invalid_variable_error", error.msg)
+        return None
 
 
 def one_line(text: str, limit: int = 300) -> str:

@@ -16,9 +16,8 @@ an ``invalid_variable_error`` record.
 
 from __future__ import annotations
 
-from rubricate.judge.graders.base import GradeContext, fail, new_record
+from rubricate.judge.graders.base import GradeContext, input_and_reference, new_record
 from rubricate.judge.records import GradeRecord
-from rubricate.judge.template import TemplateError, render
 
 OPERATIONS = ("eq", "ne", "like", "ilike")
 
@@ -45,10 +44,8 @@ async def grade(
 ) -> GradeRecord:
     """Run a ``string_check`` grader on one pair."""
     record = new_record(grader)
-    try:
-        input_text = render(grader["input"], item, sample)
-        reference = render(grader["reference"], item, sample)
-    except TemplateError as error:
-        return fail(record, "invalid_variable_error", error.msg)
-    record.reward = check(input_text, reference, grader["operation"])
+    texts = input_and_reference(grader, item, sample, record)
+    if texts is None:
+        return record
+    record.reward = check(*texts, grader["operation"])
     return record

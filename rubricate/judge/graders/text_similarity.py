@@ -50,10 +50,16 @@ from functools import lru_cache
 from typing import Any
 
 from rubricate.judge.calls import ModelReply, ModelRequest
-from rubricate.judge.graders.base import GradeContext, add_call, fail, new_record, not_configured
+from rubricate.judge.graders.base import (
+    GradeContext,
+    add_call,
+    fail,
+    input_and_reference,
+    new_record,
+    not_configured,
+)
 from rubricate.judge.graders.wordnet import WordNetMissing, load_wordnet
 from rubricate.judge.records import GradeRecord, ModelCallRecord
-from rubricate.judge.template import TemplateError, render
 
 COSINE_MODEL = "text-embedding-3-large"
 """The embedding model the platform uses for ``cosine``."""
@@ -200,11 +206,10 @@ async def grade(
 ) -> GradeRecord:
     """Run a ``text_similarity`` grader on one pair."""
     record = new_record(grader)
-    try:
-        input_text = render(grader["input"], item, sample)
-        reference = render(grader["reference"], item, sample)
-    except TemplateError as error:
-        return fail(record, "invalid_variable_error", error.msg)
+    texts = input_and_reference(grader, item, sample, record)
+    if texts is None:
+        return record
+    input_text, reference = texts
     metric = grader["evaluation_metric"]
     if metric == "cosine":
         return await _cosine(record, input_text, reference, ctx, path)
