@@ -34,7 +34,6 @@ error is an :class:`~rubricate.errors.InputError` naming ``file:line``, the fiel
 from __future__ import annotations
 
 import difflib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -43,6 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from rubricate.calibration.grades_table import TIERS, TOTAL
 from rubricate.errors import InputError
+from rubricate.jsonl import jsonl_objects
 
 Tier = Literal["great", "fair", "poor", "adversarial"]
 Kind = Literal[
@@ -277,19 +277,7 @@ def parse_calibration_set(text: str, *, source: str = "<calibration set>") -> Ca
     items: list[CalibrationItem] = []
     lines: list[int] = []
     first_line: dict[str, int] = {}
-    for number, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip():
-            continue
-        try:
-            data = json.loads(raw)
-        except json.JSONDecodeError as error:
-            raise InputError(
-                f"{source}:{number}:{error.colno}: not valid JSON ({error.msg}); each line of a "
-                "calibration set is one JSON object"
-            ) from None
-        if not isinstance(data, dict):
-            kind = "a list" if isinstance(data, list) else type(data).__name__
-            raise InputError(f"{source}:{number}: must be a JSON object ({{...}}), got {kind}")
+    for number, data in jsonl_objects(text, source, each_line_of="a calibration set"):
         item = _validate(data, source, number)
         key = str(item.id)
         if key in first_line:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from rubricate.errors import InputError
+from rubricate.jsonl import jsonl_objects
 
 RUBRIC_SUFFIXES = (".yaml", ".yml")
 
@@ -107,22 +108,7 @@ def read_jsonl(path: Path, what: str) -> list[tuple[int, dict[str, Any]]]:
         raise InputError(f"{name}: no such {what} file") from None
     except (OSError, UnicodeDecodeError) as error:
         raise InputError(f"{name}: cannot read the {what} file: {error}") from None
-    rows: list[tuple[int, dict[str, Any]]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise InputError(
-                f"{name}:{number}:{error.colno}: not valid JSON ({error.msg}); each line of a "
-                f"{what} file is one JSON object"
-            ) from None
-        if not isinstance(value, dict):
-            raise InputError(
-                f"{name}:{number}: a {what} line must be a JSON object, not {type(value).__name__}"
-            )
-        rows.append((number, value))
+    rows = list(jsonl_objects(text, name, each_line_of=f"a {what} file", line_name=what))
     if not rows:
         raise InputError(f"{name}: the {what} file is empty")
     return rows

@@ -7,12 +7,12 @@ line that is not a JSON object is an input error naming the file and line.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rubricate.errors import InputError
+from rubricate.jsonl import jsonl_objects
 
 
 @dataclass(frozen=True)
@@ -48,19 +48,7 @@ def read_items(path: str | Path) -> ItemsFile:
         raise InputError(f"{name}: is not UTF-8 text; save it as UTF-8") from None
     items: list[dict[str, Any]] = []
     lines: list[int] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise InputError(
-                f"{name}:{number}:{error.colno}: not valid JSON ({error.msg}); each line of an "
-                "items file is one JSON object"
-            ) from None
-        if not isinstance(value, dict):
-            kind = "a list" if isinstance(value, list) else type(value).__name__
-            raise InputError(f"{name}:{number}: must be a JSON object ({{...}}), got {kind}")
+    for number, value in jsonl_objects(text, name, each_line_of="an items file"):
         items.append(value)
         lines.append(number)
     if not items:
