@@ -114,7 +114,7 @@ def _f_sf(x: float, dfn: float, dfd: float) -> float:
     return float(f.sf(x, dfn, dfd))
 
 
-def _mean_squares(matrix: np.ndarray) -> tuple[float, float, float, float]:
+def mean_squares(matrix: np.ndarray) -> tuple[float, float, float, float]:
     """``(BMS, WMS, JMS, EMS)`` of a complete n x k matrix."""
     n, k = matrix.shape
     centred = matrix - matrix.mean()
@@ -204,7 +204,7 @@ def icc(ratings: npt.ArrayLike, *, confidence: float = 0.95) -> ICCResult:
     if n < 2 or k < 2:
         forms = dict.fromkeys(ICC_FORMS, _UNDEFINED)
         return ICCResult(forms, n, k, dropped, confidence)
-    bms, wms, jms, ems = _mean_squares(matrix)
+    bms, wms, jms, ems = mean_squares(matrix)
     icc1 = _ratio(bms - wms, bms + (k - 1) * wms)
     icc2 = _ratio(bms - ems, bms + (k - 1) * ems + k * (jms - ems) / n)
     icc3 = _ratio(bms - ems, bms + (k - 1) * ems)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rubricate.calibration.icc import ICC_FORMS, _mean_squares, icc, icc_oneway
+from rubricate.calibration.icc import ICC_FORMS, icc, icc_oneway, mean_squares
 
 SHROUT_FLEISS = np.array(
     [[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]],
@@ -28,7 +28,7 @@ PSYCH_UPPER = dict(zip(ICC_FORMS, [0.72, 0.76, 0.95, 0.91, 0.93, 0.99], strict=T
 
 
 def test_mean_squares_match_table_3() -> None:
-    bms, wms, jms, ems = _mean_squares(SHROUT_FLEISS)
+    bms, wms, jms, ems = mean_squares(SHROUT_FLEISS)
     assert (bms, wms, jms, ems) == pytest.approx((11.24, 6.26, 32.49, 1.02), abs=0.005)
 
 
