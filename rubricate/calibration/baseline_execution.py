@@ -34,6 +34,7 @@ from rubricate.calibration.baseline_run import (
     all_jobs,
     previous_latencies,
 )
+from rubricate.calibration.experts import CSV_HEADER
 from rubricate.calibration.run_manifest import (
     judge_model,
     rubric_fields,
@@ -51,7 +52,6 @@ NO_ENDPOINT = (
     "cannot be skipped); export OPENAI_API_KEY=... or pass --base-url http://localhost:8000/v1 "
     "(vLLM, Ollama; or set OPENAI_BASE_URL)"
 )
-EXPERTS_HEADER = "item_id,answer_id,expert,criterion_id,score\n"
 
 
 @dataclass
@@ -137,7 +137,7 @@ async def execute_baseline(
     write_atomic(out / "rubric.yaml", prepared.rubric_bytes)
     write_atomic(out / "items.jsonl", prepared.items_bytes)
     if not (out / "experts.csv").exists():
-        write_atomic(out / "experts.csv", EXPERTS_HEADER.encode("utf-8"))
+        write_atomic(out / "experts.csv", CSV_HEADER.encode("utf-8"))
     run = baseline_manifest(prepared, settings)
     writer.write_manifest(run)
     latencies = previous_latencies(out / "records.jsonl")  # before the streams start afresh

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from rubricate.calibration.adaptive import run_adaptive
-from rubricate.calibration.experts import normalise_grades, read_grades_csv
+from rubricate.calibration.experts import CSV_HEADER, normalise_grades, read_grades_csv
 from rubricate.calibration.grades_table import TIERS, TOTAL, is_scored
 from rubricate.calibration.report_data import build_report_data
 from rubricate.calibration.reports import write_reports
@@ -127,8 +127,7 @@ async def execute(
             warn(no_endpoint_line(plan))
     writer = RunWriter(prepared.out)
     given_experts, _ = experts_text(prepared, warn)
-    header = "item_id,answer_id,expert,criterion_id,score\n"
-    writer.write_inputs(prepared.grader_bytes, prepared.set_bytes, given_experts or header)
+    writer.write_inputs(prepared.grader_bytes, prepared.set_bytes, given_experts or CSV_HEADER)
     (prepared.out / "rubric.yaml").write_bytes(prepared.rubric_bytes)
     run = manifest(prepared, settings)
     writer.write_manifest(run)

@@ -39,6 +39,8 @@ from rubricate.rubrics.model import Criterion, Rubric
 
 CSV_COLUMNS = ("item_id", "answer_id", "expert", "criterion_id", "score")
 """The columns of an expert grades file, in the order the run's ``experts.csv`` has them."""
+CSV_HEADER = ",".join(CSV_COLUMNS) + "\n"
+"""The header line alone: the ``experts.csv`` of a run no expert has graded yet."""
 GRADE_KEY = ("item_id", "answer_id", "expert", "criterion")
 """What identifies one grade."""
 _MISSING = {"", "na", "nan", "n/a", "null", "none"}
