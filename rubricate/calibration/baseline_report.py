@@ -124,6 +124,9 @@ def build_baseline_data(
         manifest: ``run.json`` (its ``models`` give the column order).
         rows: each item's RFT row by item id (the ``item`` the grader saw).
     """
+    # Samples complete in any order; sorting first makes every sum, and so every figure to
+    # the last bit, the same on a rerun.
+    grades = grades.sort_values(["model", "item_id", "sample", "criterion"], kind="stable")
     models = list(manifest["models"])
     score_range = (float(rubric.score.range[0]), float(rubric.score.range[1]))
     study, signal = {}, {}

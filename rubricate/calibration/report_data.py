@@ -208,6 +208,9 @@ def build_report_data(
     seed: int = 0,
 ) -> dict[str, Any]:
     """Every section of the report (see the module docstring), JSON-ready."""
+    # Grades are written as calls complete, in any order; sorting first makes sums and the
+    # seeded bootstrap draws, and so every figure, the same on a rerun or --report-only.
+    grades = grades.sort_values(["item_id", "answer_id", "repeat", "criterion"], kind="stable")
     graded = grades[~is_not_run(grades)]
     headline = _headline(graded)
     criteria = [c.id for c in plan.criteria] or [TOTAL]

@@ -227,3 +227,18 @@ def test_a_rerun_keeps_grades_entered_in_review(
     assert "kept 1 expert grades" in capsys.readouterr().err
     assert "lease-break,great,reviewer,,1" in (out / "experts.csv").read_text()
     shutil.rmtree(out)
+
+
+def test_report_does_not_depend_on_the_order_grades_completed(tmp_path: Path) -> None:
+    """Calls complete in any order; the same grades in another order give the same report."""
+    out = tmp_path / "run"
+    assert _calibrate("citations", out, "--repeats", "3", "--no-figures") == 0
+    first = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    grades = pd.read_csv(out / "grades.csv", dtype=str, keep_default_na=False)
+    shuffled = grades.sample(frac=1.0, random_state=7)
+    assert not shuffled.index.equals(grades.index)
+    shuffled.to_csv(out / "grades.csv", index=False)
+    assert run(["calibrate", "--report-only", "--out", str(out), "--no-figures"]) == 0
+    again = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    for key in ("stability", "discrimination", "agreement", "readiness", "unscored"):
+        assert again.get(key) == first.get(key), key
