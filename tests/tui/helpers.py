@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from textual.app import App
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 from rubricate.tui.editor.screen import EditorScreen
+
+
+async def workers_done(app: App) -> None:
+    """Wait for the app's workers; one cancelled meanwhile (an exclusive worker replaced by a
+    newer one when the cursor moved on) is done too, not an error."""
+    try:
+        await app.workers.wait_for_complete()
+    except WorkerCancelled:
+        pass
 
 
 def _editor_busy(screen: object) -> bool:
@@ -20,7 +31,7 @@ async def settle(pilot: Pilot, rounds: int = 80) -> None:
     app = pilot.app
     for _ in range(rounds):
         await pilot.pause()
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         busy = any(_editor_busy(screen) for screen in app.screen_stack)
         if not busy and not any(not w.is_finished for w in app.workers):
@@ -36,7 +47,7 @@ async def review_ready(pilot: Pilot) -> object:
     app = pilot.app
     for _ in range(200):
         await pilot.pause()
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         screen = app.screen
         if isinstance(screen, ReviewScreen) and screen.figures is not None:
@@ -54,7 +65,7 @@ async def idle(pilot: Pilot, rounds: int = 200) -> None:
     app = pilot.app
     for _ in range(rounds):
         await pilot.pause()
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         reviews = [s for s in app.screen_stack if isinstance(s, ReviewScreen)]
         pending = any(
@@ -74,7 +85,7 @@ async def baseline_ready(pilot: Pilot, rounds: int = 200) -> object:
     app = pilot.app
     for _ in range(rounds):
         await pilot.pause()
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         screen = app.screen
         if isinstance(screen, BaselineScreen) and not any(not w.is_finished for w in app.workers):
