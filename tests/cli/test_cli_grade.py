@@ -242,3 +242,21 @@ def test_remote_errors_are_reported_per_pair(files, capsys, fake_openai_env: Fak
     rows = data["remote"]["rows"]
     assert all(row["remote"] is None and "HTTP 404" in row["remote_error"] for row in rows)
     assert data["remote"]["differ"] == 3
+
+
+def test_shipped_eurovoc_samples_hand_checked(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    """The README's grade command on examples/eurovoc gives the hand-computed F1 values."""
+    folder = ROOT / "examples" / "eurovoc"
+    out = tmp_path / "records.jsonl"
+    argv = ["grade", str(folder / "rubric.yaml"), "--items", str(folder / "items.jsonl"),
+            "--samples", str(folder / "samples.jsonl"), "--out", str(out), "--json"]  # fmt: skip
+    assert run(argv) == 0
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    # exact; 2 of 3 (P 1, R 2/3); 1 of 3 said, 1 of 2 gold (P 1/3, R 1/2); fenced JSON with
+    # another case (P 1, R 2/3); prose, not JSON (nothing named)
+    assert [r["reward"] for r in records] == pytest.approx([1.0, 0.8, 0.4, 0.8, 0.0])
+    assert [r["sub_rewards"]["precision"] for r in records] == pytest.approx(
+        [1.0, 1.0, 1 / 3, 1.0, 0.0]
+    )
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["summary"]["mean_reward"] == pytest.approx(0.6)
