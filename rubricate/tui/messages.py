@@ -61,3 +61,12 @@ class ReasoningReady(Message):
 
     answer: tuple[str, str]
     calls: list[Any]
+
+
+@dataclass
+class SampleLinesReady(Message):
+    """The sample lines of one item were read from ``records.jsonl`` (``lines``: each sample's
+    :class:`~rubricate.calibration.baseline_run_dir.SampleLine` by ``answer_id``)."""
+
+    item_id: str
+    lines: dict[str, Any]

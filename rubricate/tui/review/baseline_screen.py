@@ -9,13 +9,10 @@ not shown. On a terminal narrower than :data:`NARROW` the list takes the whole w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane, TextArea
 from textual.worker import get_current_worker
@@ -23,6 +20,7 @@ from textual.worker import get_current_worker
 from rubricate.calibration.baseline_run_dir import SampleLine
 from rubricate.tui.common.help import HelpScreen
 from rubricate.tui.common.viewer import viewer
+from rubricate.tui.messages import SampleLinesReady
 from rubricate.tui.review.baseline_data import (
     BASELINE_FILTER_NAMES,
     BASELINE_FILTERS,
@@ -74,14 +72,6 @@ first sample), then each model's mean; the first row is the reward. `←`/`→` 
 
 Expert grading (`g`) is for calibration runs only: baseline samples have no tier.
 """
-
-
-@dataclass
-class SampleLinesReady(Message):
-    """The sample lines of one item were read from ``records.jsonl``."""
-
-    item_id: str
-    lines: dict[str, SampleLine]
 
 
 class BaselineScreen(Screen[None]):
