@@ -19,7 +19,7 @@ import numpy as np
 from rubricate.calibration.grades_table import TOTAL
 from rubricate.tui.review.baseline_data import BaselineData, answer_id, sample_label
 from rubricate.tui.review.data import Criterion
-from rubricate.tui.review.matrix import CHECK_SUFFIX, cell, gate_matters
+from rubricate.tui.review.matrix import cell, shown_criteria
 
 ERROR_CELL = "err"
 
@@ -72,13 +72,7 @@ def sample_matrix(data: BaselineData, item_id: str) -> tuple[list[SampleColumn],
     grades = data.run.grades
     mine = grades[grades["item_id"] == item_id]
     columns = sample_columns(data)
-    present = set(mine["criterion"])
-    shown: list[Criterion] = []
-    for criterion in data.criteria:
-        shown.append(criterion)
-        gate = criterion.id + CHECK_SUFFIX
-        if gate in present and gate_matters(mine, criterion.id, gate):
-            shown.append(Criterion(gate, "its check alone", "gate", None, None, 1))
+    shown = shown_criteria(data.criteria, mine)
     overall = Criterion(data.headline, "the reward", "total", None, None, 1)
     by_key = {
         (str(r.answer_id), str(r.criterion)): r for r in mine.itertuples(index=False)

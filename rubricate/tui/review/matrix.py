@@ -62,6 +62,19 @@ def gate_matters(rows: pd.DataFrame, criterion: str, gate: str) -> bool:
     return failed or not bool(is_scored(judged).any())
 
 
+def shown_criteria(criteria: list[Criterion], grades: pd.DataFrame) -> list[Criterion]:
+    """The rows of a matrix over ``grades`` (one answer's, or one item's): each criterion,
+    followed by its gating check when the check is worth a row (:func:`gate_matters`)."""
+    present = set(grades["criterion"])
+    shown: list[Criterion] = []
+    for criterion in criteria:
+        shown.append(criterion)
+        gate = criterion.id + CHECK_SUFFIX
+        if gate in present and gate_matters(grades, criterion.id, gate):
+            shown.append(Criterion(gate, "its check alone", "gate", None, None, 1))
+    return shown
+
+
 def verdict_matrix(
     data: ReviewData, key: AnswerKey
 ) -> tuple[list[int], list[str], list[MatrixRow]]:
@@ -81,14 +94,7 @@ def verdict_matrix(
     names = sorted(answer_experts["expert"].unique()) if len(answer_experts) else []
     out = []
     overall = Criterion(data.headline, "the overall score", "total", None, None, 1)
-    present = set(mine["criterion"])
-    shown: list[Criterion] = []
-    for criterion in data.criteria:
-        shown.append(criterion)
-        gate = criterion.id + CHECK_SUFFIX
-        if gate in present and gate_matters(mine, criterion.id, gate):
-            shown.append(Criterion(gate, "its check alone", "gate", None, None, 1))
-    for criterion in [*shown, overall]:
+    for criterion in [*shown_criteria(data.criteria, mine), overall]:
         rows = mine[mine["criterion"] == criterion.id].set_index("repeat")
         cells, errors, values = [], [], []
         for repeat in repeats:
