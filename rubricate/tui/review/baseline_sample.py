@@ -14,7 +14,7 @@ from rubricate.calibration.baseline_run_dir import SampleLine
 from rubricate.tui.review.baseline_data import BaselineData, ModelStats
 from rubricate.tui.review.baseline_matrix import SampleColumn
 from rubricate.tui.review.data import fmt
-from rubricate.tui.review.reasoning import reasoning_text
+from rubricate.tui.review.reasoning import reasoning_criterion, reasoning_text
 
 
 def _stats(data: BaselineData, item_id: str, model: str) -> ModelStats | None:
@@ -86,12 +86,12 @@ def sample_reasoning(
         return "No record of this sample (records.jsonl is missing or does not hold it)."
     if line.text is None:
         return f"Nothing was graded: {_failure(line)}. The sample is unscored, not 0."
-    if criterion and criterion.startswith("__"):
-        criterion = None  # the reward: every call
-    elif criterion and criterion.endswith(":check"):
-        criterion = criterion.removesuffix(":check")
     text = reasoning_text(
-        [(line.sample, line.record)], names, criterion, prompt=prompt, unit="sample"
+        [(line.sample, line.record)],
+        names,
+        reasoning_criterion(criterion),
+        prompt=prompt,
+        unit="sample",
     )
     if not line.record.scored and line.record.error:
         text = f"Unscored (not 0): {line.record.error}\n\n{text}"

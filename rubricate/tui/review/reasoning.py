@@ -26,6 +26,17 @@ def subgrader_criteria(rubric: Any) -> dict[str, str]:
         return {}
 
 
+def reasoning_criterion(criterion: str | None) -> str | None:
+    """The criterion whose calls a matrix row stands for: None (every call) for the overall
+    score or reward (``__total__``, ``__checks__``), the judged criterion for its gating
+    check's row (``<id>:check``)."""
+    if criterion and criterion.startswith("__"):
+        return None
+    if criterion and criterion.endswith(":check"):
+        return criterion.removesuffix(":check")
+    return criterion
+
+
 def call_criterion(call: ModelCallRecord, names: dict[str, str]) -> str:
     """The criterion a call judged (the sub-grader's name when unknown)."""
     name = call.grader.split(".", 1)[1] if "." in call.grader else call.grader

@@ -48,7 +48,11 @@ from rubricate.tui.review.data import (
 from rubricate.tui.review.grading import GradingScreen
 from rubricate.tui.review.grading_flow import ExpertActions
 from rubricate.tui.review.matrix import verdict_matrix
-from rubricate.tui.review.reasoning import reasoning_text, subgrader_criteria
+from rubricate.tui.review.reasoning import (
+    reasoning_criterion,
+    reasoning_text,
+    subgrader_criteria,
+)
 from rubricate.tui.review.tables import AnswersTable, VerdictMatrix
 
 HELP = """
@@ -232,14 +236,10 @@ class ReviewScreen(ExpertActions, Screen[None]):
 
     def _fill_reasoning(self, criterion: str | None) -> None:
         assert self._records is not None
-        if criterion and criterion.startswith("__"):
-            criterion = None  # the overall score: every call
-        elif criterion and criterion.endswith(":check"):
-            criterion = criterion.removesuffix(":check")
         text = reasoning_text(
             self._records[1],
             self._names,
-            criterion,
+            reasoning_criterion(criterion),
             prompt=self.show_prompts,
             judged_run=bool(self.data.run.manifest.get("judged_run", True)),
         )
