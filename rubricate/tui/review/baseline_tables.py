@@ -19,6 +19,7 @@ from rubricate.tui.review.baseline_matrix import (
     criterion_label,
 )
 from rubricate.tui.review.data import fmt, spark
+from rubricate.tui.review.table_common import FillTable, criterion_name, cursor_row_key
 
 ITEM_PREFIX = "item:"
 CRITERION_WIDTH = 18
@@ -42,8 +43,10 @@ def parse_row_key(key: str) -> tuple[str, str | None]:
     return item, model
 
 
-class ItemsTable(DataTable):
+class ItemsTable(FillTable):
     """Items with each model's headroom, mean, max, min, SD, bars and unscored count."""
+
+    FILL = "item"
 
     NUMBERS = ("room", "mean", "max", "min", "sd")
 
@@ -111,23 +114,6 @@ class ItemsTable(DataTable):
         self.select(select)
         self._fit()
 
-    def on_resize(self) -> None:
-        self._fit()
-
-    def _fit(self) -> None:
-        """Give the item column the width the other columns leave."""
-        if "item" not in self.columns or not self.size.width:
-            return
-        others = sum(c.get_render_width(self) for k, c in self.columns.items() if k != "item")
-        scrollbar = self.styles.scrollbar_size_vertical  # room for it, shown or not
-        width = max(10, self.size.width - scrollbar - others - 2 * self.cell_padding)
-        column = self.columns["item"]  # type: ignore[index]
-        if column.auto_width or column.width != width:
-            column.auto_width = False
-            column.width = width
-            self._require_update_dimensions = True  # Textual has no public way to resize
-            self.refresh()
-
     def select(self, key: str | None) -> None:
         """Put the cursor on the row with ``key`` (else on the first row)."""
         if not self.row_count:
@@ -144,13 +130,10 @@ class ItemsTable(DataTable):
         """``(item_id, model)`` under the cursor (model None on a header, "" with one model)."""
         if not self.row_count:
             return None
-        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value or ""
-        return parse_row_key(key)
+        return parse_row_key(cursor_row_key(self) or "")
 
     def current_key(self) -> str | None:
-        if not self.row_count:
-            return None
-        return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        return cursor_row_key(self)
 
 
 class SampleMatrix(DataTable):
@@ -174,13 +157,7 @@ class SampleMatrix(DataTable):
             self.add_column(f"{letter} mean" if letter else "mean", key=f"mean:{model}")
         for row in rows:
             criterion = row.criterion
-            name = Text(criterion_label(criterion), no_wrap=True, overflow="ellipsis", end="")
-            if criterion.kind == "gate":
-                name.stylize("dim")
-            if criterion.kind == "total":
-                name.stylize("bold")
-            if criterion.is_penalty:
-                name = Text("−", no_wrap=True, end="") + name
+            name = criterion_name(criterion, criterion_label(criterion))
             scale = criterion.max_level if criterion.levels else 1
             means = [fmt(m * scale) if m is not None else "—" for m in row.means]
             cells = [self._cell(c) for c in row.cells]
@@ -218,6 +195,4 @@ class SampleMatrix(DataTable):
         return None
 
     def selected_criterion(self) -> str | None:
-        if not self.row_count:
-            return None
-        return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        return cursor_row_key(self)

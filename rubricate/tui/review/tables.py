@@ -13,6 +13,7 @@ from rubricate.calibration.run_dir import AnswerKey
 from rubricate.tui.common.theme import muted, styled
 from rubricate.tui.review.data import AnswerRow, ReviewData, fmt, spark
 from rubricate.tui.review.matrix import MatrixRow
+from rubricate.tui.review.table_common import FillTable, criterion_name, cursor_row_key
 
 TIER_SHORT = {"great": "great", "fair": "fair", "poor": "poor", "adversarial": "adv"}
 TIER_VARIABLE = {
@@ -36,8 +37,10 @@ def row_key_of(key: AnswerKey) -> str:
     return f"{key[0]}\x1f{key[1]}"
 
 
-class AnswersTable(DataTable):
+class AnswersTable(FillTable):
     """Answers with mean, SD, one spark per repeat and flags; group header rows per item."""
+
+    FILL = "answer"
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
@@ -86,22 +89,6 @@ class AnswersTable(DataTable):
         self.select(select)
         self._fit()
 
-    def on_resize(self) -> None:
-        self._fit()
-
-    def _fit(self) -> None:
-        if "answer" not in self.columns or not self.size.width:
-            return
-        others = sum(c.get_render_width(self) for k, c in self.columns.items() if k != "answer")
-        scrollbar = self.styles.scrollbar_size_vertical  # room for it, shown or not
-        width = max(10, self.size.width - scrollbar - others - 2 * self.cell_padding)
-        column = self.columns["answer"]  # type: ignore[index]
-        if column.auto_width or column.width != width:
-            column.auto_width = False
-            column.width = width
-            self._require_update_dimensions = True  # Textual has no public way to resize
-            self.refresh()
-
     def select(self, key: AnswerKey | None) -> None:
         """Put the cursor on ``key``'s row (else on the first answer)."""
         if not self.row_count:
@@ -121,13 +108,10 @@ class AnswersTable(DataTable):
         """The answer under the cursor (None on an item header)."""
         if not self.row_count:
             return None
-        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value or ""
-        return answer_key_of(key)
+        return answer_key_of(cursor_row_key(self) or "")
 
     def row_key_at_cursor(self) -> str:
-        if not self.row_count:
-            return ""
-        return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value or ""
+        return cursor_row_key(self) or ""
 
 
 class VerdictMatrix(DataTable):
@@ -157,13 +141,7 @@ class VerdictMatrix(DataTable):
                 label = "  └ its check"
             else:
                 label = criterion.id
-            name = Text(label, no_wrap=True, overflow="ellipsis", end="")
-            if criterion.kind == "gate":
-                name.stylize("dim")
-            if criterion.kind == "total":
-                name.stylize("bold")
-            if criterion.is_penalty:
-                name = Text("−", no_wrap=True, end="") + name
+            name = criterion_name(criterion, label)
             mark = styled(self.app, "≠", "text-accent", bold=True) if row.disagrees else Text("")
             cells = [self._cell(c) for c in row.cells]
             expert_cells = [self._cell(c) for c in row.expert_cells]
@@ -186,6 +164,4 @@ class VerdictMatrix(DataTable):
         return Text(value, no_wrap=True, end="")
 
     def selected_criterion(self) -> str | None:
-        if not self.row_count:
-            return None
-        return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        return cursor_row_key(self)
