@@ -179,17 +179,9 @@ class BaselineRun:
             for (item, answer, _), offset in self.records.offsets.items()
             if item == item_id
         )
-        out: dict[str, SampleLine] = {}
         if not wanted:
-            return out
-        with self.records.path.open("rb") as handle:
-            for answer, offset in wanted:
-                handle.seek(offset)
-                try:
-                    out[answer] = _sample_line(json.loads(handle.readline()))
-                except (ValueError, KeyError, TypeError):
-                    continue
-        return out
+            return {}
+        return dict(self.records.read_lines(wanted, _sample_line))
 
 
 def _models(manifest: dict[str, Any], grades: pd.DataFrame) -> list[str]:

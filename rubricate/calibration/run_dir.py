@@ -28,10 +28,10 @@ import io
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -41,6 +41,8 @@ from rubricate.calibration.run_store import FILES, read_grades_csv, read_manifes
 from rubricate.errors import InputError
 from rubricate.judge.records import GradeRecord
 
+K = TypeVar("K")
+V = TypeVar("V")
 AnswerKey = tuple[str, str]
 """``(item_id, answer_id)``."""
 
@@ -83,13 +85,20 @@ class RecordIndex:
             for (i, a, repeat), offset in self.offsets.items()
             if i == item_id and a == answer_id
         )
+        return self.read_lines(wanted, lambda data: GradeRecord.model_validate(data["record"]))
+
+    def read_lines(
+        self, wanted: Iterable[tuple[K, int]], parse: Callable[[Any], V]
+    ) -> list[tuple[K, V]]:
+        """``(key, parse(line))`` for each ``(key, byte offset)`` wanted, in that order; a line
+        that is not JSON or that ``parse`` rejects (ValueError, KeyError, TypeError) is
+        skipped."""
         out = []
         with self.path.open("rb") as handle:
-            for repeat, offset in wanted:
+            for key, offset in wanted:
                 handle.seek(offset)
                 try:
-                    data = json.loads(handle.readline())
-                    out.append((repeat, GradeRecord.model_validate(data["record"])))
+                    out.append((key, parse(json.loads(handle.readline()))))
                 except (ValueError, KeyError, TypeError):
                     continue
         return out
