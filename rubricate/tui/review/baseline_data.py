@@ -26,6 +26,7 @@ from rubricate.tui.review.data import (
     Criterion,
     fmt,
     headline_criterion,
+    high_first,
     rubric_criteria,
     score_range,
 )
@@ -217,9 +218,6 @@ def order_items(rows: list[ItemRow], order: BaselineOrder, items: list[str]) -> 
 
     def place(row: ItemRow) -> int:
         return position.get(row.item_id, len(position))
-
-    def high_first(value: float) -> float:
-        return -value if not math.isnan(value) else math.inf
 
     def low_first(value: float) -> float:
         return value if not math.isnan(value) else math.inf

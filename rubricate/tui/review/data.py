@@ -253,6 +253,11 @@ def _tier_rank(tier: str) -> int:
     return TIERS.index(tier) if tier in TIERS else len(TIERS)
 
 
+def high_first(value: float) -> float:
+    """A sort key that puts the highest values first and NaN last."""
+    return -value if not math.isnan(value) else math.inf
+
+
 def order_rows(rows: list[AnswerRow], order: Order, item_order: list[str]) -> list[AnswerRow]:
     """``rows`` sorted: ``item`` keeps the set's item order and ranks tiers great > fair >
     poor > adversarial; the others put the most interesting answers first (NaN last)."""
@@ -261,15 +266,12 @@ def order_rows(rows: list[AnswerRow], order: Order, item_order: list[str]) -> li
     def by_item(row: AnswerRow) -> tuple:
         return (position.get(row.key[0], len(position)), _tier_rank(row.tier), row.key[1])
 
-    def nan_last(value: float) -> float:
-        return -value if not math.isnan(value) else math.inf
-
     if order == "unstable":
-        return sorted(rows, key=lambda r: (nan_last(r.spread), nan_last(r.sd), by_item(r)))
+        return sorted(rows, key=lambda r: (high_first(r.spread), high_first(r.sd), by_item(r)))
     if order == "disagree":
         return sorted(rows, key=lambda r: (-len(r.disagreements), by_item(r)))
     if order == "score":
-        return sorted(rows, key=lambda r: (nan_last(r.mean), by_item(r)))
+        return sorted(rows, key=lambda r: (high_first(r.mean), by_item(r)))
     return sorted(rows, key=by_item)
 
 
