@@ -18,6 +18,7 @@ from rubricate.calibration.baseline_prepare import BaselineRequest, prepare_base
 from rubricate.cli import run as cli
 from rubricate.testing import FakeOpenAI, Fault
 from tests.calibration.baseline_fixtures import script_samples
+from tests.tui.refund import FULL_REFUND, refund_rubric
 
 ROOT = Path(__file__).resolve().parents[2]
 TAX = ROOT / "examples" / "accordance_tax"
@@ -25,24 +26,9 @@ TAX = ROOT / "examples" / "accordance_tax"
 Script = Mapping[str, Mapping[str, Sequence[str | None]]]
 """model -> item -> the text of each sample (None: the generation is refused)."""
 
-REFUND_RUBRIC = """\
-rubric: 1
-id: refund
-title: Refund reply
-task: Reply to the customer's refund request for order {{ item.order }}.
-judge:
-  model: judge-model
-criteria:
-  - id: facts
-    text: States that the order is within the 30-day window.
-    weight: 0.5
-  - id: amount
-    text: States the refund amount.
-    weight: 0.5
-    check: {numbers: ["$120"]}
-"""
+REFUND_RUBRIC = refund_rubric("Reply to the customer's refund request for order {{ item.order }}.")
 REFUND_ITEMS = ["late-order", "damaged", "wrong-size"]
-GOOD = "[[PASS]] Your refund of $120 is due; the order is 12 days old."  # 1.0
+GOOD = FULL_REFUND  # 1.0
 HALF = "[[PASS]] A refund is due."  # facts met, no amount: 0.5
 NONE = "No."  # 0.0
 REFUND_SCRIPT: Script = {

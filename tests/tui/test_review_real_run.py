@@ -15,25 +15,12 @@ from rubricate.tui.review.app import ReviewApp
 from rubricate.tui.review.matrix import verdict_matrix
 from tests.tui.conftest import SIZE
 from tests.tui.helpers import idle, review_ready
+from tests.tui.refund import FULL_REFUND, refund_rubric
 
-RUBRIC = """\
-rubric: 1
-id: refund
-title: Refund reply
-judge:
-  model: judge-model
-criteria:
-  - id: facts
-    text: States that the order is within the 30-day window.
-    weight: 0.5
-  - id: amount
-    text: States the refund amount.
-    weight: 0.5
-    check: {numbers: ["$120"]}
-"""
+RUBRIC = refund_rubric()
 
 TEXTS = {
-    "great": "[[PASS]] Your refund of $120 is due; the order is 12 days old.",
+    "great": FULL_REFUND,
     "fair": "A refund of $120 may be due.",
     "poor": "No.",
 }
