@@ -13,12 +13,11 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane, TextArea
 from textual.worker import get_current_worker
 
 from rubricate.calibration.baseline_run_dir import SampleLine
-from rubricate.tui.common.help import HelpScreen
+from rubricate.tui.common.help import KeySection
 from rubricate.tui.common.viewer import viewer
 from rubricate.tui.messages import SampleLinesReady
 from rubricate.tui.review.baseline_data import (
@@ -40,7 +39,7 @@ from rubricate.tui.review.baseline_data import (
 from rubricate.tui.review.baseline_matrix import SampleColumn, sample_matrix
 from rubricate.tui.review.baseline_sample import sample_header, sample_reasoning, sample_text
 from rubricate.tui.review.baseline_tables import ItemsTable, SampleMatrix, row_key_of
-from rubricate.tui.review.reasoning import subgrader_criteria
+from rubricate.tui.review.run_screen import RunScreen
 
 NARROW = 96
 """Below this many columns the items list and the tabs are shown one at a time."""
@@ -74,7 +73,7 @@ Expert grading (`g`) is for calibration runs only: baseline samples have no tier
 """
 
 
-class BaselineScreen(Screen[None]):
+class BaselineScreen(RunScreen):
     """Browse one baseline run."""
 
     BINDINGS = [
@@ -89,32 +88,40 @@ class BaselineScreen(Screen[None]):
         Binding("left_square_bracket,pageup", "step(-1)", "Previous", show=False),
         Binding("m", "toggle_prompt", "Prompts", show=False),
         Binding("g", "grade", "Grade (calibration only)", show=False),
-        Binding("escape", "focus_items", "Back"),
+        Binding("escape", "focus_list", "Back"),
         Binding("q", "quit", "Quit"),
     ]
 
+    ORDERS = BASELINE_ORDERS
+    ORDER_NAMES = BASELINE_ORDER_NAMES
+    FILTERS = BASELINE_FILTERS
+    FILTER_NAMES = BASELINE_FILTER_NAMES
+    TAB_FOCUS = {
+        "tab-samples": "#samples",
+        "tab-text": "#sample-text",
+        "tab-reasoning": "#reasoning",
+        "tab-study": "#study",
+    }
+    HELP_TEXT = HELP
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("focus_items", "step"):
-            return self.full_tab or self.focused is not self.items
         if action in ("cycle_order", "cycle_filter"):
             return not self.full_tab  # they order the list, which a full-width tab hides
-        return True
+        return super().check_action(action, parameters)
 
     def __init__(self, data: BaselineData) -> None:
-        super().__init__()
-        self.data = data
+        super().__init__(data)
+        self.data: BaselineData = data
         self.order: BaselineOrder = "headroom"
         self.which: BaselineFilter = "all"
         self.full_tab = False
         self.narrow = False
-        self.show_prompts = False
         self.item_id: str | None = None
         """The item whose samples are shown."""
         self.column: SampleColumn | None = None
         """The sample whose text and reasoning are shown."""
         self.lines: dict[str, dict[str, SampleLine]] = {}
         """Sample lines read so far, by item."""
-        self._names = subgrader_criteria(data.run.rubric)
         self._loading: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -139,8 +146,7 @@ class BaselineScreen(Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.title = "rubricate review"
-        self.sub_title = str(self.data.run.path)
+        self.show_title()
         self._layout(self.size.width)
         self.show_rows()
         self.items.focus()
@@ -150,6 +156,17 @@ class BaselineScreen(Screen[None]):
     @property
     def items(self) -> ItemsTable:
         return self.query_one(ItemsTable)
+
+    @property
+    def list_table(self) -> ItemsTable:
+        return self.items
+
+    def list_hidden(self) -> bool:
+        return self.full_tab
+
+    def show_list(self, shown: bool) -> None:
+        self.full_tab = not shown
+        self._layout(self.size.width)
 
     @property
     def matrix(self) -> SampleMatrix:
@@ -173,12 +190,7 @@ class BaselineScreen(Screen[None]):
         rows = self.visible_rows()
         self.items.show(self.data, rows, self.items.current_key())
         notes = " · ".join(self.data.run.notes)
-        self.query_one("#summary", Static).update(
-            f"{summary_line(self.data)}\n"
-            f"{BASELINE_ORDER_NAMES[self.order]} · {BASELINE_FILTER_NAMES[self.which]}: "
-            f"{len(rows)} of {len(self.data.rows)} · {signal_line(self.data)}"
-            + (f" · {notes}" if notes else "")
-        )
+        self.show_summary(summary_line(self.data), len(rows), signal_line(self.data), notes)
         self.show_item()
 
     @on(DataTable.RowHighlighted, "#items")
@@ -284,53 +296,21 @@ class BaselineScreen(Screen[None]):
         about = criterion if criterion and not criterion.startswith("__") else "the reward"
         self.query_one("#reasoning-header", Static).update(
             f"grader calls on {column.model} sample #{column.sample} about {about} · "
-            f"{'m hides' if self.show_prompts else 'm shows'} the prompts"
+            f"{self.prompts_note()}"
         )
         reasoning.load_text(
             sample_reasoning(line, self._names, criterion, prompt=self.show_prompts)
         )
         reasoning.scroll_home(animate=False)
 
-    def action_toggle_prompt(self) -> None:
-        self.show_prompts = not self.show_prompts
+    def show_prompted(self) -> None:
         self._fill_sample()
 
-    # -- sort, filter, tabs -------------------------------------------------------------
-
-    def action_cycle_order(self) -> None:
-        self.order = BASELINE_ORDERS[(BASELINE_ORDERS.index(self.order) + 1) % 4]
-        self.show_rows()
-        self.notify(f"Sorted: {BASELINE_ORDER_NAMES[self.order]}")
-
-    def action_cycle_filter(self) -> None:
-        index = BASELINE_FILTERS.index(self.which) + 1
-        self.which = BASELINE_FILTERS[index % len(BASELINE_FILTERS)]
-        self.show_rows()
-        self.notify(f"Showing: {BASELINE_FILTER_NAMES[self.which]}")
-
-    def action_show_tab(self, tab: str) -> None:
-        """Show one tab full width (the items list hides; escape brings it back)."""
-        self.query_one(TabbedContent).active = tab
-        self.full_tab = True
-        self._layout(self.size.width)
-        focus = {
-            "tab-samples": "#samples",
-            "tab-text": "#sample-text",
-            "tab-reasoning": "#reasoning",
-            "tab-study": "#study",
-        }[tab]
-        self.query_one(focus).focus()
-        self.refresh_bindings()
+    # -- the list and the tabs ----------------------------------------------------------
 
     @on(DataTable.RowSelected, "#items")
     def _item_chosen(self, event: DataTable.RowSelected) -> None:
         self.action_show_tab("tab-samples")
-
-    def action_focus_items(self) -> None:
-        self.full_tab = False
-        self._layout(self.size.width)
-        self.items.focus()
-        self.refresh_bindings()
 
     def action_step(self, delta: int) -> None:
         """Go to the next (or previous) item."""
@@ -351,17 +331,9 @@ class BaselineScreen(Screen[None]):
         self.query_one("#status", Static).update(NO_GRADING)
         self.notify(NO_GRADING, title="baseline run", severity="warning")
 
-    def action_help(self) -> None:
-        self.app.push_screen(
-            HelpScreen(
-                HELP,
-                [
-                    ("Baseline review", BaselineScreen.BINDINGS),
-                    ("Items", [("enter", "", "show the item's samples side by side, full width")]),
-                    ("Samples", [("←/→, ↑/↓", "", "pick a sample, pick a criterion")]),
-                ],
-            )
-        )
-
-    def action_quit(self) -> None:
-        self.app.exit(return_code=0)
+    def help_sections(self) -> list[KeySection]:
+        return [
+            ("Baseline review", BaselineScreen.BINDINGS),
+            ("Items", [("enter", "", "show the item's samples side by side, full width")]),
+            ("Samples", [("←/→, ↑/↓", "", "pick a sample, pick a criterion")]),
+        ]

@@ -11,7 +11,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import (
     DataTable,
@@ -25,7 +24,7 @@ from textual.widgets import (
 from textual.worker import get_current_worker
 
 from rubricate.calibration.run_dir import AnswerKey
-from rubricate.tui.common.help import HelpScreen
+from rubricate.tui.common.help import KeySection
 from rubricate.tui.common.viewer import viewer
 from rubricate.tui.messages import ReasoningReady
 from rubricate.tui.review.agreement import (
@@ -48,11 +47,8 @@ from rubricate.tui.review.data import (
 from rubricate.tui.review.grading import GradingScreen
 from rubricate.tui.review.grading_flow import ExpertActions
 from rubricate.tui.review.matrix import verdict_matrix
-from rubricate.tui.review.reasoning import (
-    reasoning_criterion,
-    reasoning_text,
-    subgrader_criteria,
-)
+from rubricate.tui.review.reasoning import reasoning_criterion, reasoning_text
+from rubricate.tui.review.run_screen import RunScreen
 from rubricate.tui.review.tables import AnswersTable, VerdictMatrix
 
 HELP = """
@@ -78,7 +74,7 @@ the judge's verdicts are hidden until you are done.
 """
 
 
-class ReviewScreen(ExpertActions, Screen[None]):
+class ReviewScreen(ExpertActions, RunScreen):
     """Browse one calibration run and grade its answers."""
 
     BINDINGS = [
@@ -93,26 +89,31 @@ class ReviewScreen(ExpertActions, Screen[None]):
         Binding("right_square_bracket,pagedown", "step(1)", "Next", key_display="]"),
         Binding("left_square_bracket,pageup", "step(-1)", "Previous", show=False),
         Binding("m", "toggle_prompt", "Prompts", show=False),
-        Binding("escape", "focus_answers", "Back"),
+        Binding("escape", "focus_list", "Back"),
         Binding("q", "quit", "Quit"),
     ]
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("focus_answers", "step"):
-            return not self.answers.display or self.focused is not self.answers
-        return True
+    ORDERS = ORDERS
+    ORDER_NAMES = ORDER_NAMES
+    FILTERS = FILTERS
+    FILTER_NAMES = FILTER_NAMES
+    TAB_FOCUS = {
+        "tab-answer": "#answer-text",
+        "tab-verdicts": "#matrix",
+        "tab-reasoning": "#reasoning",
+        "tab-agreement": "#agreement-table",
+    }
+    HELP_TEXT = HELP
 
     def __init__(self, data: ReviewData) -> None:
-        super().__init__()
-        self.data = data
+        super().__init__(data)
+        self.data: ReviewData = data
         self.order: Order = "item"
         self.which: Filter = "all"
         self.figures: AgreementFigures | None = None
         self.version = 0
         """Bumped by every grade added; figures computed for an older version are dropped."""
         self.figures_version = -1
-        self.show_prompts = False
-        self._names = subgrader_criteria(data.run.rubric)
         self._records: tuple[AnswerKey, list] | None = None
         self._agreement_timer: Timer | None = None
 
@@ -138,8 +139,7 @@ class ReviewScreen(ExpertActions, Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.title = "rubricate review"
-        self.sub_title = str(self.data.run.path)
+        self.show_title()
         table = self.query_one("#agreement-table", DataTable)
         table.add_columns("criterion", "experts α", "judge", "experts F1", "judge κ", "stand in")
         self.show_rows()
@@ -151,6 +151,16 @@ class ReviewScreen(ExpertActions, Screen[None]):
     @property
     def answers(self) -> AnswersTable:
         return self.query_one(AnswersTable)
+
+    @property
+    def list_table(self) -> AnswersTable:
+        return self.answers
+
+    def list_hidden(self) -> bool:
+        return not self.answers.display
+
+    def show_list(self, shown: bool) -> None:
+        self.answers.display = shown
 
     def visible_rows(self) -> list:
         rows = order_rows(self.data.rows, self.order, item_order(self.data))
@@ -165,12 +175,8 @@ class ReviewScreen(ExpertActions, Screen[None]):
             left_out = len(self.data.expert_problems)
             notes += f"{' · ' if notes else ''}{left_out} expert grade(s) left out: "
             notes += self.data.expert_problems[0]
-        self.query_one("#summary", Static).update(
-            f"{summary_line(self.data)}\n"
-            f"{ORDER_NAMES[self.order]} · {FILTER_NAMES[self.which]}: {len(rows)} of "
-            f"{len(self.data.rows)} · ~ unstable, ! beat fair, ≠ experts disagree"
-            + (f" · {notes}" if notes else "")
-        )
+        legend = "~ unstable, ! beat fair, ≠ experts disagree"
+        self.show_summary(summary_line(self.data), len(rows), legend, notes)
         self.show_answer()
 
     @on(DataTable.RowHighlighted, "#answers")
@@ -212,8 +218,7 @@ class ReviewScreen(ExpertActions, Screen[None]):
             return
         criterion = self.query_one(VerdictMatrix).selected_criterion()
         self.query_one("#reasoning-header", Static).update(
-            f"judge calls about {criterion or 'this answer'} · "
-            f"{'m hides' if self.show_prompts else 'm shows'} the prompts"
+            f"judge calls about {criterion or 'this answer'} · {self.prompts_note()}"
         )
         if self._records is not None and self._records[0] == key:
             self._fill_reasoning(criterion)
@@ -247,46 +252,19 @@ class ReviewScreen(ExpertActions, Screen[None]):
         area.load_text(text)
         area.scroll_home(animate=False)
 
-    def action_toggle_prompt(self) -> None:
-        self.show_prompts = not self.show_prompts
+    def show_prompted(self) -> None:
         self.show_reasoning()
 
     # -- sort, filter, tabs -------------------------------------------------------------
 
-    def action_cycle_order(self) -> None:
-        self.order = ORDERS[(ORDERS.index(self.order) + 1) % len(ORDERS)]
-        self.show_rows()
-        self.notify(f"Sorted: {ORDER_NAMES[self.order]}")
-
-    def action_cycle_filter(self) -> None:
-        self.which = FILTERS[(FILTERS.index(self.which) + 1) % len(FILTERS)]
-        if self.which == "ungraded" and self.app.expert is None:  # type: ignore[attr-defined]
-            self.which = FILTERS[(FILTERS.index(self.which) + 1) % len(FILTERS)]
-        self.show_rows()
-        self.notify(f"Showing: {FILTER_NAMES[self.which]}")
-
-    def action_show_tab(self, tab: str) -> None:
-        """Show one tab full width (the answers list hides; escape brings it back)."""
-        self.query_one(TabbedContent).active = tab
-        self.answers.display = False
-        focus = {
-            "tab-answer": "#answer-text",
-            "tab-verdicts": "#matrix",
-            "tab-reasoning": "#reasoning",
-            "tab-agreement": "#agreement-table",
-        }[tab]
-        self.query_one(focus).focus()
-        self.refresh_bindings()
+    def filter_applies(self, which: str) -> bool:
+        """``ungraded`` needs an expert's name."""
+        return which != "ungraded" or self.app.expert is not None  # type: ignore[attr-defined]
 
     @on(DataTable.RowSelected, "#answers")
     def _answer_chosen(self, event: DataTable.RowSelected) -> None:
         if self.answers.selected() is not None:
             self.action_show_tab("tab-verdicts")
-
-    def action_focus_answers(self) -> None:
-        self.answers.display = True
-        self.answers.focus()
-        self.refresh_bindings()
 
     def action_step(self, delta: int) -> None:
         """Go to the next (or previous) answer, skipping item headers."""
@@ -298,17 +276,9 @@ class ReviewScreen(ExpertActions, Screen[None]):
             if table.selected() is not None:
                 return
 
-    def action_help(self) -> None:
-        self.app.push_screen(
-            HelpScreen(
-                HELP,
-                [
-                    ("Review", ReviewScreen.BINDINGS),
-                    ("Answers", [("enter", "", "open the answer's verdicts full width")]),
-                    ("Grading", GradingScreen.BINDINGS),
-                ],
-            )
-        )
-
-    def action_quit(self) -> None:
-        self.app.exit(return_code=0)
+    def help_sections(self) -> list[KeySection]:
+        return [
+            ("Review", ReviewScreen.BINDINGS),
+            ("Answers", [("enter", "", "open the answer's verdicts full width")]),
+            ("Grading", GradingScreen.BINDINGS),
+        ]
