@@ -39,7 +39,14 @@ from rubricate.tui.review.baseline_data import (
 from rubricate.tui.review.baseline_matrix import SampleColumn, sample_matrix
 from rubricate.tui.review.baseline_sample import sample_header, sample_reasoning, sample_text
 from rubricate.tui.review.baseline_tables import ItemsTable, SampleMatrix, row_key_of
-from rubricate.tui.review.run_screen import RunScreen
+from rubricate.tui.review.run_screen import (
+    BACK_KEYS,
+    HELP_KEY,
+    PROMPTS_KEY,
+    SORT_KEYS,
+    STEP_KEYS,
+    RunScreen,
+)
 
 NARROW = 96
 """Below this many columns the items list and the tabs are shown one at a time."""
@@ -77,19 +84,16 @@ class BaselineScreen(RunScreen):
     """Browse one baseline run."""
 
     BINDINGS = [
-        Binding("question_mark,f1", "help", "Help"),
-        Binding("s", "cycle_order", "Sort"),
-        Binding("f", "cycle_filter", "Filter"),
+        HELP_KEY,
+        *SORT_KEYS,
         Binding("v", "show_tab('tab-samples')", "Samples"),
         Binding("t", "show_tab('tab-text')", "Text"),
         Binding("r", "show_tab('tab-reasoning')", "Reasoning"),
         Binding("a", "show_tab('tab-study')", "Study"),
-        Binding("right_square_bracket,pagedown", "step(1)", "Next", key_display="]"),
-        Binding("left_square_bracket,pageup", "step(-1)", "Previous", show=False),
-        Binding("m", "toggle_prompt", "Prompts", show=False),
+        *STEP_KEYS,
+        PROMPTS_KEY,
         Binding("g", "grade", "Grade (calibration only)", show=False),
-        Binding("escape", "focus_list", "Back"),
-        Binding("q", "quit", "Quit"),
+        *BACK_KEYS,
     ]
 
     ORDERS = BASELINE_ORDERS

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar, TypeVar
 
+from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Static, TabbedContent
 
@@ -20,6 +21,16 @@ from rubricate.tui.common.help import HelpScreen, KeySection
 from rubricate.tui.review.reasoning import subgrader_criteria
 
 T = TypeVar("T")
+
+HELP_KEY = Binding("question_mark,f1", "help", "Help")
+SORT_KEYS = [Binding("s", "cycle_order", "Sort"), Binding("f", "cycle_filter", "Filter")]
+STEP_KEYS = [
+    Binding("right_square_bracket,pagedown", "step(1)", "Next", key_display="]"),
+    Binding("left_square_bracket,pageup", "step(-1)", "Previous", show=False),
+]
+PROMPTS_KEY = Binding("m", "toggle_prompt", "Prompts", show=False)
+BACK_KEYS = [Binding("escape", "focus_list", "Back"), Binding("q", "quit", "Quit")]
+"""The keys of the shared actions, for the screens' ``BINDINGS`` (each in its own order)."""
 
 
 def next_in(values: Sequence[T], current: T) -> T:

@@ -48,7 +48,14 @@ from rubricate.tui.review.grading import GradingScreen
 from rubricate.tui.review.grading_flow import ExpertActions
 from rubricate.tui.review.matrix import verdict_matrix
 from rubricate.tui.review.reasoning import reasoning_criterion, reasoning_text
-from rubricate.tui.review.run_screen import RunScreen
+from rubricate.tui.review.run_screen import (
+    BACK_KEYS,
+    HELP_KEY,
+    PROMPTS_KEY,
+    SORT_KEYS,
+    STEP_KEYS,
+    RunScreen,
+)
 from rubricate.tui.review.tables import AnswersTable, VerdictMatrix
 
 HELP = """
@@ -78,19 +85,16 @@ class ReviewScreen(ExpertActions, RunScreen):
     """Browse one calibration run and grade its answers."""
 
     BINDINGS = [
-        Binding("question_mark,f1", "help", "Help"),
+        HELP_KEY,
         Binding("g", "grade", "Grade"),
-        Binding("s", "cycle_order", "Sort"),
-        Binding("f", "cycle_filter", "Filter"),
+        *SORT_KEYS,
         Binding("v", "show_tab('tab-verdicts')", "Verdicts"),
         Binding("r", "show_tab('tab-reasoning')", "Reasoning"),
         Binding("a", "show_tab('tab-agreement')", "Agreement"),
         Binding("t", "show_tab('tab-answer')", "Text"),
-        Binding("right_square_bracket,pagedown", "step(1)", "Next", key_display="]"),
-        Binding("left_square_bracket,pageup", "step(-1)", "Previous", show=False),
-        Binding("m", "toggle_prompt", "Prompts", show=False),
-        Binding("escape", "focus_list", "Back"),
-        Binding("q", "quit", "Quit"),
+        *STEP_KEYS,
+        PROMPTS_KEY,
+        *BACK_KEYS,
     ]
 
     ORDERS = ORDERS
