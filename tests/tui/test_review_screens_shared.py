@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Static
 
 from rubricate.testing import FakeOpenAI
@@ -22,6 +23,19 @@ from tests.tui.helpers import baseline_ready, idle, review_ready
 
 def text_of(screen: object, selector: str) -> str:
     return str(screen.query_one(selector, Static).render())  # type: ignore[attr-defined]
+
+
+async def help_markdown(pilot: Pilot, key: str) -> str:
+    """Open the help with ``key``, close it with escape; the help's text."""
+    screen = pilot.app.screen
+    await pilot.press(key)
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, HelpScreen)
+    markdown = pilot.app.screen._markdown
+    await pilot.press("escape")
+    await pilot.pause()
+    assert pilot.app.screen is screen
+    return markdown
 
 
 @pytest.fixture
@@ -42,16 +56,10 @@ async def test_calibration_review_help_prompts_filters_and_back(calibration_run:
         assert isinstance(screen, ReviewScreen)
         assert screen.title == "rubricate review"
         assert screen.sub_title == str(calibration_run)
-        await pilot.press("question_mark")
-        await pilot.pause()
-        assert isinstance(app.screen, HelpScreen)
-        markdown = app.screen._markdown
+        markdown = await help_markdown(pilot, "question_mark")
         assert markdown.startswith("# rubricate review\n\nA calibration run")
         assert "### Review" in markdown and "| `escape` | Back |" in markdown
         assert "### Answers" in markdown and "### Grading" in markdown
-        await pilot.press("escape")
-        await pilot.pause()
-        assert app.screen is screen
 
         await pilot.press("r")  # reasoning, full width
         await idle(pilot)
@@ -83,16 +91,10 @@ async def test_baseline_review_help_prompts_filters_and_back(refund_run: Path) -
         screen = await baseline_ready(pilot)
         assert isinstance(screen, BaselineScreen)
         assert screen.sub_title == str(refund_run)
-        await pilot.press("f1")
-        await pilot.pause()
-        assert isinstance(app.screen, HelpScreen)
-        markdown = app.screen._markdown
+        markdown = await help_markdown(pilot, "f1")
         assert markdown.startswith("# rubricate review: a baseline run")
         assert "### Baseline review" in markdown and "| `escape` | Back |" in markdown
         assert "### Items" in markdown and "### Samples" in markdown
-        await pilot.press("escape")
-        await pilot.pause()
-        assert app.screen is screen
 
         await pilot.press("r")
         await baseline_ready(pilot)
