@@ -133,6 +133,16 @@ def overlap(train: Rows, valid: Rows) -> list[Problem]:
         )
         problem = Problem(valid.path, line, None, "", message, "error", "train-valid-overlap")
         problems.append(problem)
+    if len(valid.rows) > 1 and len(problems) == len(valid.rows):
+        # One line, not one per row, when the whole validation file is training data (most
+        # often the same file given twice).
+        message = (
+            f"every one of its {len(problems)} rows is also in {train.path} (the same file "
+            "twice?): the validation reward would measure memorisation; give --valid rows "
+            "held out from training"
+        )
+        first = problems[0].line
+        return [Problem(valid.path, first, None, "", message, "error", "train-valid-overlap")]
     return problems
 
 

@@ -66,6 +66,17 @@ def test_train_valid_overlap_by_id_and_by_content(sentiment: Path, datasets) -> 
     assert len(errors) == 2
 
 
+def test_the_same_file_as_train_and_valid_is_one_error(sentiment: Path, datasets) -> None:
+    rows = review_rows(BALANCED_TRAIN)
+    train, _ = datasets(rows, review_rows(["positive"], 100))
+    errors = _errors(_prepare(sentiment, train, train))
+    assert errors == [
+        f"{train}:1: every one of its {len(rows)} rows is also in {train} (the same file "
+        "twice?): the validation reward would measure memorisation; give --valid rows held out "
+        "from training"
+    ]
+
+
 def test_duplicate_ids_in_one_file(sentiment: Path, datasets) -> None:
     rows = review_rows(BALANCED_TRAIN)
     rows[5]["id"] = "r1"
