@@ -151,6 +151,16 @@ def _sub_unit_columns(header: list[str], unit_i: int) -> list[int]:
     return [lowered.index(c) for c in ("answer_id", "criterion_id") if c in lowered]
 
 
+def _unit(fields: list[str], unit_i: int, sub: list[int]) -> str:
+    """The unit id: the unit column, refined by the non-empty ``sub`` columns (``a/b/c``).
+
+    An empty unit column stays empty, so the "unit id is empty" error still fires.
+    """
+    if not fields[unit_i]:
+        return ""
+    return "/".join([fields[unit_i], *(fields[i] for i in sub if fields[i])])
+
+
 def _check_duplicates(frame: pd.DataFrame, keys: list[str], source: str, what: str) -> None:
     duplicated = frame.duplicated(keys, keep=False)
     if duplicated.any():
@@ -215,11 +225,11 @@ def parse_ratings_csv(
     if chosen == "long":
         rows = _apply_filters(header, rows, filters or {}, source)
         unit_i, rater_i, score_i = (c for c in columns if c is not None)
-        parts = [unit_i, *_sub_unit_columns(header, unit_i)]
+        sub = _sub_unit_columns(header, unit_i)
         records = [
             (
                 line,
-                "/".join(f[i] for i in parts).rstrip("/") if len(parts) > 1 else f[unit_i],
+                _unit(f, unit_i, sub),
                 f[rater_i],
                 _score(f[score_i], source, line, header[score_i]),
             )
