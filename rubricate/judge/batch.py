@@ -132,7 +132,7 @@ class BatchRunner:
         url = self._url(path)
         lines = []
         for key, request, mode in items:
-            body = wire.build_body(request, mode)
+            body = wire.build_body(request, mode, self.client.shape(request))
             line = {"custom_id": key, "method": "POST", "url": url, "body": body}
             lines.append((key, request, mode, json.dumps(line, separators=(",", ":"))))
         return lines

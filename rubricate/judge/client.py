@@ -13,11 +13,17 @@
    returned as ``ModelReply(error=CallError(...))`` (never raised) and kept as the key's last
    error.
 
-Structured outputs: a request with ``json_schema`` goes as ``response_format`` json_schema
-(or the Responses API with ``api="responses"``). When the endpoint refuses that format
-(a 400/422 naming it), the client falls back to JSON mode, then to a schema instruction, and
-remembers the fallback per model for the rest of the run (see :mod:`rubricate.judge.wire`).
-An endpoint without the Responses API (404/405) is remembered and served by chat completions.
+What the endpoint accepts is learned from its answers and kept per model for the run
+(:class:`~rubricate.judge.endpoint.Profile`, reported by :meth:`OpenAIClient.endpoint_report`):
+a request with ``json_schema`` goes as ``response_format`` json_schema (or the Responses API
+with ``api="responses"``); when the endpoint refuses that (HTTP 400, 422, or 500 naming the
+field) the client falls back to JSON mode with the schema, JSON mode, then a schema
+instruction. A refused ``developer`` role goes as ``system``, a refused output-limit name is
+dropped, and an endpoint without the Responses API (404/405) is served by chat completions.
+``settings.response_format`` forces one structured mode (no fallback). The first request of
+each kind to an endpoint is the probe: identical kinds wait for its answer instead of all
+trying what it may refuse, and the mode of every attempt is chosen after its concurrency slot
+is granted, from what is known by then.
 
 Every request carries an ``X-Rubricate-Call: <store key>`` header (no secret; it lets server
 logs and the loopback fixture tell repeats apart). The API key is never logged, stored or put
@@ -43,6 +49,7 @@ from typing import TYPE_CHECKING, Any
 
 from rubricate.judge import wire
 from rubricate.judge.calls import CallError, ClientSettings, ModelReply, ModelRequest
+from rubricate.judge.endpoint import Profile, is_local_host
 from rubricate.judge.limits import Limiter
 from rubricate.judge.pricing import PriceTable, default_prices
 from rubricate.judge.retry import RetryPolicy, next_delay
@@ -108,8 +115,15 @@ class OpenAIClient:
         self.sdk(0)  # build the first SDK client now: TLS set-up costs ~0.1 s on first use
         self.secrets = tuple(s for s in secrets if s)
         self._rng = rng or random.Random()
-        self._fallback: dict[str, str] = {}
-        self._no_responses_api = False
+        self.local = (
+            settings.local
+            if settings.local is not None
+            else is_local_host(settings.base_url or _env_base_url(azure))
+        )
+        """A server on this machine or a private network: no invented cost."""
+        self._profiles: dict[str, Profile] = {}
+        self._probing: dict[tuple[Any, ...], asyncio.Event] = {}
+        self._probed: set[tuple[Any, ...]] = set()
         self._inflight: dict[str, asyncio.Future[ModelReply]] = {}
         self._started: float | None = None
         self.batch: BatchRunner | None = None
@@ -214,23 +228,92 @@ class OpenAIClient:
         if self._started is not None:
             self.usage.wall_s = time.perf_counter() - self._started
 
+    # ------------------------------------------------------------------ endpoint
+    def profile(self, model: str) -> Profile:
+        """What the endpoint is known to accept for ``model`` (made on first use)."""
+        found = self._profiles.get(model)
+        if found is None:
+            forced = self.settings.response_format
+            found = Profile.for_endpoint(
+                self.settings.base_url or _env_base_url(self.azure),
+                model,
+                azure=self.azure,
+                forced=None if forced == "auto" else forced,
+            )
+            self._profiles[model] = found
+        return found
+
+    def endpoint_report(self) -> dict[str, Any]:
+        """What was learned of the endpoint, per model (for ``run.json``)."""
+        base_url = self.settings.base_url or _env_base_url(self.azure)
+        return {
+            "base_url": base_url or "https://api.openai.com/v1",
+            "local": self.local,
+            "api": self.settings.api,
+            "response_format": self.settings.response_format,
+            "models": {name: p.report() for name, p in sorted(self._profiles.items())},
+        }
+
     def start_mode(self, request: ModelRequest) -> str:
-        """The mode ``request`` is sent in first, given the fallbacks learned so far."""
-        mode = wire.first_mode(request, self.settings.api)
-        if mode == "responses" and self._no_responses_api:
-            mode = "json_schema" if request.json_schema else "plain"
-        if request.json_schema and mode != "embed":
-            mode = self._fallback.get(request.model, mode)
-        return mode
+        """The mode ``request`` is sent in now, given what was learned of the endpoint."""
+        if request.kind == "embed":
+            return "embed"
+        return self.profile(request.model).mode_for(bool(request.json_schema), self.settings.api)
+
+    def shape(self, request: ModelRequest) -> wire.Shape:
+        """How ``request``'s body is written for the endpoint now."""
+        if request.kind == "embed":
+            return wire.OPENAI_SHAPE
+        return self.profile(request.model).shape()
+
+    def _probe_key(self, request: ModelRequest) -> tuple[Any, ...] | None:
+        if request.kind == "embed":
+            return None
+        developer = any(m.get("role") == "developer" for m in request.messages)
+        return (
+            request.model,
+            bool(request.json_schema),
+            developer,
+            request.max_completion_tokens is not None,
+        )
+
+    async def _take_probe(self, request: ModelRequest) -> asyncio.Event | None:
+        """Wait while another call probes the endpoint with a request of the same kind; the
+        returned event (None: nothing to probe) makes this call the probe until it is set."""
+        probe = self._probe_key(request)
+        while probe is not None and probe not in self._probed:
+            running = self._probing.get(probe)
+            if running is None:
+                event = self._probing[probe] = asyncio.Event()
+                return event
+            await running.wait()
+        return None
+
+    def _end_probe(self, request: ModelRequest, event: asyncio.Event | None) -> None:
+        probe = self._probe_key(request)
+        if event is None or probe is None or event.is_set():
+            return
+        self._probed.add(probe)
+        self._probing.pop(probe, None)
+        event.set()
 
     async def _call_live(self, key: str, request: ModelRequest) -> tuple[ModelReply, str]:
         """Attempts until an answer or the end of the budget; returns the reply and the mode
         it was last sent in."""
-        mode = self.start_mode(request)
+        probe = await self._take_probe(request)
+        try:
+            return await self._attempts(key, request, probe)
+        finally:
+            self._end_probe(request, probe)
+
+    async def _attempts(
+        self, key: str, request: ModelRequest, probe: asyncio.Event | None
+    ) -> tuple[ModelReply, str]:
         estimate = wire.token_estimate(request)
         attempts = retries = 0
         while True:
             ticket = await self.limiter.acquire(estimate)
+            mode, shape = self.start_mode(request), self.shape(request)  # after the wait
             attempts += 1
             started = time.perf_counter()
             actual = None
@@ -242,11 +325,16 @@ class OpenAIClient:
                     request,
                     timeout=self.settings.timeout_s,
                     secrets=self.secrets,
+                    shape=shape,
                 )
                 actual = parsed.usage.total_tokens
             except Failure as failure:
                 error = failure
             else:
+                if request.kind != "embed":
+                    profile = self.profile(request.model)
+                    profile.confirm(mode, has_schema=bool(request.json_schema))
+                    profile.check_limit(request.max_completion_tokens, parsed.usage.output_tokens)
                 reply = ModelReply(
                     text=parsed.text,
                     embeddings=parsed.embeddings,
@@ -255,23 +343,16 @@ class OpenAIClient:
                     latency_s=time.perf_counter() - started,
                     model=parsed.model,
                     attempts=attempts,
-                    error=wire.reply_error(parsed, request),
+                    error=wire.reply_error(parsed, request, shape),
                 )
                 return reply, mode
             finally:
                 self.limiter.release(ticket, actual)
-            if error.fallback is not None:
-                log.info(
-                    "endpoint refused %s for %s; falling back to %s",
-                    mode,
-                    request.model,
-                    error.fallback,
-                )
-                self._learn_fallback(request, mode, error.fallback)
-                mode = error.fallback
-                continue
-            if not error.retryable or retries >= self.retry.max_retries:
-                return self._final(error, attempts), mode
+            if self._learn(request, mode, shape, error):
+                continue  # the endpoint refused part of the request: send it as now known
+            self._end_probe(request, probe)
+            if error.refused or not error.retryable or retries >= self.retry.max_retries:
+                return self._final(error, attempts, refused=bool(error.refused)), mode
             delay = next_delay(self.retry, retries, error.retry_after, self._rng)
             if error.retry_after is not None:
                 self.limiter.cool_down(min(error.retry_after, self.retry.max_retry_after_s))
@@ -279,17 +360,48 @@ class OpenAIClient:
             retries += 1
             await asyncio.sleep(delay)
 
-    def _learn_fallback(self, request: ModelRequest, mode: str, fallback: str) -> None:
-        if mode == "responses" and fallback in ("json_schema", "plain"):
-            self._no_responses_api = True
-        elif request.json_schema:
-            self._fallback[request.model] = fallback
+    def _learn(self, request: ModelRequest, mode: str, shape: wire.Shape, error: Failure) -> bool:
+        """Learn what ``error`` says the endpoint refused; True when the request would now be
+        sent differently (so it is worth sending again at once)."""
+        if request.kind == "embed" or not (error.refused or error.no_responses_api):
+            return False
+        profile = self.profile(request.model)
+        why = f"HTTP {error.status}"
+        if error.no_responses_api:
+            profile.learn_no_responses_api(why)
+        if "format" in error.refused and request.json_schema:
+            profile.learn_format_refused(mode, why)
+        if "developer" in error.refused:
+            profile.learn_developer_refused(why)
+        for name in ("max_tokens", "max_completion_tokens"):
+            if name in error.refused:
+                profile.learn_token_field_refused(name, why)
+        changed = (self.start_mode(request), self.shape(request)) != (mode, shape)
+        if changed:
+            log.info("endpoint refused part of a %s request for %s (%s); sending it as now known",
+                     mode, request.model, error.message)  # fmt: skip
+        return changed
 
-    def _final(self, error: Failure, attempts: int) -> ModelReply:
+    def _final(self, error: Failure, attempts: int, *, refused: bool = False) -> ModelReply:
         message = error.message
-        if attempts > 1:
+        if refused:
+            what = ", ".join(sorted(error.refused))
+            forced = self.settings.response_format
+            hint = f" (--response-format {forced} is forced)" if forced != "auto" else ""
+            message = f"the endpoint refused {what}{hint}: {message}"
+        elif attempts > 1:
             message = f"{message} (gave up after {attempts} attempts)"
         call_error = CallError(
-            kind=error.kind, message=message, status_code=error.status, body=error.body
+            kind="bad_request" if refused else error.kind,
+            message=message,
+            status_code=error.status,
+            body=error.body,
         )
         return ModelReply(attempts=attempts, error=call_error)
+
+
+def _env_base_url(azure: bool) -> str | None:
+    import os
+
+    name = "AZURE_OPENAI_ENDPOINT" if azure else "OPENAI_BASE_URL"
+    return os.environ.get(name) or None

@@ -8,8 +8,9 @@
   authentication, base URL and Azure deployment routing, and we read the JSON ourselves
   (cheaper than the SDK's typed models, and tolerant of servers whose replies those models
   would reject). Every failure becomes a :class:`Failure` saying its kind, whether a retry may
-  help, the server's ``Retry-After``, and the mode to fall back to when the endpoint refused
-  the response format or lacks the Responses API. Texts pass through
+  help, the server's ``Retry-After``, and what the endpoint refused (the response format, the
+  ``developer`` role, an output-limit name: :func:`~rubricate.judge.endpoint.findings`) or
+  whether it lacks the Responses API. Texts pass through
   :func:`~rubricate.judge.retry.redact`.
 """
 
@@ -21,7 +22,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from rubricate.judge import wire
+from rubricate.judge import endpoint, wire
 from rubricate.judge.calls import CallErrorKind, ClientSettings, ModelRequest
 from rubricate.judge.retry import classify_status, redact, retry_after_s
 
@@ -48,12 +49,17 @@ class Failure(Exception):
         status: int | None = None,
         body: str | None = None,
         retry_after: float | None = None,
-        fallback: str | None = None,
+        refused: frozenset[endpoint.Finding] = frozenset(),
+        no_responses_api: bool = False,
     ) -> None:
         super().__init__(message)
         self.kind, self.message, self.retryable = kind, message, retryable
         self.status, self.body = status, body
-        self.retry_after, self.fallback = retry_after, fallback
+        self.retry_after = retry_after
+        self.refused = refused
+        """What the endpoint refused in the request (empty: not a refusal of a field)."""
+        self.no_responses_api = no_responses_api
+        """True when ``/responses`` answered 404/405."""
 
 
 def sdk_factory(
@@ -126,21 +132,24 @@ async def send(
     *,
     timeout: float,
     secrets: tuple[str, ...] = (),
+    shape: wire.Shape = wire.OPENAI_SHAPE,
 ) -> wire.Parsed:
-    """One attempt of ``request`` in ``mode``; raises :class:`Failure` when it has no answer."""
+    """One attempt of ``request`` in ``mode``, its body written for ``shape``; raises
+    :class:`Failure` when it has no answer."""
     import openai  # already imported when the SDK client was built
 
+    body = wire.build_body(request, mode, shape)
     try:
         async with asyncio.timeout(timeout + 5.0):  # backstop to the SDK's own timeout
             response = await sdk.post(
                 wire.path_for(mode),
-                body=wire.build_body(request, mode),
+                body=body,
                 cast_to=http_library().Response,
                 options={"headers": {"X-Rubricate-Call": key}, "timeout": timeout},
             )
         data = json.loads(response.content)
     except openai.APIStatusError as exc:
-        raise status_failure(exc, mode, request, secrets) from None
+        raise status_failure(exc, mode, body, secrets) from None
     except (openai.APITimeoutError, TimeoutError) as exc:
         refused = connection_cause(exc)
         if refused is None:
@@ -164,21 +173,17 @@ async def send(
 
 
 def status_failure(
-    exc: Any, mode: str, request: ModelRequest, secrets: tuple[str, ...] = ()
+    exc: Any, mode: str, sent: dict[str, Any], secrets: tuple[str, ...] = ()
 ) -> Failure:
-    """The :class:`Failure` of an HTTP error status (an SDK ``APIStatusError``)."""
+    """The :class:`Failure` of an HTTP error status (an SDK ``APIStatusError``) answering the
+    body ``sent`` in ``mode``."""
     status = int(exc.status_code)
     kind, retryable = classify_status(status)
     body_text = redact(exc.response.text[:BODY_LIMIT], secrets)
-    detail = exc.body.get("message") if isinstance(exc.body, dict) else None
-    if isinstance(exc.body, dict) and isinstance(exc.body.get("error"), dict):
-        detail = exc.body["error"].get("message")
+    detail = _detail(exc.body)
     message = redact(f"HTTP {status}: {detail or exc.message}", secrets) or ""
-    fallback = None
-    if mode == "responses" and status in (404, 405):
-        fallback = wire.next_mode(mode, request, not_found=True)
-    elif request.json_schema and wire.is_format_rejection(status, message):
-        fallback = wire.next_mode(mode, request, not_found=False)
+    no_responses_api = mode == "responses" and status in (404, 405)
+    refused = frozenset() if no_responses_api else endpoint.findings(status, message, sent)
     return Failure(
         kind,
         message,
@@ -186,8 +191,26 @@ def status_failure(
         status=status,
         body=body_text,
         retry_after=retry_after_s(exc.response.headers) if retryable else None,
-        fallback=fallback,
+        refused=frozenset(refused),
+        no_responses_api=no_responses_api,
     )
+
+
+def _detail(body: Any) -> str | None:
+    """The error message of an error body: ``{"error": {"message"}}`` (OpenAI, Ollama,
+    llama.cpp, vLLM), ``{"error": "..."}``, ``{"message"}`` or ``{"detail"}`` (FastAPI)."""
+    if not isinstance(body, dict):
+        return None
+    error = body.get("error")
+    if isinstance(error, dict) and error.get("message"):
+        return str(error["message"])
+    if isinstance(error, str) and error:
+        return error
+    for name in ("message", "detail"):
+        if body.get(name):
+            value = body[name]
+            return value if isinstance(value, str) else str(value)
+    return None
 
 
 def connection_cause(exc: BaseException) -> str | None:

@@ -1,17 +1,24 @@
 """Translation between :class:`ModelRequest` / :class:`ModelReply` and the OpenAI wire format.
 
 Pure: builds request bodies and reads response bodies (plain dicts, as JSON-decoded); the
-client does the sending. One request can be sent in several *modes*, tried in this order when
-an endpoint refuses the previous one:
+client does the sending. One request can be sent in several *modes*; the client picks one from
+what it learned of the endpoint (:mod:`rubricate.judge.endpoint`):
 
 - ``responses``: the Responses API (``api="responses"``), ``text.format`` json_schema when the
   request has a schema. ``seed`` is not sent (the Responses API has none).
 - ``json_schema``: chat completions with ``response_format`` ``json_schema`` (structured
   outputs).
-- ``json_object``: chat completions with ``response_format`` ``json_object`` and the schema
-  written into the system message (JSON mode; servers without structured outputs).
+- ``json_object``: chat completions with ``response_format`` ``{"type": "json_object",
+  "schema": ...}`` and the schema written into the system message: JSON mode, with the schema
+  where llama.cpp, llama-cpp-python and LM Studio read it to constrain decoding (others
+  ignore it).
+- ``json_object_bare``: the same without ``response_format.schema``.
 - ``instruction``: chat completions with only the schema instruction in the system message.
 - ``plain``: chat completions for a request without a schema.
+
+A :class:`Shape` says how the rest of the body is written for the endpoint: whether
+``developer`` messages go as they are or as ``system``, and under which names the output limit
+is sent (``max_completion_tokens``, ``max_tokens``).
 
 ``embed`` requests have one mode, the embeddings endpoint with ``encoding_format="float"``.
 """
@@ -20,7 +27,6 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 import struct
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,10 +36,6 @@ from rubricate.judge.calls import CallError, ModelRequest, Usage
 CHAT_PATH = "/chat/completions"
 RESPONSES_PATH = "/responses"
 EMBEDDINGS_PATH = "/embeddings"
-
-_FORMAT_WORDS = re.compile(
-    r"response_format|json_schema|json_object|structured|schema|text\.format"
-)
 
 DEFAULT_OUTPUT_ESTIMATE = 512
 """Output tokens assumed for the TPM estimate when a request sets no limit."""
@@ -53,35 +55,17 @@ class Parsed:
     """Set when the body is a 200 that holds no usable answer (no choices, failed status)."""
 
 
-def first_mode(request: ModelRequest, api: str) -> str:
-    """The mode a request is sent in first (before any refusal by the endpoint)."""
-    if request.kind == "embed":
-        return "embed"
-    if api == "responses":
-        return "responses"
-    return "json_schema" if request.json_schema else "plain"
+@dataclass(frozen=True)
+class Shape:
+    """How a body is written for one endpoint (see the module docstring)."""
+
+    developer_role: bool = True
+    """False: ``developer`` messages are sent as ``system``."""
+    token_fields: tuple[str, ...] = ("max_completion_tokens",)
+    """Names the output limit is sent under (Responses API: always ``max_output_tokens``)."""
 
 
-def next_mode(mode: str, request: ModelRequest, *, not_found: bool) -> str | None:
-    """The mode to fall back to after the endpoint refused ``mode`` (None: nothing left).
-
-    ``not_found``: the endpoint answered 404/405 (it lacks the API), rather than rejecting the
-    response format.
-    """
-    if mode == "responses":
-        if not_found:
-            return "json_schema" if request.json_schema else "plain"
-        return "json_object" if request.json_schema else None
-    if mode == "json_schema":
-        return "json_object"
-    if mode == "json_object":
-        return "instruction"
-    return None
-
-
-def is_format_rejection(status: int, message: str) -> bool:
-    """True when a 400/422 looks like the endpoint refusing the requested response format."""
-    return status in (400, 422) and bool(_FORMAT_WORDS.search(message.lower()))
+OPENAI_SHAPE = Shape()
 
 
 def path_for(mode: str) -> str:
@@ -90,12 +74,17 @@ def path_for(mode: str) -> str:
     return RESPONSES_PATH if mode == "responses" else CHAT_PATH
 
 
+def schema_body(schema: dict[str, Any]) -> dict[str, Any]:
+    """The JSON Schema itself, out of a ``{"name", "schema", "strict"}`` structured format."""
+    body = schema.get("schema", schema)
+    return body if isinstance(body, dict) else {}
+
+
 def schema_instruction(schema: dict[str, Any]) -> str:
     """The system-message instruction used where structured outputs are unavailable."""
-    body = schema.get("schema", schema)
     return (
         "Reply with a single JSON object and nothing else. It must match this JSON Schema:\n"
-        + json.dumps(body, sort_keys=True)
+        + json.dumps(schema_body(schema), sort_keys=True)
     )
 
 
@@ -143,11 +132,17 @@ def chat_message(message: dict[str, Any]) -> dict[str, Any]:
     return {**message, "content": [_chat_part(p) for p in parts]}
 
 
-def build_body(request: ModelRequest, mode: str) -> dict[str, Any]:
-    """The JSON body of ``request`` sent in ``mode``."""
+def _role(message: dict[str, Any], shape: Shape) -> dict[str, Any]:
+    if not shape.developer_role and message.get("role") == "developer":
+        return {**message, "role": "system"}
+    return dict(message)
+
+
+def build_body(request: ModelRequest, mode: str, shape: Shape = OPENAI_SHAPE) -> dict[str, Any]:
+    """The JSON body of ``request`` sent in ``mode``, written for an endpoint of ``shape``."""
     if mode == "embed":
         return {"model": request.model, "input": list(request.inputs), "encoding_format": "float"}
-    messages = [dict(m) for m in request.messages]
+    messages = [_role(m, shape) for m in request.messages]
     body: dict[str, Any] = {"model": request.model}
     for name in ("temperature", "top_p"):
         value = getattr(request, name)
@@ -167,17 +162,31 @@ def build_body(request: ModelRequest, mode: str) -> dict[str, Any]:
     if request.seed is not None:
         body["seed"] = request.seed
     if request.max_completion_tokens is not None:
-        body["max_completion_tokens"] = request.max_completion_tokens
+        for name in shape.token_fields:
+            body[name] = request.max_completion_tokens
     if request.reasoning_effort is not None:
         body["reasoning_effort"] = request.reasoning_effort
-    if schema and mode == "json_schema":
-        body["response_format"] = {"type": "json_schema", "json_schema": schema}
-    elif schema and mode in ("json_object", "instruction"):
-        messages = _with_instruction(messages, schema_instruction(schema))
-        if mode == "json_object":
-            body["response_format"] = {"type": "json_object"}
+    if schema:
+        messages = _structured(body, messages, schema, mode)
     body["messages"] = [chat_message(m) for m in messages]
     return body
+
+
+def _structured(
+    body: dict[str, Any], messages: list[dict[str, Any]], schema: dict[str, Any], mode: str
+) -> list[dict[str, Any]]:
+    """Set ``body``'s response format for ``mode``; the messages, with the schema instruction
+    where the mode needs it."""
+    if mode == "json_schema":
+        body["response_format"] = {"type": "json_schema", "json_schema": schema}
+        return messages
+    if mode == "json_object":
+        body["response_format"] = {"type": "json_object", "schema": schema_body(schema)}
+    elif mode == "json_object_bare":
+        body["response_format"] = {"type": "json_object"}
+    elif mode != "instruction":
+        return messages
+    return _with_instruction(messages, schema_instruction(schema))
 
 
 def token_estimate(request: ModelRequest) -> int:
@@ -289,13 +298,16 @@ def parse_body(mode: str, data: Any, request: ModelRequest) -> Parsed:
     return parse_chat(data)
 
 
-def reply_error(parsed: Parsed, request: ModelRequest) -> CallError | None:
+def reply_error(
+    parsed: Parsed, request: ModelRequest, shape: Shape = OPENAI_SHAPE
+) -> CallError | None:
     """The error a 200 answer still carries: a refusal or a truncated reply."""
     if parsed.refusal is not None:
         return CallError(kind="refusal", message=f"the model refused: {parsed.refusal[:300]}")
     if parsed.truncated:
         limit = request.max_completion_tokens
-        where = f" (max_completion_tokens={limit})" if limit else ""
+        names = "/".join(shape.token_fields) or "max_completion_tokens"
+        where = f" ({names}={limit})" if limit else ""
         return CallError(
             kind="truncated",
             message=f"the reply hit the token limit{where} before it was complete",

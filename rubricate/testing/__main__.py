@@ -1,4 +1,5 @@
-"""Run the loopback server in its own process: ``python -m rubricate.testing [--latency S]``.
+"""Run the loopback server in its own process: ``python -m rubricate.testing [--latency S]
+[--imitate llama-cpp-python]``.
 
 Prints one JSON line ``{"base_url": "http://127.0.0.1:PORT/v1", "pid": N}`` on stdout once it
 serves, then serves until its stdin closes (so it dies with the process that started it) or it
@@ -12,6 +13,7 @@ import json
 import os
 import sys
 
+from rubricate.testing.imitations import IMITATIONS
 from rubricate.testing.server import FakeOpenAI
 
 
@@ -20,8 +22,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before each answer")
     parser.add_argument("--port", type=int, default=0, help="port (0: a free one)")
     parser.add_argument("--flip-p", type=float, default=0.0, help="verdict flip probability")
+    parser.add_argument(
+        "--imitate",
+        choices=sorted(IMITATIONS),
+        default="openai",
+        help="answer as this server does (rubricate.testing.imitations)",
+    )
     args = parser.parse_args(argv)
-    fake = FakeOpenAI(latency=args.latency, port=args.port)
+    fake = FakeOpenAI(latency=args.latency, port=args.port, imitate=args.imitate)
     fake.policy.flip_p = args.flip_p
     with fake:
         print(json.dumps({"base_url": fake.base_url, "pid": os.getpid()}), flush=True)

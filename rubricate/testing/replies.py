@@ -118,11 +118,14 @@ def _fill(schema: dict[str, Any], verdict: Verdict, depth: int = 0) -> Any:
     return None
 
 
-def judge_content(body: dict[str, Any], verdict: Verdict) -> str:
-    """The judge's reply text: JSON that fills the request's schema (or the default shape)."""
+def judge_content(
+    body: dict[str, Any], verdict: Verdict, *, schema: dict[str, Any] | None = None
+) -> str:
+    """The judge's reply text: JSON that fills ``schema`` (default: the request's schema; the
+    default shape when it has none)."""
     import json
 
-    schema = request_schema(body)
+    schema = schema or request_schema(body)
     if schema:
         filled = _fill(schema, verdict)
         if isinstance(filled, dict):

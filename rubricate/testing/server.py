@@ -31,6 +31,9 @@ Scripting (all attributes may be changed while the server runs):
 - ``reject_structured_outputs`` / ``reject_json_object``: answer 400 to ``response_format``
   ``json_schema`` / ``json_object`` (to test the client's fallback);
 - ``responses_api``: False answers 404 on ``/v1/responses``;
+- ``imitate``: the name of a real server to answer as (``openai``, the default;
+  ``llama-cpp-python``, ``llama-server``, ``vllm``, ``ollama``): its refusals, roles, limit
+  names and small-model replies (:mod:`rubricate.testing.imitations`);
 - :meth:`hold` / :meth:`release`: model requests wait at a gate until released;
 - ``answer_limit``: only that many model requests are ever answered; later ones block and are
   never answered (:meth:`drop_blocked` closes them unanswered);
@@ -47,7 +50,7 @@ from collections.abc import Callable
 from http.server import ThreadingHTTPServer
 from typing import Any
 
-from rubricate.testing import replies
+from rubricate.testing import imitations, replies
 from rubricate.testing.http import HTTPHandler
 from rubricate.testing.messages import (
     MODEL_PATHS,
@@ -65,8 +68,16 @@ __all__ = ["MODEL_PATHS", "FakeOpenAI", "FakeRequest", "FakeResponse", "Handler"
 class FakeOpenAI:
     """The loopback server. Use as a context manager, or :meth:`start` / :meth:`stop`."""
 
-    def __init__(self, *, latency: float = 0.0, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        *,
+        latency: float = 0.0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        imitate: str = "openai",
+    ) -> None:
         self.latency: float | Callable[[FakeRequest], float] = latency
+        self.imitation = imitations.imitation(imitate)
         self.policy = ScorePolicy()
         self.generate: Callable[[FakeRequest], str | Generated | None] | None = None
         self.faults = FaultQueue()
@@ -145,6 +156,15 @@ class FakeOpenAI:
         return f"http://{self._host}:{self.port}/v1"
 
     # ----------------------------------------------------------------- scripting
+    @property
+    def imitate(self) -> str:
+        """The name of the server imitated (see :mod:`rubricate.testing.imitations`)."""
+        return self.imitation.name
+
+    @imitate.setter
+    def imitate(self, name: str) -> None:
+        self.imitation = imitations.imitation(name)
+
     def add_route(self, method: str, path: str, handler: Handler) -> None:
         """Serve ``method path`` with ``handler(server, request) -> FakeResponse``.
 
@@ -231,6 +251,9 @@ class FakeOpenAI:
             return FakeResponse(200, b'{"id": "chatcmpl-broken", "object": "chat.comp')
         if path == "/v1/embeddings":
             return FakeResponse(200, replies.embeddings_body(body))
+        refused = imitations.refusal(self.imitation, path, body)
+        if refused is not None:
+            return FakeResponse(*refused)
         rejected = self._rejected_format(body)
         if rejected:
             return FakeResponse(400, replies.error_body(rejected, code="invalid_request"))
@@ -249,6 +272,7 @@ class FakeOpenAI:
         self, path: str, body: dict[str, Any], request: FakeRequest, fault: Fault | None
     ) -> dict[str, Any]:
         responses = path == "/v1/responses"
+        prepared = self.imitation.prepare(body)
         if fault is not None and fault.kind == "refusal":
             if responses:
                 return replies.responses_body(body, None, refusal=fault.text)
@@ -261,8 +285,17 @@ class FakeOpenAI:
             content = fault.text or ""
         elif produced is not None:
             content = produced.text
+        elif self.imitation.small_model and not responses and prepared.schema is None:
+            content = self.imitation.unconstrained_reply(prepared.format_type)
         else:
-            content = replies.judge_content(body, self.policy.decide(request))
+            verdict = self.policy.decide(request)
+            content = replies.judge_content(body, verdict, schema=prepared.schema)
+        limit = prepared.limit
+        if limit is not None and replies.estimate_tokens(content) > limit and not responses:
+            content = content[: limit * 4]
+            return replies.chat_body(
+                body, content, finish_reason="length", reasoning_tokens=reasoning
+            )
         if fault is not None and fault.kind == "truncated":
             content = content[: max(1, len(content) // 2)]
             if responses:

@@ -233,11 +233,8 @@ async def test_structured_output_rejection_falls_back_and_is_remembered(
         first = await client.call(judge("one"))
         second = await client.call(judge("two"))
     formats = [r.body.get("response_format") for r in fake_openai.model_requests()]
-    assert formats == [
-        {"type": "json_schema", "json_schema": SCHEMA},
-        {"type": "json_object"},
-        {"type": "json_object"},
-    ]
+    with_schema = {"type": "json_object", "schema": SCHEMA["schema"]}
+    assert formats == [{"type": "json_schema", "json_schema": SCHEMA}, with_schema, with_schema]
     assert first.ok and second.ok and first.attempts == 2 and second.attempts == 1
     async with client_for(client_settings) as client:
         modes = client.store.query("SELECT DISTINCT mode FROM calls")
@@ -250,8 +247,11 @@ async def test_json_mode_rejection_falls_back_to_an_instruction(fake_openai, cli
     fake_openai.reject_structured_outputs = fake_openai.reject_json_object = True
     async with client_for(client_settings) as client:
         reply = await client.call(judge())
+    sent = [r.body.get("response_format") for r in fake_openai.model_requests()]
+    assert [f and (f["type"], "schema" in f) for f in sent] == [
+        ("json_schema", False), ("json_object", True), ("json_object", False), None]  # fmt: skip
     last = fake_openai.model_requests()[-1].body
-    assert reply.ok and reply.attempts == 3 and "response_format" not in last
+    assert reply.ok and reply.attempts == 4 and "response_format" not in last
     assert "JSON Schema" in last["messages"][0]["content"]
 
 
