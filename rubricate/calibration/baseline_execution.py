@@ -36,6 +36,7 @@ from rubricate.calibration.baseline_run import (
 )
 from rubricate.calibration.experts import CSV_HEADER
 from rubricate.calibration.run_manifest import (
+    endpoint_fields,
     judge_model,
     rubric_fields,
     run_usage,
@@ -163,6 +164,8 @@ async def execute_baseline(
         finished_at=utc_now(),
         status="complete",
         usage=run_usage(client, time.perf_counter() - started),
+        endpoint=endpoint_fields(client),
+        judge_replies=runtime.judge_format.as_dict(),
         counts=_counts(prepared, samples, grades),
     )
     writer.write_manifest(run)

@@ -51,11 +51,14 @@ class GenerationSettings:
         temperature: sampling temperature (None: the endpoint's default, as RFT samples).
         reasoning_effort: ``low``, ``medium`` or ``high`` (None: the model's default).
         response_format: the Chat Completions ``json_schema`` response format (None: text).
+        max_output_tokens: the output limit of each sample (None: the endpoint's; a local
+            server may then write until its context is full).
     """
 
     temperature: float | None = None
     reasoning_effort: str | None = None
     response_format: dict[str, Any] | None = None
+    max_output_tokens: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready description for ``run.json``."""
@@ -63,6 +66,7 @@ class GenerationSettings:
             "temperature": self.temperature,
             "reasoning_effort": self.reasoning_effort,
             "response_format": self.response_format,
+            "max_output_tokens": self.max_output_tokens,
         }
 
 
@@ -82,6 +86,7 @@ class BaselineRequest:
     out: Path | None = None
     figures: bool = True
     workers: int = 2
+    max_output_tokens: int | None = None
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,7 @@ def generation_request(
         temperature=generation.temperature,
         reasoning_effort=generation.reasoning_effort,
         json_schema=dict(schema) if schema else None,
+        max_completion_tokens=generation.max_output_tokens,
     )
 
 
@@ -193,6 +199,7 @@ def prepare_baseline(request: BaselineRequest) -> PreparedBaseline:
         temperature=request.temperature,
         reasoning_effort=request.reasoning_effort,
         response_format=_response_format(request.response_format, rubric.id),
+        max_output_tokens=request.max_output_tokens,
     )
     items = read_items(request.items)
     fields = rubric_item_fields(loaded) | grader_item_fields(grader)

@@ -22,7 +22,7 @@ from rubricate.calibration.experts import CSV_HEADER, normalise_grades, read_gra
 from rubricate.calibration.grades_table import TIERS, TOTAL, is_scored
 from rubricate.calibration.report_data import build_report_data
 from rubricate.calibration.reports import write_reports
-from rubricate.calibration.run_manifest import run_usage, utc_now
+from rubricate.calibration.run_manifest import endpoint_fields, run_usage, utc_now
 from rubricate.calibration.run_store import RunWriter
 from rubricate.calibration.runner import CalibrationRunner, full_jobs
 from rubricate.calibration.session import Prepared, experts_text, manifest, no_endpoint_line
@@ -162,6 +162,8 @@ async def execute(
         judged_run=not bool(is_not_run(grades).any()),
         repeats=int(grades["repeat"].max() + 1) if len(grades) else 0,
         usage=run_usage(client, time.perf_counter() - started),
+        endpoint=endpoint_fields(client),
+        judge_replies=runtime.judge_format.as_dict(),
         counts={**_counts(prepared, grades, runner), "total_rows": int(len(total_rows))},
         experts_csv="experts.csv" if given_experts else None,
         adaptive=adaptive,

@@ -20,7 +20,7 @@ from rubricate.judge.graders.kinds import MODEL_TYPES
 from rubricate.rubrics.model import Rubric
 
 USAGE_KEYS = ("calls", "cached", "input_tokens", "cached_input_tokens", "output_tokens",
-              "reasoning_tokens", "cost_usd", "errors", "unpriced")  # fmt: skip
+              "reasoning_tokens", "cost_usd", "errors", "unpriced", "local")  # fmt: skip
 """The client usage counters a finished run records (plus ``wall_s``)."""
 
 
@@ -90,5 +90,12 @@ def run_usage(client: Any, wall_s: float) -> dict[str, Any]:
     usage = client.usage.model_dump(mode="json") if client is not None else {}
     out = {k: usage.get(k, 0 if k not in ("errors", "unpriced") else None) for k in USAGE_KEYS}
     out["errors"], out["unpriced"] = out["errors"] or {}, out["unpriced"] or []
+    out["local"] = bool(out["local"])
     out["wall_s"] = round(wall_s, 3)
     return out
+
+
+def endpoint_fields(client: Any) -> dict[str, Any] | None:
+    """What the run learned of its endpoint (:meth:`OpenAIClient.endpoint_report`), or None
+    without a client."""
+    return client.endpoint_report() if client is not None else None

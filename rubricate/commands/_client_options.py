@@ -107,6 +107,16 @@ _OPTIONS = [
         show_default=True,
         help="Endpoint for generate calls (auto = chat completions).",
     ),
+    click.option(
+        "--structured-output",
+        "client_structured_output",
+        type=click.Choice(["auto", "json_schema", "json_object", "instruction"]),
+        default=_DEFAULTS.structured_output,
+        show_default=True,
+        help="How judge replies are held to their JSON schema: auto learns it from the "
+        "endpoint (json_schema, else JSON mode with the schema, else plain JSON asked for in "
+        "the prompt); another value forces that one.",
+    ),
 ]
 
 _NAMES = (
@@ -120,6 +130,7 @@ _NAMES = (
     "client_no_cache",
     "client_batch",
     "client_api",
+    "client_structured_output",
 )
 
 
@@ -137,6 +148,7 @@ def settings_from_options(values: dict[str, Any]) -> ClientSettings:
         use_cache=not values.get("client_no_cache", False),
         batch=bool(values.get("client_batch", False)),
         api=values.get("client_api") or "auto",
+        structured_output=values.get("client_structured_output") or "auto",
     )
 
 

@@ -92,10 +92,29 @@ def note(message: str) -> None:
 
 def calls_note(what: str, usage: dict[str, Any]) -> None:
     """One stderr line on a run's model calls: made, replayed, cost and wall time."""
+    cost = f"~${usage['cost_usd']:.4f}"
+    if usage.get("local") and not usage["cost_usd"]:
+        cost = "local: no cost"
     note(
         f"{what} calls: {usage['calls']} made, {usage['cached']} replayed from the store, "
-        f"~${usage['cost_usd']:.4f}, {usage['wall_s']:.1f}s"
+        f"{cost}, {usage['wall_s']:.1f}s"
     )
+
+
+def endpoint_notes(endpoint: dict[str, Any] | None, judge_replies: dict[str, Any] | None) -> None:
+    """Stderr lines on what the run learned of its endpoint (a refused response format, role
+    or limit name) and, as a warning, on judge replies that did not parse."""
+    for model, profile in sorted(((endpoint or {}).get("models") or {}).items()):
+        for line in profile.get("learned") or []:
+            note(f"endpoint ({model}): {line}")
+    if judge_replies and judge_replies.get("unparsed"):
+        from rubricate.judge.judge_format import FormatTally
+
+        warn(FormatTally(**judge_replies_fields(judge_replies)).note() or "")
+
+
+def judge_replies_fields(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: data[k] for k in ("replies", "unparsed", "examples") if k in data}
 
 
 class ProgressBar:

@@ -32,6 +32,7 @@ from rubricate.commands._common import (
     ProgressBar,
     calls_note,
     emit,
+    endpoint_notes,
     format_option,
     target_option,
     warn,
@@ -144,6 +145,14 @@ def _print_text(summary: dict[str, Any]) -> None:
     help="Sampling temperature [default: the endpoint's].",
 )
 @click.option(
+    "--max-output-tokens",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Output limit per sample, reasoning included [default: the endpoint's; a local "
+    "server may write until its context is full]. A sample cut at the limit is unscored.",
+)
+@click.option(
     "--developer",
     default=None,
     metavar="TEXT",
@@ -171,6 +180,7 @@ def baseline_command(
     reasoning_effort: str | None,
     response_format: Path | None,
     temperature: float | None,
+    max_output_tokens: int | None,
     developer: str | None,
     target: str | None,
     out: Path | None,
@@ -204,6 +214,7 @@ def baseline_command(
         out=out,
         figures=not no_figures,
         workers=workers,
+        max_output_tokens=max_output_tokens,
     )
     prepared = prepare_baseline(request)
     for line in prepared.warnings:
@@ -211,4 +222,5 @@ def baseline_command(
     bar = ProgressBar("sampling and grading")  # execute_baseline starts and closes it
     outcome = asyncio.run(execute_baseline(prepared, client_settings, progress=bar))
     calls_note("model", outcome.manifest["usage"])
+    endpoint_notes(outcome.manifest.get("endpoint"), outcome.manifest.get("judge_replies"))
     emit(_summary(outcome), output_format, _print_text)

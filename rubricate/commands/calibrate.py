@@ -38,6 +38,7 @@ from rubricate.commands._common import (
     calls_note,
     emit,
     emit_json,
+    endpoint_notes,
     format_option,
     note,
     target_option,
@@ -266,6 +267,7 @@ def calibrate(
     usage = outcome.manifest["usage"]
     if usage and (usage["calls"] or usage["cached"]):
         calls_note("judge", usage)
+    endpoint_notes(outcome.manifest.get("endpoint"), outcome.manifest.get("judge_replies"))
     if judge_model:
         note("--judge-model changed the grader: to export what was calibrated, set "
              f"judge.model: {judge_model} in the rubric")  # fmt: skip

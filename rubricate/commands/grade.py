@@ -35,6 +35,7 @@ import click
 from rubricate.commands._client_options import client_options
 from rubricate.commands._common import (
     emit_json,
+    endpoint_notes,
     format_option,
     note,
     progress_bar,
@@ -88,6 +89,7 @@ async def _run(
         )
     runnable = [(p.item, make_sample(p.sample_text, p.sample_tools)) for p in pairs]
     usage = None
+    runtime: Runtime | None = None
     try:
         async with Runtime(client, python_workers=workers) as runtime:
             with progress_bar("grading", total=len(pairs)) as bar:
@@ -104,6 +106,8 @@ async def _run(
     finally:
         if client is not None:
             usage = client.usage.summary() if client.usage.calls or client.usage.cached else None
+            tally = runtime.judge_format.as_dict() if runtime is not None else None
+            endpoint_notes(client.endpoint_report(), tally)
             await client.aclose()
     answers = None
     if remote:

@@ -150,7 +150,7 @@ class ClientSettings(BaseModel):
     """Replay stored calls (``--no-cache`` turns it off; calls are still recorded)."""
     api: Literal["auto", "chat", "responses"] = "auto"
     """Which endpoint to use for ``generate`` calls; ``auto`` falls back to chat completions."""
-    response_format: Literal["auto", "json_schema", "json_object", "instruction"] = "auto"
+    structured_output: Literal["auto", "json_schema", "json_object", "instruction"] = "auto"
     """How a request with a JSON schema is sent: ``auto`` learns it from the endpoint
     (``json_schema``, then JSON mode with the schema, JSON mode, a schema instruction); any
     other value forces that one (``json_object`` sends the schema along)."""

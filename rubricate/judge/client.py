@@ -20,7 +20,7 @@ with ``api="responses"``); when the endpoint refuses that (HTTP 400, 422, or 500
 field) the client falls back to JSON mode with the schema, JSON mode, then a schema
 instruction. A refused ``developer`` role goes as ``system``, a refused output-limit name is
 dropped, and an endpoint without the Responses API (404/405) is served by chat completions.
-``settings.response_format`` forces one structured mode (no fallback). The first request of
+``settings.structured_output`` forces one structured mode (no fallback). The first request of
 each kind to an endpoint is the probe: identical kinds wait for its answer instead of all
 trying what it may refuse, and the mode of every attempt is chosen after its concurrency slot
 is granted, from what is known by then.
@@ -107,20 +107,20 @@ class OpenAIClient:
         self.retry = dataclasses.replace(retry or RetryPolicy(), max_retries=settings.max_retries)
         """Delays from ``retry``; the budget is always ``settings.max_retries``."""
         self.limiter = Limiter(settings.concurrency, settings.rpm, settings.tpm)
-        self.prices = prices or default_prices()
-        self.store = CallStore(settings.store_path) if settings.store_path else None
-        self.usage = RunUsage()
-        self._factory = factory
-        self._pools: list[Any] = [None] * math.ceil(settings.concurrency / SLOTS_PER_POOL)
-        self.sdk(0)  # build the first SDK client now: TLS set-up costs ~0.1 s on first use
-        self.secrets = tuple(s for s in secrets if s)
-        self._rng = rng or random.Random()
         self.local = (
             settings.local
             if settings.local is not None
             else is_local_host(settings.base_url or _env_base_url(azure))
         )
         """A server on this machine or a private network: no invented cost."""
+        self.prices = prices or default_prices(local=self.local)
+        self.store = CallStore(settings.store_path) if settings.store_path else None
+        self.usage = RunUsage(local=self.local)
+        self._factory = factory
+        self._pools: list[Any] = [None] * math.ceil(settings.concurrency / SLOTS_PER_POOL)
+        self.sdk(0)  # build the first SDK client now: TLS set-up costs ~0.1 s on first use
+        self.secrets = tuple(s for s in secrets if s)
+        self._rng = rng or random.Random()
         self._profiles: dict[str, Profile] = {}
         self._probing: dict[tuple[Any, ...], asyncio.Event] = {}
         self._probed: set[tuple[Any, ...]] = set()
@@ -233,7 +233,7 @@ class OpenAIClient:
         """What the endpoint is known to accept for ``model`` (made on first use)."""
         found = self._profiles.get(model)
         if found is None:
-            forced = self.settings.response_format
+            forced = self.settings.structured_output
             found = Profile.for_endpoint(
                 self.settings.base_url or _env_base_url(self.azure),
                 model,
@@ -250,7 +250,7 @@ class OpenAIClient:
             "base_url": base_url or "https://api.openai.com/v1",
             "local": self.local,
             "api": self.settings.api,
-            "response_format": self.settings.response_format,
+            "structured_output": self.settings.structured_output,
             "models": {name: p.report() for name, p in sorted(self._profiles.items())},
         }
 
@@ -386,8 +386,8 @@ class OpenAIClient:
         message = error.message
         if refused:
             what = ", ".join(sorted(error.refused))
-            forced = self.settings.response_format
-            hint = f" (--response-format {forced} is forced)" if forced != "auto" else ""
+            forced = self.settings.structured_output
+            hint = f" (--structured-output {forced} is forced)" if forced != "auto" else ""
             message = f"the endpoint refused {what}{hint}: {message}"
         elif attempts > 1:
             message = f"{message} (gave up after {attempts} attempts)"

@@ -39,7 +39,7 @@ from rubricate.judge.wire import Shape
 STRUCTURED_CHAIN = ("json_schema", "json_object", "json_object_bare", "instruction")
 """Ways to send a request with a schema, best first."""
 FORCED_FORMATS = ("json_schema", "json_object", "instruction")
-"""What ``--response-format`` may force (``json_object`` sends the schema along)."""
+"""What ``--structured-output`` may force (``json_object`` sends the schema along)."""
 OPENAI_TOKEN_FIELDS = ("max_completion_tokens",)
 COMPATIBLE_TOKEN_FIELDS = ("max_tokens", "max_completion_tokens")
 REJECTION_STATUSES = frozenset({400, 422, 500})
@@ -93,7 +93,7 @@ class Profile:
     """OpenAI's own API (or Azure): its conventions are the defaults."""
     structured: str = "json_schema"
     forced: str | None = None
-    """The structured mode ``--response-format`` forced (no fallback), if any."""
+    """The structured mode ``--structured-output`` forced (no fallback), if any."""
     structured_confirmed: bool = False
     """True once a request with a schema was answered in ``structured``."""
     responses_api: bool | None = None
@@ -201,7 +201,7 @@ class Profile:
         """The profile as ``run.json`` keeps it."""
         structured = self.structured
         if self.forced is not None:
-            state = "forced by --response-format"
+            state = "forced by --structured-output"
         elif self.structured_confirmed:
             state = "accepted"
         else:

@@ -9,6 +9,11 @@ A model is looked up by its exact name, then with a date suffix removed
 (``gpt-4.1-mini-2025-04-14`` -> ``gpt-4.1-mini``). A model not in the table has no price: the
 estimate says so (``unpriced``) rather than counting it as free.
 
+A local server (a base URL on this machine or a private network, see
+:func:`rubricate.judge.endpoint.is_local_host`) is not priced from this table, whatever the
+model is called there (llama.cpp answers to any name): only a price file's entries apply, and a
+model without one costs nothing ("local: no cost"), never an invented API price.
+
 Override or extend the table with a JSON or YAML file (``RUBRICATE_PRICES=path``, or
 :func:`load_prices`)::
 
@@ -81,10 +86,12 @@ _DATE_SUFFIX = re.compile(r"-\d{4}-\d{2}-\d{2}$")
 
 
 class PriceTable:
-    """Prices by model name, with date-suffix fallback."""
+    """Prices by model name, with date-suffix fallback. ``local``: a local server's table,
+    where a model without a price costs nothing rather than being unpriced."""
 
-    def __init__(self, prices: dict[str, Price] | None = None) -> None:
+    def __init__(self, prices: dict[str, Price] | None = None, *, local: bool = False) -> None:
         self.prices = dict(DEFAULT_PRICES if prices is None else prices)
+        self.local = local
 
     def find(self, model: str) -> Price | None:
         """The price of ``model``, or None when unknown."""
@@ -94,12 +101,15 @@ class PriceTable:
         return self.prices.get(base)
 
     def cost(self, model: str, usage: Usage, *, batch: bool = False) -> float | None:
-        """Dollars for ``usage`` on ``model`` (None when the model has no price)."""
+        """Dollars for ``usage`` on ``model`` (None when the model has no price; 0 on a local
+        server)."""
         price = self.find(model)
-        return None if price is None else price.cost(usage, batch=batch)
+        if price is None:
+            return 0.0 if self.local else None
+        return price.cost(usage, batch=batch)
 
     def merged(self, overrides: dict[str, Price]) -> PriceTable:
-        return PriceTable({**self.prices, **overrides})
+        return PriceTable({**self.prices, **overrides}, local=self.local)
 
 
 def parse_prices(data: Any, source: str) -> dict[str, Price]:
@@ -120,8 +130,9 @@ def parse_prices(data: Any, source: str) -> dict[str, Price]:
     return prices
 
 
-def load_prices(path: str | Path) -> PriceTable:
-    """The default table overridden by the JSON or YAML file at ``path``."""
+def load_prices(path: str | Path, *, local: bool = False) -> PriceTable:
+    """The default table overridden by the JSON or YAML file at ``path`` (``local``: the
+    file's entries alone)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -139,10 +150,14 @@ def load_prices(path: str | Path) -> PriceTable:
             data = YAML(typ="safe").load(text)
         except YAMLError as error:
             raise InputError(f"{path}: not valid YAML ({error})") from None
-    return PriceTable().merged(parse_prices(data, str(path)))
+    base = PriceTable({}, local=True) if local else PriceTable()
+    return base.merged(parse_prices(data, str(path)))
 
 
-def default_prices() -> PriceTable:
-    """The table in force: the defaults, overridden by ``$RUBRICATE_PRICES`` when set."""
+def default_prices(*, local: bool = False) -> PriceTable:
+    """The table in force: the defaults, overridden by ``$RUBRICATE_PRICES`` when set; for a
+    local server (``local``) the file's entries alone."""
     path = os.environ.get(PRICES_ENV)
-    return load_prices(path) if path else PriceTable()
+    if path:
+        return load_prices(path, local=local)
+    return PriceTable({}, local=True) if local else PriceTable()

@@ -43,6 +43,7 @@ from rubricate.judge.graders import (
 from rubricate.judge.graders.base import GradeContext
 from rubricate.judge.graders.multi import GradeFn
 from rubricate.judge.graders.wordnet import nltk_data_dir
+from rubricate.judge.judge_format import FormatTally
 from rubricate.judge.records import GradeRecord
 from rubricate.judge.sandbox.pool import WorkerPool
 from rubricate.judge.validate import structural_problems
@@ -96,6 +97,8 @@ class Runtime:
         self._pool: WorkerPool | None = None
         self._pool_lock = asyncio.Lock()
         self._checked: set[str] = set()
+        self.judge_format = FormatTally()
+        """Judge replies graded so far and those that did not parse."""
 
     async def __aenter__(self) -> Runtime:
         return self
@@ -140,6 +143,7 @@ class Runtime:
         name = str(grader.get("name") or grader["type"])
         record = await self._dispatch(grader["type"])(grader, item, sample, ctx, name)
         record.metadata.execution_time = time.perf_counter() - start
+        self.judge_format.add(record)
         return record
 
     async def grade(

@@ -48,6 +48,8 @@ class RunUsage(BaseModel):
     """Models with no price in the table (their cost is not in ``cost_usd``)."""
     wall_s: float = 0.0
     """Seconds from the client's first call to its last answer."""
+    local: bool = False
+    """The endpoint is a local server: a model without a price file entry costs nothing."""
     by_model: dict[str, ModelUsage] = Field(default_factory=dict)
 
     def record(
@@ -86,6 +88,8 @@ class RunUsage(BaseModel):
         """One line for the end of a run."""
         errors = sum(self.errors.values())
         cost = f"~${self.cost_usd:.4f}"
+        if self.local and not self.cost_usd:
+            cost = "local: no cost"
         if self.unpriced:
             cost += f" (+ unpriced: {', '.join(sorted(self.unpriced))})"
         return (

@@ -42,10 +42,15 @@ def fake_openai_env(fake_openai: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) ->
 
 @pytest.fixture
 def client_settings(fake_openai: FakeOpenAI, tmp_path: Path) -> ClientSettings:
-    """Settings reaching ``fake_openai`` with a store under ``tmp_path`` and a 5 s timeout."""
+    """Settings reaching ``fake_openai`` with a store under ``tmp_path`` and a 5 s timeout.
+
+    ``local=False``: the loopback server plays OpenAI's API, priced from the default table
+    (a real server on 127.0.0.1 would be a local one, with no cost).
+    """
     return ClientSettings(
         base_url=fake_openai.base_url,
         store_path=str(tmp_path / "calls.sqlite"),
         timeout_s=5.0,
         concurrency=8,
+        local=False,
     )

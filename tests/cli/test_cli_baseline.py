@@ -106,7 +106,7 @@ def test_generation_options_reach_every_request_and_two_models_print_side_by_sid
                      "--samples", "2",
                      "--temperature", "0.7", "--reasoning-effort", "low", "--developer",
                      "Be brief.", "--response-format", str(tmp_path / "schema.json"),
-                     "--no-figures")  # fmt: skip
+                     "--max-output-tokens", "256", "--no-figures")  # fmt: skip
     assert code == 0
     text = capsys.readouterr().out
     assert text.count("verdict:") == 2 and "\na: mean" in text and "\nb: mean" in text
@@ -114,12 +114,19 @@ def test_generation_options_reach_every_request_and_two_models_print_side_by_sid
     assert len(bodies) == 2 * 5 * 2
     for body in bodies:
         assert body["temperature"] == 0.7 and body["reasoning_effort"] == "low"
-        assert body["messages"][0] == {"role": "developer", "content": "Be brief."}
+        # the developer message goes as system to a server on this machine (not OpenAI's API)
+        assert body["messages"][0] == {"role": "system", "content": "Be brief."}
+        assert body["max_tokens"] == body["max_completion_tokens"] == 256
         assert body["response_format"]["json_schema"]["name"] == "eurovoc-domains"
         assert body["response_format"]["json_schema"]["schema"] == schema
     manifest = json.loads((out / "run.json").read_text())
     assert manifest["generation"]["temperature"] == 0.7
     assert manifest["generation"]["developer"] == "Be brief."
+    assert manifest["generation"]["max_output_tokens"] == 256
+    endpoint = manifest["endpoint"]
+    assert endpoint["local"] is True and manifest["usage"]["local"] is True
+    assert endpoint["models"]["a"]["developer_role"] == "sent as system"
+    assert endpoint["models"]["a"]["structured_output"] == "json_schema"
     markdown = (out / "report.md").read_text()
     assert "| figure | `a` | `b` |" in markdown  # one column per model
     assert "`a` mean | `a` max | `a` min | `a` SD" in markdown

@@ -148,21 +148,21 @@ async def test_a_mode_learned_while_queued_is_used_after_the_wait(server, tmp_pa
 
 @pytest.mark.parametrize("server", ["llama-cpp-python"], indirect=True)
 async def test_a_forced_format_is_not_fallen_back_from(server, tmp_path):
-    async with client_for(server, tmp_path, response_format="json_schema") as client:
+    async with client_for(server, tmp_path, structured_output="json_schema") as client:
         reply = await client.call(judge())
     assert reply.error is not None and reply.error.kind == "bad_request"
-    assert "--response-format json_schema is forced" in reply.error.message
+    assert "--structured-output json_schema is forced" in reply.error.message
     assert server.count() == 1  # refused, not retried
 
 
 @pytest.mark.parametrize("server", ["llama-cpp-python"], indirect=True)
 async def test_forcing_json_object_sends_the_schema_first(server, tmp_path):
-    async with client_for(server, tmp_path, response_format="json_object") as client:
+    async with client_for(server, tmp_path, structured_output="json_object") as client:
         reply = await client.call(judge())
         report = client.endpoint_report()
     assert reply.ok and server.count() == 1
     assert server.model_requests()[0].body["response_format"]["schema"] == SCHEMA["schema"]
-    assert report["models"]["judge"]["structured_output_state"] == "forced by --response-format"
+    assert report["models"]["judge"]["structured_output_state"] == "forced by --structured-output"
 
 
 @pytest.mark.parametrize("server", ["llama-cpp-python"], indirect=True)
