@@ -163,25 +163,32 @@ def refusal(server: Imitation, path: str, body: dict[str, Any]) -> tuple[int, An
 
 
 def _pydantic_500(kind: str | None, developer_at: list[int]) -> dict[str, Any]:
-    """llama-cpp-python's answer to a body its request model rejects: HTTP 500 with pydantic's
-    validation text as the message."""
-    lines: list[str] = []
-    if kind is not None:
-        lines += [
-            "response_format.type",
-            f"  Input should be 'text' or 'json_object' [type=literal_error, "
-            f"input_value='{kind}', input_type=str]",
-        ]
+    """llama-cpp-python's answer to a body its request model rejects: FastAPI's validation
+    errors, caught by its route handler and answered with HTTP 500 (as 0.3.36 does)."""
+    errors: list[str] = []
     for index in developer_at:
+        message = {"role": "developer", "content": "..."}
         for variant, role in (("System", "system"), ("User", "user"), ("Assistant", "assistant"),
                               ("Tool", "tool"), ("Function", "function")):  # fmt: skip
-            lines += [
-                f"messages.{index}.ChatCompletionRequest{variant}Message.role",
-                f"  Input should be '{role}' [type=literal_error, input_value='developer', "
-                "input_type=str]",
-            ]
-    count = len(lines) // 2
-    noun = "error" if count == 1 else "errors"
-    message = f"{count} validation {noun} for CreateChatCompletionRequest\n" + "\n".join(lines)
-    return {"error": {"message": message, "type": "internal_server_error", "param": None,
+            loc = ("body", "messages", index, f"ChatCompletionRequest{variant}Message", "role")
+            errors.append(repr({"type": "literal_error", "loc": loc,
+                                "msg": f"Input should be '{role}'", "input": "developer",
+                                "ctx": {"expected": f"'{role}'"}}))  # fmt: skip
+            if role in ("tool", "function"):
+                field = "tool_call_id" if role == "tool" else "name"
+                loc = ("body", "messages", index, f"ChatCompletionRequest{variant}Message", field)
+                errors.append(repr({"type": "missing", "loc": loc, "msg": "Field required",
+                                    "input": message}))  # fmt: skip
+    if kind is not None:
+        expected = "'text' or 'json_object'"
+        errors.append(repr({"type": "literal_error", "loc": ("body", "response_format", "type"),
+                            "msg": f"Input should be {expected}", "input": kind,
+                            "ctx": {"expected": expected}}))  # fmt: skip
+    noun = "error" if len(errors) == 1 else "errors"
+    text = f"{len(errors)} validation {noun}:\n" + "\n".join(f"  {e}" for e in errors)
+    text += (
+        '\n\n  File "llama_cpp/server/app.py", line 376, in create_chat_completion\n'
+        "    POST /v1/chat/completions"
+    )
+    return {"error": {"message": text, "type": "internal_server_error", "param": None,
                       "code": None}}  # fmt: skip
