@@ -34,7 +34,13 @@ def _money(value: Any, digits: int = 4) -> str:
 
 
 def _latency(usage: dict[str, Any]) -> str:
+    """Mean latency of the live generations; n/a says why there is none."""
     if not usage["latency_n"]:
+        failed, replayed = usage.get("failed_generations", 0), usage.get("replayed", 0)
+        if failed and not replayed:
+            return "n/a (no generation succeeded)"
+        if failed:
+            return "n/a (replayed from the store, or failed)"
         return "n/a (replayed from the store)"
     return f"{fmt(usage['latency_mean_s'], 2)} s"
 

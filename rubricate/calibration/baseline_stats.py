@@ -204,6 +204,9 @@ def usage_summary(samples: pd.DataFrame, model: str) -> dict[str, Any]:
     return {
         "samples": n,
         "replayed": int(rows["cached"].sum()),
+        "failed_generations": int(
+            rows["error"].fillna("").astype(str).str.startswith("generation failed").sum()
+        ),
         "reasoning_tokens_mean": float(rows["reasoning_tokens"].mean()) if n else np.nan,
         "reasoning_tokens_max": int(rows["reasoning_tokens"].max()) if n else 0,
         "output_tokens_mean": float(rows["output_tokens"].mean()) if n else np.nan,

@@ -129,3 +129,25 @@ def test_single_label_tasks_read_the_answer_as_the_check_does() -> None:
     item = {"topic": "Sports"}
     assert sample_labels(task, '{"topic": " sports"}', item) == (["sports"], ["sports"])
     assert sample_labels(task, '{"other": 1}', item) == ([], ["sports"])
+
+
+def test_a_failed_generation_has_no_latency_and_is_not_called_replayed() -> None:
+    """Issue 16: with every generation failed (a local server refusing the request), the
+    report said the latency was "n/a (replayed from the store)"."""
+    from rubricate.calibration.baseline_report_md import _latency
+
+    samples = pd.DataFrame(
+        {
+            "item_id": ["a", "b"], "model": ["m", "m"], "sample": [0, 0],
+            "scored": [False, False], "error": ["generation failed (bad_request): HTTP 500"] * 2,
+            "cached": [False, False], "latency_s": [np.nan, np.nan],
+            "input_tokens": [0, 0], "output_tokens": [0, 0], "reasoning_tokens": [0, 0],
+            "generation_cost_usd": [0.0, 0.0], "grading_cost_usd": [0.0, 0.0],
+            "judge_calls": [0, 0],
+        }
+    )  # fmt: skip
+    usage = usage_summary(samples, "m")
+    assert usage["latency_n"] == 0 and usage["failed_generations"] == 2
+    assert _latency(usage) == "n/a (no generation succeeded)"
+    replayed = samples.assign(cached=True, error=None, scored=True)
+    assert _latency(usage_summary(replayed, "m")) == "n/a (replayed from the store)"
