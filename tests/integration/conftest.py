@@ -82,7 +82,7 @@ def _wait_ready(base_url: str, process: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            tail = log.read_text(errors="replace")[-2000:]
+            tail = log.read_text(encoding="utf-8", errors="replace")[-2000:]
             pytest.fail(f"the llama-cpp-python server exited ({process.returncode}):\n{tail}")
         try:
             with urllib.request.urlopen(f"{base_url}/models", timeout=2) as answer:
