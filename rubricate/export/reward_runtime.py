@@ -86,7 +86,9 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> ClientSetting
     itself; here: ``RUBRICATE_CONCURRENCY`` (16), ``RUBRICATE_TIMEOUT`` (seconds, 120),
     ``RUBRICATE_MAX_RETRIES`` (6), ``RUBRICATE_STORE`` (call store path, default
     ``.rubricate/calls.sqlite``; ``none`` for no store), ``RUBRICATE_NO_CACHE`` (``1``: do not
-    replay stored calls), ``RUBRICATE_API`` (``auto``/``chat``/``responses``).
+    replay stored calls), ``RUBRICATE_API`` (``auto``/``chat``/``responses``),
+    ``RUBRICATE_STRUCTURED_OUTPUT`` (``auto``/``json_schema``/``json_object``/``instruction``,
+    as ``--structured-output``).
 
     Raises:
         InputError: a variable with a value of the wrong kind.
@@ -97,6 +99,12 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> ClientSetting
     api = env.get("RUBRICATE_API", defaults.api)
     if api not in ("auto", "chat", "responses"):
         raise InputError(f"RUBRICATE_API={api!r}: choose auto, chat or responses")
+    structured = env.get("RUBRICATE_STRUCTURED_OUTPUT", defaults.structured_output)
+    if structured not in ("auto", "json_schema", "json_object", "instruction"):
+        raise InputError(
+            f"RUBRICATE_STRUCTURED_OUTPUT={structured!r}: choose auto, json_schema, "
+            "json_object or instruction"
+        )
     return ClientSettings(
         concurrency=max(1, _env_number(env, "RUBRICATE_CONCURRENCY", int, defaults.concurrency)),
         timeout_s=_env_number(env, "RUBRICATE_TIMEOUT", float, defaults.timeout_s) or 120.0,
@@ -104,6 +112,7 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> ClientSetting
         store_path=None if store.strip().lower() in ("", "none", "-") else store,
         use_cache=env.get("RUBRICATE_NO_CACHE", "").strip().lower() not in ("1", "true", "yes"),
         api=api,  # type: ignore[arg-type]
+        structured_output=structured,  # type: ignore[arg-type]
     )
 
 

@@ -128,6 +128,10 @@ def test_settings_from_env():
         settings_from_env({"RUBRICATE_TIMEOUT": "soon"})
     with pytest.raises(InputError, match="RUBRICATE_API"):
         settings_from_env({"RUBRICATE_API": "grpc"})
+    forced = settings_from_env({"RUBRICATE_STRUCTURED_OUTPUT": "json_object"})
+    assert forced.structured_output == "json_object"
+    with pytest.raises(InputError, match="RUBRICATE_STRUCTURED_OUTPUT"):
+        settings_from_env({"RUBRICATE_STRUCTURED_OUTPUT": "yaml"})
 
 
 def test_uses_models():
