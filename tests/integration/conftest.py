@@ -61,7 +61,7 @@ def real_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     command = [python, "-m", "llama_cpp.server", "--model", model,
                "--chat_format", "hf-tokenizer-config",
                "--hf_tokenizer_config_path", str(TEMPLATE),
-               "--n_ctx", "8192", "--n_threads", str(os.cpu_count() or 2),
+               "--n_ctx", "4096", "--n_threads", str(os.cpu_count() or 2),
                "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
     with log.open("wb") as sink:
         process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)

@@ -97,9 +97,6 @@ def test_calibrate_tiny_set_reports_complete(
         {"id": "fr", "question": "What is the capital of France?", "answers": [
             {"id": "fr-great", "tier": "great", "text": "The capital of France is Paris."},
             {"id": "fr-poor", "tier": "poor", "text": "Lyon, and also Marseille. Maybe."}]},
-        {"id": "jp", "question": "What is the capital of Japan?", "answers": [
-            {"id": "jp-great", "tier": "great", "text": "Tokyo is the capital of Japan."},
-            {"id": "jp-poor", "tier": "poor", "text": "Osaka. Kyoto. I do not know."}]},
     ])  # fmt: skip
     out = tmp_path / "run"
     code = run(["calibrate", str(rubric), "--set", str(calset), "--repeats", "2",
@@ -109,7 +106,7 @@ def test_calibrate_tiny_set_reports_complete(
     assert code == 0, captured.err
     manifest = json.loads((out / "run.json").read_text())
     assert manifest["status"] == "complete" and manifest["judged_run"] is True
-    assert manifest["usage"]["calls"] == 16 and manifest["usage"]["local"] is True
+    assert manifest["usage"]["calls"] == 8 and manifest["usage"]["local"] is True
     assert not set(manifest["usage"]["errors"]) & set(PROTOCOL_ERRORS)
     profile = manifest["endpoint"]["models"]["gemma-3-270m"]
     assert profile["structured_output"] == "json_object"
@@ -129,7 +126,7 @@ def test_baseline_on_every_shipped_train_set(
     folder = ROOT / "examples" / example
     out = tmp_path / "run"
     code = run(["baseline", str(folder / "rubric.yaml"), "--items", str(folder / "train.jsonl"),
-                "--model", "gemma-3-270m", "--samples", "1", "--max-output-tokens", "48",
+                "--model", "gemma-3-270m", "--samples", "1", "--max-output-tokens", "16",
                 "--out", str(out), "--no-figures",
                 *_client(real_server, tmp_path / "calls.sqlite")])  # fmt: skip
     captured = capsys.readouterr()
@@ -139,7 +136,7 @@ def test_baseline_on_every_shipped_train_set(
     rows = len((folder / "train.jsonl").read_text().splitlines())
     samples = pd.read_csv(out / "samples.csv")
     assert len(samples) == rows  # every row sampled (developer messages went as system)
-    assert (samples["output_tokens"] <= 48).all()  # the cap reached the server as max_tokens
+    assert (samples["output_tokens"] <= 16).all()  # the cap reached the server as max_tokens
     for error in samples["error"].dropna():
         _no_protocol_error(error)
     profile = manifest["endpoint"]["models"]["gemma-3-270m"]
