@@ -93,6 +93,8 @@ class Prepared:
     leaks: list[Leak]
     expert_rows: list[dict[str, Any]]
     out: Path
+    warnings: list[str] = field(default_factory=list)
+    """Load-time warnings to show before grading (a tier the set lacks, overall or per item)."""
 
 
 def _expert_rows(request: CalibrateRequest, calset: CalibrationSet) -> list[dict[str, Any]]:
@@ -156,6 +158,7 @@ def prepare(request: CalibrateRequest) -> Prepared:
         leaks=leaks,
         expert_rows=rows,
         out=request.out or Path("runs") / rubric.id,
+        warnings=calset.tier_gaps(),
     )
 
 

@@ -69,6 +69,7 @@ def _summary(outcome: Any) -> dict[str, Any]:
     data = outcome.data
     head = data["discrimination"]["headline"]
     flips = [r for r in data["stability"]["criteria"] if r.get("flip_p") is not None]
+    top = max(flips, key=lambda r: r["flip_p"], default=None)
     return {
         "out": str(outcome.out),
         "status": outcome.manifest["status"],
@@ -81,7 +82,10 @@ def _summary(outcome: Any) -> dict[str, Any]:
         "ordered_share": head["order"]["share"] if head else None,
         "auc": head["auc"]["estimate"] if head else None,
         "adversarial_risks": head["n_risks"] if head else None,
-        "max_flip_p": max((r["flip_p"] for r in flips), default=None),
+        "max_flip_p": top["flip_p"] if top else None,
+        "max_flip_p_criterion": top["criterion"] if top else None,
+        "scored_by": data["scored_by"],
+        "checks": data["readiness"]["checks"],
         "not_run": data["coverage"]["not_run"],
         "unscored_share": data["unscored"]["share"],
         "rewrite_first": [r["criterion"] for r in data["readiness"]["rewrite_first"]],
@@ -94,19 +98,44 @@ def _num(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
+def _measured(value: float | None) -> str:
+    return "not assessed" if value is None else f"{value:.3f}"
+
+
+HEADLINES = {"__total__": "reward", "__checks__": "checks-only score (not the reward)"}
+"""How the terminal names the score the run-level figures use."""
+
+
 def _print_text(summary: dict[str, Any]) -> None:
+    from rubricate.calibration.report_verdict import OUTCOME_WORDS
+
     judged = "" if summary["judged_run"] else "; judge not run"
     click.echo(f"run: {summary['out']} ({summary['status']}{judged})")
     click.echo(f"verdict: {summary['verdict']['summary']}")
+    checks = summary["checks"]
+    counts = ", ".join(
+        f"{sum(1 for c in checks if c['outcome'] == o)} {word}" for o, word in OUTCOME_WORDS.items()
+    )
+    click.echo(f"readiness checks: {counts}")
+    for check in checks:
+        if check["outcome"] != "met":
+            click.echo(f"  {OUTCOME_WORDS[check['outcome']]}: {check['label']}: {check['reason']}")
     if summary["headline"]:
+        name = HEADLINES.get(summary["headline"], summary["headline"])
         means = ", ".join(f"{t} {_num(v)}" for t, v in summary["tier_means"].items())
-        click.echo(f"{summary['headline']} by tier: {means}")
+        click.echo(f"{name} by tier: {means}")
         click.echo(
-            f"ordered great > fair > poor: {_num(summary['ordered_share'])}; AUC great vs poor: "
-            f"{_num(summary['auc'])}; adversarial above fair: {summary['adversarial_risks']}"
+            f"  ordered great > fair > poor: {_measured(summary['ordered_share'])}; AUC great vs "
+            f"poor: {_measured(summary['auc'])}; adversarial above fair: "
+            f"{summary['adversarial_risks']}"
         )
     if summary["max_flip_p"] is not None:
-        click.echo(f"highest judge flip probability: {_num(summary['max_flip_p'])}")
+        criterion = summary["max_flip_p_criterion"]
+        source = summary["scored_by"].get(criterion, "grader")
+        click.echo(
+            f"highest flip probability per grading: {_num(summary['max_flip_p'])} "
+            f"({criterion}, scored by {source})"
+        )
     if summary["rewrite_first"]:
         click.echo(f"rewrite first: {', '.join(summary['rewrite_first'])}")
     reports = [f for f in summary["files"] if Path(f).name.startswith("report.")]
@@ -259,6 +288,8 @@ def calibrate(
         workers=workers,
     )
     prepared = prepare(request)
+    for line in prepared.warnings:
+        warn(line)
     for leak in prepared.leaks:
         warn(f"{set_path}:{leak.line}: left out: {leak.describe()}")
     bar = ProgressBar("grading")  # execute starts and closes it
@@ -272,4 +303,7 @@ def calibrate(
     summary = _summary(outcome)
     emit(summary, output_format, _print_text)
     if fail_unless_ready and summary["verdict"]["status"] != "ready":
-        raise CheckFailed(f"calibration verdict: {summary['verdict']['status']}")
+        status = summary["verdict"]["status"]
+        unknown = len(summary["verdict"].get("not_assessed", []))
+        more = f" ({unknown} checks not assessed)" if unknown else ""
+        raise CheckFailed(f"calibration verdict: {status}{more}; --fail-unless-ready needs ready")
