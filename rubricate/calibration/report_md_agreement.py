@@ -74,8 +74,8 @@ def agreement_lines(data: dict[str, Any], figures: Figures) -> list[str]:
             "Per criterion, as HealthBench measures it: balanced F1 (mean of the F1 for met and "
             "for not met) over every grader-expert pair, each expert's against the others, the "
             "grader's percentile among the experts, and the F1 gap (grader - mean expert, "
-            "bootstrap 95% CI). Random baseline: 0.5. *by* says what scored the criterion: "
-            "a judge, a check, or a check gating a judge.",
+            "bootstrap 95% CI). Random baseline: 0.5. *by*: what scores the criterion (check, "
+            "judge, check+judge).",
             "",
         ]
         rows = [
