@@ -100,6 +100,16 @@ _OPTIONS = [
         help="Send model requests through the Batch API (half price, slower).",
     ),
     click.option(
+        "--max-connection-failures",
+        "client_max_connection_failures",
+        type=click.IntRange(min=0),
+        default=_DEFAULTS.max_connection_failures,
+        show_default=True,
+        metavar="N",
+        help="Stop the run after N consecutive failed connection attempts (over 5 s or more; "
+        "0 = never); a refused key stops it at once. What finished is kept.",
+    ),
+    click.option(
         "--api",
         "client_api",
         type=click.Choice(["auto", "chat", "responses"]),
@@ -120,6 +130,7 @@ _NAMES = (
     "client_no_cache",
     "client_batch",
     "client_api",
+    "client_max_connection_failures",
 )
 
 
@@ -137,6 +148,9 @@ def settings_from_options(values: dict[str, Any]) -> ClientSettings:
         use_cache=not values.get("client_no_cache", False),
         batch=bool(values.get("client_batch", False)),
         api=values.get("client_api") or "auto",
+        max_connection_failures=values.get(
+            "client_max_connection_failures", _DEFAULTS.max_connection_failures
+        ),
     )
 
 

@@ -19,8 +19,12 @@ the run directory (``--out``, default ``runs/<rubric id>``): ``grader.json``, ``
 - ``--report-only``: recompute the reports of the run in ``--out`` from its files (e.g. after
   experts added grades in ``rubricate review``); no grading, no model call.
 
-Exit codes: 0 when the reports were written; 1 with ``--fail-unless-ready`` when the verdict is
-not "ready"; 2 with one line for bad input (file, line, field, how to fix).
+Exit codes: 0 when the reports were written; 1 when more than ``--max-unscored`` (default 2%)
+of the graded rows are unscored, or with ``--fail-unless-ready`` when the verdict is not
+"ready" (not met, or not assessed); 2 with one line for bad input (file, line, field, how to
+fix), or when the endpoint cannot be reached or refuses the key: the run stops after
+``--max-connection-failures`` consecutive failed connections, keeps what finished (``run.json``
+says ``stopped`` and why) and a rerun replays every answer already paid for.
 """
 
 from __future__ import annotations
@@ -36,9 +40,11 @@ from rubricate.commands._client_options import client_options
 from rubricate.commands._common import (
     ProgressBar,
     calls_note,
+    check_unscored,
     emit,
     emit_json,
     format_option,
+    max_unscored_option,
     note,
     target_option,
     warn,
@@ -225,6 +231,7 @@ def _report_only(out: Path | None, figures: bool, output_format: str) -> None:
     help="Rebuild the reports of the run in --out from its files; grade nothing.",
 )
 @click.option("--schema", is_flag=True, help="Print the JSON Schema of a calibration set line.")
+@max_unscored_option
 @client_options
 @format_option("text", "json")
 def calibrate(
@@ -243,6 +250,7 @@ def calibrate(
     fail_unless_ready: bool,
     report_only: bool,
     schema: bool,
+    max_unscored: float,
     client_settings: ClientSettings,
     output_format: str,
 ) -> None:
@@ -302,6 +310,9 @@ def calibrate(
              f"judge.model: {judge_model} in the rubric")  # fmt: skip
     summary = _summary(outcome)
     emit(summary, output_format, _print_text)
+    unscored = outcome.data["unscored"]
+    top = next((r.get("top_error") for r in unscored["per_criterion"] if r.get("top_error")), None)
+    check_unscored(unscored["unscored"], unscored["rows"], "graded rows", max_unscored, top)
     if fail_unless_ready and summary["verdict"]["status"] != "ready":
         status = summary["verdict"]["status"]
         unknown = len(summary["verdict"].get("not_assessed", []))

@@ -11,7 +11,9 @@
    retries off), and retries per :mod:`rubricate.judge.retry`;
 4. commits the answer to the store *before* returning it; a failure after the retry budget is
    returned as ``ModelReply(error=CallError(...))`` (never raised) and kept as the key's last
-   error.
+   error. The exception: an endpoint that is not there (consecutive failed connections) or
+   that refuses the key raises :class:`~rubricate.judge.breaker.EndpointDown` from every call,
+   so the run stops and says why (:mod:`rubricate.judge.breaker`).
 
 Structured outputs: a request with ``json_schema`` goes as ``response_format`` json_schema
 (or the Responses API with ``api="responses"``). When the endpoint refuses that format
@@ -36,12 +38,14 @@ import asyncio
 import dataclasses
 import logging
 import math
+import os
 import random
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rubricate.judge import wire
+from rubricate.judge.breaker import Breaker, endpoint_name
 from rubricate.judge.calls import CallError, ClientSettings, ModelReply, ModelRequest
 from rubricate.judge.limits import Limiter
 from rubricate.judge.pricing import PriceTable, default_prices
@@ -111,6 +115,14 @@ class OpenAIClient:
         self._fallback: dict[str, str] = {}
         self._no_responses_api = False
         self._inflight: dict[str, asyncio.Future[ModelReply]] = {}
+        self.breaker = Breaker(
+            settings.max_connection_failures,
+            endpoint=endpoint_name(
+                settings.base_url
+                or os.environ.get("AZURE_OPENAI_ENDPOINT" if azure else "OPENAI_BASE_URL")
+            ),
+        )
+        """Stops the run when the endpoint is not there or refuses the key (fail fast)."""
         self._started: float | None = None
         self.batch: BatchRunner | None = None
         """The :class:`~rubricate.judge.batch.BatchRunner` in batch mode (tune ``idle_s``,
@@ -158,7 +170,12 @@ class OpenAIClient:
 
     # ------------------------------------------------------------------ calls
     async def call(self, request: ModelRequest, repeat: int = 0) -> ModelReply:
-        """Answer ``request`` (see the module docstring); never raises for a failed call."""
+        """Answer ``request`` (see the module docstring); never raises for a failed call.
+
+        Raises:
+            EndpointDown: the endpoint is not there or refused the key (the run must stop;
+                :mod:`rubricate.judge.breaker`), not one call's failure.
+        """
         if self._started is None:
             self._started = time.perf_counter()
         key = request.key(repeat)
@@ -235,6 +252,7 @@ class OpenAIClient:
             started = time.perf_counter()
             actual = None
             try:
+                self.breaker.check()  # the endpoint is down: stop instead of sending
                 parsed = await send(
                     self.sdk(ticket.slot),
                     mode,
@@ -247,6 +265,7 @@ class OpenAIClient:
             except Failure as failure:
                 error = failure
             else:
+                self.breaker.answered()
                 reply = ModelReply(
                     text=parsed.text,
                     embeddings=parsed.embeddings,
@@ -260,6 +279,7 @@ class OpenAIClient:
                 return reply, mode
             finally:
                 self.limiter.release(ticket, actual)
+            self.breaker.failed(error.kind, error.message, error.status)  # raises EndpointDown
             if error.fallback is not None:
                 log.info(
                     "endpoint refused %s for %s; falling back to %s",

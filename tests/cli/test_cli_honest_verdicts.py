@@ -4,14 +4,16 @@ not a successful run (finding 2), and nothing computed without a judge is called
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
+import socket
 from pathlib import Path
 
 import pytest
 
 from rubricate.cli import run
-from rubricate.testing import FakeOpenAI
+from rubricate.testing import FakeOpenAI, Fault
 
 ROOT = Path(__file__).resolve().parents[2]
 EUROVOC = ROOT / "examples" / "eurovoc"
@@ -149,3 +151,108 @@ def test_the_reported_case_great_answers_only_with_a_judge_is_not_ready(
     assert code == 1
     assert "resists the adversarial answers" not in captured.out
     assert "AUC great vs poor at least 0.9: the set has no poor answers" in captured.out
+
+
+# ------------------------------------------------------- finding 2: a dead endpoint stops the run
+
+
+def _dead_url() -> str:
+    """A loopback URL nothing listens on (the port was free a moment ago)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1"
+
+
+def test_calibrate_against_a_dead_endpoint_stops_and_says_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """Default settings (16 calls in flight, 6 retries): the run stops after 20 consecutive
+    failed connections (at least 5 s into the outage), not after 1,725 calls x 7 attempts."""
+    folder = ROOT / "examples" / "accordance_tax"
+    out = tmp_path / "run"
+    code = run(["calibrate", str(folder / "rubric.yaml"), "--set",
+                str(folder / "calibration.jsonl"), "--out", str(out), "--no-figures",
+                "--base-url", _dead_url(), "--store", str(tmp_path / "calls.sqlite")])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 2
+    line = captured.err.strip().splitlines()[-1]
+    assert line.startswith("rubricate: error: stopped: cannot reach the model endpoint")
+    assert "127.0.0.1" in line
+    assert re.search(r"after \d+ consecutive failed connection attempts over \d+s", line)
+    assert "rerun the same command" in line
+    manifest = json.loads((out / "run.json").read_text())
+    assert manifest["status"] == "stopped" and "cannot reach" in manifest["stopped"]
+    assert "(complete)" not in captured.out and not (out / "report.md").exists()
+
+
+def test_a_refused_key_stops_at_once_keeping_what_was_paid_for(
+    fake_openai_env: FakeOpenAI, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    folder = ROOT / "examples" / "accordance_tax"
+    out, store = tmp_path / "run", str(tmp_path / "calls.sqlite")
+    base = ["calibrate", str(folder / "rubric.yaml"), "--set", str(folder / "calibration.jsonl"),
+            "--out", str(out), "--no-figures", "--store", store, "--repeats", "1",
+            "--concurrency", "1"]  # fmt: skip
+    seen = itertools.count()
+    fake_openai_env.fail(401, times=1000, match=lambda request: next(seen) >= 30)
+    assert run(base) == 2
+    err = capsys.readouterr().err
+    assert "stopped: the model endpoint refused the credentials (HTTP 401" in err
+    answered = fake_openai_env.count()
+    assert answered == 31  # stopped at the first refusal, not after every call
+    assert json.loads((out / "run.json").read_text())["status"] == "stopped"
+    # a rerun with a working key replays what was paid for, and makes only the rest
+    fake_openai_env.faults.clear()
+    assert run(base) == 0
+    assert fake_openai_env.count() == answered + 23 * 15 - 30
+
+
+# ------------------------------------------- finding 2: unscored shares above a limit exit non-zero
+
+
+def _accordance_samples(tmp_path: Path) -> Path:
+    """One sample per accordance_tax item (line order matches the items)."""
+    items = (ROOT / "examples" / "accordance_tax" / "items.jsonl").read_text().splitlines()
+    path = tmp_path / "samples.jsonl"
+    path.write_text("".join(json.dumps({"output_text": f"Alex 33.33% [[PASS]] {i}"}) + "\n"
+                            for i in range(len(items))), encoding="utf-8")  # fmt: skip
+    return path
+
+
+def test_grade_with_nothing_scored_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    folder = ROOT / "examples" / "accordance_tax"
+    args = ["grade", str(folder / "rubric.yaml"), "--items", str(folder / "items.jsonl"),
+            "--samples", str(_accordance_samples(tmp_path))]  # fmt: skip
+    assert run(args) == 1  # no endpoint: every judged sub-grader unscored
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("rubricate: error: 3 of 3 samples (100%) are unscored")
+    assert "--max-unscored" in err[-1]
+    assert run([*args, "--max-unscored", "1"]) == 0  # configurable
+
+
+def test_calibrate_with_unparseable_replies_exits_1(
+    fake_openai_env: FakeOpenAI, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    fake_openai_env.fault(Fault.reply_text("not JSON at all"), times=40)
+    folder = ROOT / "examples" / "accordance_tax"
+    args = ["calibrate", str(folder / "rubric.yaml"), "--set", str(folder / "calibration.jsonl"),
+            "--out", str(tmp_path / "run"), "--no-figures", "--repeats", "1",
+            "--store", str(tmp_path / "calls.sqlite"), "--max-retries", "0"]  # fmt: skip
+    assert run(args) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert re.match(r"rubricate: error: \d+ of \d+ graded rows \(\d+%\) are unscored", err[-1])
+    assert (tmp_path / "run" / "report.md").exists()  # the reports are written first
+
+
+def test_baseline_with_unscored_samples_exits_1(
+    fake_openai_env: FakeOpenAI, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    fake_openai_env.fail(400, times=10_000, match=lambda r: (r.body or {}).get("model") == "cand")
+    folder = ROOT / "examples" / "eurovoc"
+    args = ["baseline", str(folder / "rubric.yaml"), "--items", str(folder / "items.jsonl"),
+            "--model", "cand", "--samples", "1", "--out", str(tmp_path / "run"), "--no-figures",
+            "--store", str(tmp_path / "calls.sqlite")]  # fmt: skip
+    assert run(args) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert re.match(r"rubricate: error: \d+ of \d+ samples \(100%\) are unscored", err[-1])
