@@ -256,3 +256,25 @@ def test_baseline_with_unscored_samples_exits_1(
     assert run(args) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert re.match(r"rubricate: error: \d+ of \d+ samples \(100%\) are unscored", err[-1])
+
+
+def test_a_rerun_without_a_key_does_not_replace_a_judged_run(
+    fake_openai_env: FakeOpenAI, tmp_path: Path, capsys: pytest.CaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    folder = ROOT / "examples" / "accordance_tax"
+    out = tmp_path / "run"
+    args = ["calibrate", str(folder / "rubric.yaml"), "--set", str(folder / "calibration.jsonl"),
+            "--out", str(out), "--no-figures", "--repeats", "1",
+            "--store", str(tmp_path / "calls.sqlite")]  # fmt: skip
+    assert run(args) == 0
+    judged = (out / "grades.csv").read_bytes()
+    monkeypatch.delenv("OPENAI_BASE_URL")
+    monkeypatch.delenv("OPENAI_API_KEY")
+    capsys.readouterr()
+    assert run(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"rubricate: error: {out}: holds a judged run") and err.count("\n") == 1
+    assert "--report-only" in err and "OPENAI_API_KEY" in err
+    assert (out / "grades.csv").read_bytes() == judged
+    assert json.loads((out / "run.json").read_text())["judged_run"] is True
