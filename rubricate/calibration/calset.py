@@ -334,15 +334,6 @@ def parse_calibration_set(text: str, *, source: str = "<calibration set>") -> Ca
 
 def read_calibration_set(path: str | Path) -> CalibrationSet:
     """Read and validate a calibration set file (see :func:`parse_calibration_set`)."""
-    name = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"{name}: no such calibration set file") from None
-    except IsADirectoryError:
-        raise InputError(f"{name}: is a directory, not a calibration set (JSONL)") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{name}: is not UTF-8 text; save it as UTF-8") from None
-    except OSError as error:
-        raise InputError(f"{name}: cannot be read: {error.strerror or error}") from None
-    return parse_calibration_set(text, source=name)
+    from rubricate.files import read_text
+
+    return parse_calibration_set(read_text(path, "calibration set"), source=str(path))

@@ -24,7 +24,7 @@ from rubricate.calibration.grades_table import TIERS, TOTAL, is_scored
 from rubricate.calibration.report_data import build_report_data
 from rubricate.calibration.reports import REPORT_FILES, write_reports
 from rubricate.calibration.run_manifest import run_usage, utc_now
-from rubricate.calibration.run_store import RunWriter
+from rubricate.calibration.run_store import RunWriter, write_atomic
 from rubricate.calibration.runner import CalibrationRunner, full_jobs
 from rubricate.calibration.session import Prepared, experts_text, manifest, no_endpoint_line
 from rubricate.calibration.verdicts import is_not_run
@@ -176,7 +176,7 @@ async def execute(
     writer = RunWriter(prepared.out)
     given_experts, _ = experts_text(prepared, warn)
     writer.write_inputs(prepared.grader_bytes, prepared.set_bytes, given_experts or CSV_HEADER)
-    (prepared.out / "rubric.yaml").write_bytes(prepared.rubric_bytes)
+    write_atomic(prepared.out / "rubric.yaml", prepared.rubric_bytes)
     run = manifest(prepared, settings)
     writer.write_manifest(run)
     writer.open_streams()

@@ -338,14 +338,9 @@ def read_ratings_csv(
 
 
 def _read(path: str | Path) -> str:
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text; save the CSV as UTF-8") from None
-    except OSError as error:
-        raise InputError(f"{path}: cannot read: {error.strerror}") from None
+    from rubricate.files import read_text
+
+    return read_text(path, "ratings file (CSV)")
 
 
 def parse_expert_grades_csv(text: str, *, source: str = "<experts>") -> pd.DataFrame:

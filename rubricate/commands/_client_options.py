@@ -31,15 +31,43 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 _DEFAULTS = ClientSettings()
 
-_OPTIONS = [
+_ENDPOINT_OPTIONS = [
     click.option(
         "--base-url",
         "client_base_url",
         metavar="URL",
         default=None,
         help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 for vLLM "
-        "[default: $OPENAI_BASE_URL, else the OpenAI API].",
+        "[default: $OPENAI_BASE_URL, else the OpenAI API; with --azure $AZURE_OPENAI_ENDPOINT].",
     ),
+    click.option(
+        "--azure",
+        "client_azure",
+        is_flag=True,
+        help="Azure OpenAI (AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY, OPENAI_API_VERSION).",
+    ),
+    click.option(
+        "--timeout",
+        "client_timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=_DEFAULTS.timeout_s,
+        show_default=True,
+        metavar="SECONDS",
+        help="Per-request timeout.",
+    ),
+    click.option(
+        "--max-retries",
+        "client_max_retries",
+        type=click.IntRange(min=0),
+        default=_DEFAULTS.max_retries,
+        show_default=True,
+        help="Retries for 429, 5xx, timeouts and connection errors.",
+    ),
+]
+"""The options of every command that talks to an endpoint (:func:`endpoint_options`)."""
+
+_OPTIONS = [
+    *_ENDPOINT_OPTIONS,
     click.option(
         "--concurrency",
         "client_concurrency",
@@ -61,23 +89,6 @@ _OPTIONS = [
         type=click.IntRange(min=1),
         default=None,
         help="Tokens-per-minute limit [default: none].",
-    ),
-    click.option(
-        "--timeout",
-        "client_timeout",
-        type=click.FloatRange(min=0, min_open=True),
-        default=_DEFAULTS.timeout_s,
-        show_default=True,
-        metavar="SECONDS",
-        help="Per-request timeout.",
-    ),
-    click.option(
-        "--max-retries",
-        "client_max_retries",
-        type=click.IntRange(min=0),
-        default=_DEFAULTS.max_retries,
-        show_default=True,
-        help="Retries for 429, 5xx, timeouts and connection errors.",
     ),
     click.option(
         "--store",
@@ -131,6 +142,7 @@ _NAMES = (
     "client_batch",
     "client_api",
     "client_max_connection_failures",
+    "client_azure",
 )
 
 
@@ -151,6 +163,7 @@ def settings_from_options(values: dict[str, Any]) -> ClientSettings:
         max_connection_failures=values.get(
             "client_max_connection_failures", _DEFAULTS.max_connection_failures
         ),
+        azure=bool(values.get("client_azure", False)),
     )
 
 
@@ -168,10 +181,27 @@ def client_options(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def endpoint_options(func: F) -> F:
+    """Add the endpoint options only (``--base-url``, ``--azure``, ``--timeout``,
+    ``--max-retries``): for commands that call the platform's own endpoints (files, jobs,
+    graders validate) rather than a judge. The command gets ``client_settings``."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        values = {name: kwargs.pop(name) for name in _NAMES if name in kwargs}
+        kwargs["client_settings"] = settings_from_options(values)
+        return func(*args, **kwargs)
+
+    for option in reversed(_ENDPOINT_OPTIONS):
+        wrapper = option(wrapper)
+    return wrapper  # type: ignore[return-value]
+
+
 def require_client(settings: ClientSettings, *, azure: bool = False) -> OpenAIClient:
     """Open the model client, or raise :class:`InputError` saying how to configure one."""
     from rubricate.judge.client import open_client  # deferred: imports the openai SDK
 
+    azure = azure or settings.azure
     client = open_client(settings, azure=azure)
     if client is None:
         if azure:

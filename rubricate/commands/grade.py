@@ -53,7 +53,7 @@ from rubricate.commands._grade_report import (
     render_summary,
     summarize,
 )
-from rubricate.errors import GraderError, InputError
+from rubricate.errors import GraderError
 from rubricate.judge.calls import ClientSettings
 from rubricate.judge.graders.kinds import uses_models
 from rubricate.judge.records import GradeRecord
@@ -131,10 +131,9 @@ def _write_records(
         if answers is not None:
             row["remote"] = answers[index]
         lines.append(json.dumps(row, ensure_ascii=False))
-    try:
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    except OSError as error:
-        raise InputError(f"{path}: cannot write the records: {error.strerror or error}") from None
+    from rubricate.files import write_text
+
+    write_text(path, "\n".join(lines) + "\n")
 
 
 @click.command("grade")

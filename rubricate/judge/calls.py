@@ -153,6 +153,9 @@ class ClientSettings(BaseModel):
     """Which endpoint to use for ``generate`` calls; ``auto`` falls back to chat completions."""
     batch: bool = False
     """Send requests through the Batch API instead of one by one."""
+    azure: bool = False
+    """Azure OpenAI: ``AZURE_OPENAI_ENDPOINT`` (or ``base_url``) and ``AZURE_OPENAI_API_KEY``
+    (or ``AZURE_OPENAI_AD_TOKEN``) instead of the OpenAI variables."""
     max_connection_failures: int = Field(default=20, ge=0)
     """Stop the run after this many consecutive failed connection attempts (spanning at least
     5 s; :mod:`rubricate.judge.breaker`); 0 = never. A refused key stops it at once."""

@@ -66,7 +66,7 @@ SLOTS_PER_POOL = 16
 def open_client(
     settings: ClientSettings,
     *,
-    azure: bool = False,
+    azure: bool | None = None,
     retry: RetryPolicy | None = None,
     prices: PriceTable | None = None,
 ) -> OpenAIClient | None:
@@ -76,8 +76,9 @@ def open_client(
     ``OPENAI_BASE_URL``); a base URL without a key is a local server and gets a placeholder
     key. Azure: ``AZURE_OPENAI_ENDPOINT`` (or ``settings.base_url``) plus
     ``AZURE_OPENAI_API_KEY`` or ``AZURE_OPENAI_AD_TOKEN``; ``OPENAI_API_VERSION`` selects the
-    API version (default ``2024-10-21``).
+    API version (default ``2024-10-21``). ``azure`` defaults to ``settings.azure``.
     """
+    azure = settings.azure if azure is None else azure
     found = sdk_factory(settings, azure=azure)
     if found is None:
         return None

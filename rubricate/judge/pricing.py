@@ -123,10 +123,9 @@ def parse_prices(data: Any, source: str) -> dict[str, Price]:
 def load_prices(path: str | Path) -> PriceTable:
     """The default table overridden by the JSON or YAML file at ``path``."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise InputError(f"{path}: cannot read the price file ({error.strerror})") from None
+    from rubricate.files import read_text
+
+    text = read_text(path, "price file (RUBRICATE_PRICES)")
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(text)
