@@ -72,9 +72,14 @@ def read_bytes(path: str | Path, what: str = "file") -> bytes:
         UnreadableFile: any :class:`OSError` (see the module docstring).
     """
     try:
-        return Path(path).read_bytes()
+        return _read(Path(path))
     except OSError as error:
         raise UnreadableFile(str(path), os_reason(error, what)) from None
+
+
+def _read(path: Path) -> bytes:
+    """The one place input bytes are read (tests put a permission error here)."""
+    return path.read_bytes()
 
 
 def decode(data: bytes, path: str | Path, what: str = "file") -> str:

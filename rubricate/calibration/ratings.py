@@ -340,7 +340,7 @@ def read_ratings_csv(
 def _read(path: str | Path) -> str:
     from rubricate.files import read_text
 
-    return read_text(path, "ratings file (CSV)")
+    return read_text(path, "ratings CSV file")
 
 
 def parse_expert_grades_csv(text: str, *, source: str = "<experts>") -> pd.DataFrame:

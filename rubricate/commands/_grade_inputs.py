@@ -102,14 +102,14 @@ def read_jsonl(path: Path, what: str) -> list[tuple[int, dict[str, Any]]]:
     text = read_text(path, f"{what} file")
     rows = list(jsonl_objects(text, name, each_line_of=f"a {what} file", line_name=what))
     if not rows:
-        raise InputError(f"{name}: the {what} file is empty")
+        raise InputError(f"{name}: has no {what}; write one JSON object per line")
     return rows
 
 
 def _sample_fields(row: dict[str, Any], name: str, line: int) -> tuple[str, list | None]:
     text = row.get("output_text")
     if not isinstance(text, str):
-        found = "missing" if text is None else f"a {type(text).__name__}"
+        found = "missing" if text is None else json_kind(text)
         raise InputError(
             f"{name}:{line}: field output_text is {found}; each sample needs "
             '"output_text": "<the model\'s answer>"'
@@ -118,6 +118,15 @@ def _sample_fields(row: dict[str, Any], name: str, line: int) -> tuple[str, list
     if tools is not None and not isinstance(tools, list):
         raise InputError(f"{name}:{line}: field output_tools must be a list of tool calls")
     return text, tools
+
+
+def json_kind(value: Any) -> str:
+    """A JSON value's kind in the words of JSON: a number, true/false, a list, an object."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    return {list: "a list", dict: "an object", str: "text"}.get(type(value), "null")
 
 
 def _item_id(item: dict[str, Any]) -> Any:

@@ -103,7 +103,7 @@ def render_text(
 
 
 @click.command("agreement")
-@click.argument("ratings_csv", type=click.Path(dir_okay=False))
+@click.argument("ratings_csv", type=click.Path())
 @click.option(
     "--level",
     type=click.Choice(["nominal", "ordinal", "interval", "ratio"]),

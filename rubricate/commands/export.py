@@ -65,7 +65,7 @@ def _submit(out: Path, settings: ClientSettings) -> dict[str, Any]:
 @target_option("Grader type. Default: the rubric's choice, as `rubricate compile`.")
 @click.option(
     "--response-format",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     default=None,
     help="JSON file: a json_schema response format, or a JSON Schema to wrap in one.",
 )

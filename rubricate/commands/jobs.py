@@ -114,8 +114,10 @@ def _end(job: dict[str, Any] | None) -> None:
 @format_option("text", "json")
 def submit_command(bundle: Path, client_settings: ClientSettings, output_format: str) -> None:
     """Upload BUNDLE's files and create its fine-tuning job."""
+    from rubricate.export.bundle import read_bundle
     from rubricate.export.submit import cutoff_notice, submit_bundle
 
+    read_bundle(bundle)  # a bad folder is said before any endpoint is needed
     client, provider = _open(client_settings)
     notice = cutoff_notice(provider)
     if notice is not None:

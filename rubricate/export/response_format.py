@@ -40,7 +40,7 @@ def read_response_format(path: str | Path) -> Any:
     """
     from rubricate.files import read_json
 
-    return read_json(path, "response format file (JSON)")
+    return read_json(path, "response format JSON file")
 
 
 def response_format_from(data: Any, default_name: str) -> dict[str, Any]:
