@@ -93,8 +93,7 @@ def decode(data: bytes, path: str | Path, what: str = "file") -> str:
         raise UnreadableFile(name, "is UTF-16 text; save it as UTF-8", 1, 1)
     nul = data.find(b"\x00", 0, 8192)
     if nul >= 0:
-        reason = f"is a binary file, not {_a(what)} (text)"
-        raise UnreadableFile(name, reason, *_position(data, nul))
+        raise UnreadableFile(name, f"is a binary file, not {_a(what)} (text)", 1, 1)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:

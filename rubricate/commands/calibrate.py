@@ -148,7 +148,9 @@ def _print_text(summary: dict[str, Any]) -> None:
     click.echo(f"reports: {', '.join(reports)}")
 
 
-def _report_only(out: Path | None, figures: bool, output_format: str) -> None:
+def _report_only(
+    out: Path | None, figures: bool, output_format: str, fail_unless_ready: bool
+) -> None:
     from rubricate.calibration.reports import REPORT_FILES, rebuild_reports
 
     if out is None:
@@ -160,6 +162,18 @@ def _report_only(out: Path | None, figures: bool, output_format: str) -> None:
     else:
         click.echo(f"verdict: {data['verdict']['summary']}")
         click.echo(f"reports: {', '.join(files)}")
+    if fail_unless_ready:
+        _gate(data["verdict"])
+
+
+def _gate(verdict: dict[str, Any]) -> None:
+    """``--fail-unless-ready``: exit 1 unless every readiness check is met."""
+    if verdict["status"] != "ready":
+        unknown = len(verdict.get("not_assessed", []))
+        more = f" ({unknown} checks not assessed)" if unknown else ""
+        raise CheckFailed(
+            f"calibration verdict: {verdict['status']}{more}; --fail-unless-ready needs ready"
+        )
 
 
 @click.command("calibrate")
@@ -273,7 +287,7 @@ def calibrate(
         click.echo(json.dumps(calibration_set_schema(), indent=2))
         return
     if report_only:
-        _report_only(out, not no_figures, output_format)
+        _report_only(out, not no_figures, output_format, fail_unless_ready)
         return
     if rubric is None or set_path is None:
         raise InputError("calibrate needs RUBRIC and --set SET.jsonl (or --schema)")
@@ -313,8 +327,5 @@ def calibrate(
     unscored = outcome.data["unscored"]
     top = next((r.get("top_error") for r in unscored["per_criterion"] if r.get("top_error")), None)
     check_unscored(unscored["unscored"], unscored["rows"], "graded rows", max_unscored, top)
-    if fail_unless_ready and summary["verdict"]["status"] != "ready":
-        status = summary["verdict"]["status"]
-        unknown = len(summary["verdict"].get("not_assessed", []))
-        more = f" ({unknown} checks not assessed)" if unknown else ""
-        raise CheckFailed(f"calibration verdict: {status}{more}; --fail-unless-ready needs ready")
+    if fail_unless_ready:
+        _gate(summary["verdict"])

@@ -79,7 +79,7 @@ KINDS: dict[str, tuple[Callable[[Path], None], str]] = {
     "not UTF-8": (lambda p: p.write_bytes(b"first line\nna\xefve\n"),
                   ":2:3: is not UTF-8 text (byte 0xef); save it as UTF-8"),
     "binary": (lambda p: p.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00"),
-               ":3:1: is a binary file, not {a_what} (text)"),
+               ":1:1: is a binary file, not {a_what} (text)"),
 }  # fmt: skip
 
 

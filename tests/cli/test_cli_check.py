@@ -157,7 +157,9 @@ def test_bad_items_line_is_named(good: Path, tmp_path: Path, capsys: pytest.Capt
 
 def test_no_argument_is_a_usage_error(capsys: pytest.CaptureFixture) -> None:
     assert run(["check"]) == 2
-    assert "Missing argument" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        "rubricate: error: check: missing argument 'RUBRIC...' (see rubricate check --help)\n"
+    )
 
 
 @pytest.mark.parametrize("example", ["accordance_tax", "eurovoc", "citations"])

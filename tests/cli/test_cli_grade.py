@@ -129,7 +129,7 @@ def test_a_rubric_is_compiled_on_the_fly(tmp_path: Path, capsys) -> None:  # noq
          ["samples.jsonl:1", "output_text is missing"]),
         ({"samples_raw": '{"output_text": "a"}\n{oops\n'}, ["samples.jsonl:2:2", "not valid JSON"]),
         ({"samples_raw": '["a"]\n'}, ["samples.jsonl:1", "JSON object"]),
-        ({"samples_raw": "\n\n"}, ["samples.jsonl", "empty"]),
+        ({"samples_raw": "\n\n"}, ["samples.jsonl", "has no samples"]),
         ({"grader": {**CHECK, "operation": "neq"}}, ["grader.json: operation", "'ne'"]),
         ({"grader": {"hello": 1}}, ["not a grader config"]),
         ({"grader_raw": "{bad"}, ["grader.json:1:2", "not valid JSON"]),

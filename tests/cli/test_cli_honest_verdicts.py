@@ -55,6 +55,9 @@ def test_a_set_of_great_answers_only_is_not_ready_and_warned_at_load(
     assert outcomes["auc"] == outcomes["order"] == "not_assessed"
     markdown = (tmp_path / "run" / "report.md").read_text()
     assert "not assessed" in markdown
+    # rebuilding the reports gates the same way
+    again = ["calibrate", "--report-only", "--out", str(tmp_path / "run"), "--no-figures"]
+    assert run([*again, "--fail-unless-ready"]) == 1 and run(again) == 0
 
 
 def test_an_item_missing_a_tier_is_warned_at_load(
