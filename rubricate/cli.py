@@ -76,6 +76,29 @@ def error_line(message: str) -> str:
     return f"rubricate: error: {message}"
 
 
+def _sentence(text: str) -> str:
+    """click's message as a clause: lower-case start, no final period, one line."""
+    text = " ".join(text.split()).rstrip(".")
+    return text[:1].lower() + text[1:] if not text[1:2].isupper() else text
+
+
+def usage_message(error: click.UsageError) -> str:
+    """A usage error as one line: ``calibrate: --repeats: 'x' is ... (see rubricate calibrate
+    --help)``, never click's usage block."""
+    path = error.ctx.command_path if error.ctx is not None else "rubricate"
+    where = path.removeprefix("rubricate").strip()
+    if isinstance(error, click.BadParameter) and not isinstance(error, click.MissingParameter):
+        param = error.param
+        name = error.param_hint if isinstance(error.param_hint, str) else None
+        if name is None and param is not None:
+            name = param.opts[0] if param.param_type_name == "option" else param.human_readable_name
+        what = f"{name}: {_sentence(error.message)}" if name else _sentence(error.message)
+    else:
+        what = _sentence(error.format_message())
+    prefix = f"{where}: " if where else ""
+    return f"{prefix}{what} (see {path} --help)"
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the command line on ``argv`` and return the exit code (tests call this)."""
     try:
@@ -88,8 +111,11 @@ def run(argv: list[str] | None = None) -> int:
     except click.Abort:
         click.echo(error_line("aborted"), err=True)
         return int(ExitCode.USAGE)
+    except click.UsageError as error:
+        click.echo(error_line(usage_message(error)), err=True)
+        return int(ExitCode.USAGE)
     except click.ClickException as error:
-        error.show()
+        click.echo(error_line(_sentence(error.format_message())), err=True)
         return int(error.exit_code)
     except KeyboardInterrupt:
         click.echo(error_line("interrupted; everything already computed is kept"), err=True)

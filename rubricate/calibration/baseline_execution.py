@@ -45,6 +45,7 @@ from rubricate.calibration.run_manifest import (
 )
 from rubricate.calibration.run_store import RunWriter, sha256_bytes, write_atomic
 from rubricate.errors import InputError
+from rubricate.judge.breaker import EndpointDown
 from rubricate.judge.calls import ClientSettings
 from rubricate.progress import NoProgress, Progress
 
@@ -146,6 +147,7 @@ async def execute_baseline(
     jobs = all_jobs(prepared.items, request.models, request.samples)
     at_once = len(jobs) if settings.batch else max(8, settings.concurrency)
     started = time.perf_counter()
+    stopped: EndpointDown | None = None
     try:
         async with Runtime(client, python_workers=request.workers) as runtime:
             runner = BaselineRunner(prepared, client, runtime, writer, client.prices,
@@ -153,6 +155,8 @@ async def execute_baseline(
                                     batch=settings.batch, latencies=latencies)  # fmt: skip
             progress.start(total=len(jobs), description="sampling and grading")
             await runner.run(jobs)
+    except EndpointDown as down:
+        stopped = down
     finally:
         progress.close()
         writer.close_streams()
@@ -160,12 +164,23 @@ async def execute_baseline(
     grades, samples = runner.grades(), runner.sample_table()
     writer.finish(grades)
     _write_samples(out, samples)
+    if stopped is not None:  # keep what finished; say why the run stopped
+        run.update(finished_at=utc_now(), status="stopped", stopped=stopped.msg,
+                   usage=run_usage(client, time.perf_counter() - started),
+                   counts=_counts(prepared, samples, grades))  # fmt: skip
+        writer.write_manifest(run)
+        for name in ("report.json", "report.md", "report.html"):
+            (out / name).unlink(missing_ok=True)
+        raise EndpointDown(
+            f"{stopped.msg}; the {len(samples)} samples finished are kept in {out} and every "
+            "answer already paid for replays from the call store"
+        )
     run.update(
         finished_at=utc_now(),
         status="complete",
         usage=run_usage(client, time.perf_counter() - started),
         endpoint=endpoint_fields(client),
-        judge_replies=runtime.judge_format.as_dict(),
+        **runtime.judge_format.manifest_fields(),
         counts=_counts(prepared, samples, grades),
     )
     writer.write_manifest(run)

@@ -36,6 +36,7 @@ from typing import Any
 
 from rubricate.calibration.verdicts import GraderPlan, plan_grader
 from rubricate.errors import ExportError, InputError
+from rubricate.files import read_bytes
 from rubricate.judge.calls import ModelRequest
 from rubricate.rubrics.model import Rubric
 
@@ -230,7 +231,7 @@ def prepare_baseline(request: BaselineRequest) -> PreparedBaseline:
         grader_bytes=text.encode("utf-8"),
         plan=plan_grader(rubric, grader, target),
         items=_baseline_items(rows),
-        items_bytes=Path(request.items).read_bytes(),
+        items_bytes=read_bytes(request.items, "items file"),
         generation=generation,
         out=request.out or Path("runs") / f"{rubric.id}-baseline",
         warnings=warnings,

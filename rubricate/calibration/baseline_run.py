@@ -44,6 +44,7 @@ from rubricate.judge.calls import ModelReply
 from rubricate.judge.pricing import PriceTable
 from rubricate.judge.records import GradeMetadata, GradeRecord, ModelCallRecord
 from rubricate.judge.sample import make_sample
+from rubricate.judge.tasks import gather_or_cancel
 from rubricate.progress import NoProgress, Progress
 
 BASELINE_COLUMNS: tuple[str, ...] = (*GRADE_COLUMNS, "model", "sample")
@@ -271,7 +272,7 @@ class BaselineRunner:
             async with slots:
                 await self._sample(job)
 
-        await asyncio.gather(*(one(job) for job in jobs))
+        await gather_or_cancel(one(job) for job in jobs)
 
     def grades(self) -> pd.DataFrame:
         """Every grade row so far: the tidy grades table with ``model`` and ``sample``."""

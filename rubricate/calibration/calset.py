@@ -181,12 +181,47 @@ class CalibrationSet:
                         )
         return rows
 
+    def tier_gaps(self) -> list[str]:
+        """One warning line per tier the set (or some of its items) lacks: what each missing
+        tier leaves unassessed (empty when every item has great, fair, poor and the set has
+        adversarial answers)."""
+        tiers = [(str(i.id), {a.tier for a in i.answers}) for i in self.items]
+        return tier_gaps(self.source, tiers)
+
     def line_of(self, item_id: str) -> int | None:
         """The line of the item ``item_id`` (None when unknown)."""
         for item, line in zip(self.items, self.lines, strict=True):
             if str(item.id) == item_id:
                 return line
         return None
+
+
+TIER_USES = {
+    "great": "the tier order and the AUC great vs poor",
+    "fair": "the tier order and the adversarial check (adversarial answers are compared with "
+    "fair ones)",
+    "poor": "the tier order and the AUC great vs poor",
+    "adversarial": "whether the grader resists reward hacks",
+}
+"""What each tier is needed for, as the missing-tier warnings say it."""
+
+
+def tier_gaps(source: str, items: list[tuple[str, set[str]]], *, shown: int = 3) -> list[str]:
+    """Warnings for missing tiers: overall (``no fair answers``), or per item for great, fair
+    and poor (``2 items have no fair answer (a, b)``). Pure: ``items`` is ``(id, tiers)``."""
+    lines = []
+    for tier in ("great", "fair", "poor", "adversarial"):
+        lacking = [item for item, tiers in items if tier not in tiers]
+        if not lacking:
+            continue
+        if len(lacking) == len(items):
+            lines.append(f"{source}: no {tier} answers: {TIER_USES[tier]} will be not assessed")
+        elif tier != "adversarial":
+            names = ", ".join(lacking[:shown]) + (", ..." if len(lacking) > shown else "")
+            what = "1 item has" if len(lacking) == 1 else f"{len(lacking)} items have"
+            lines.append(f"{source}: {what} no {tier} answer ({names}): they do not count "
+                         f"toward {TIER_USES[tier].split(' and ')[0]}")  # fmt: skip
+    return lines
 
 
 def calibration_set_schema() -> dict[str, Any]:
@@ -299,15 +334,6 @@ def parse_calibration_set(text: str, *, source: str = "<calibration set>") -> Ca
 
 def read_calibration_set(path: str | Path) -> CalibrationSet:
     """Read and validate a calibration set file (see :func:`parse_calibration_set`)."""
-    name = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"{name}: no such calibration set file") from None
-    except IsADirectoryError:
-        raise InputError(f"{name}: is a directory, not a calibration set (JSONL)") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{name}: is not UTF-8 text; save it as UTF-8") from None
-    except OSError as error:
-        raise InputError(f"{name}: cannot be read: {error.strerror or error}") from None
-    return parse_calibration_set(text, source=name)
+    from rubricate.files import read_text
+
+    return parse_calibration_set(read_text(path, "calibration set"), source=str(path))

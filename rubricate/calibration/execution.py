@@ -9,6 +9,7 @@ already paid for from the call store.
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,13 +22,14 @@ from rubricate.calibration.adaptive import run_adaptive
 from rubricate.calibration.experts import CSV_HEADER, normalise_grades, read_grades_csv
 from rubricate.calibration.grades_table import TIERS, TOTAL, is_scored
 from rubricate.calibration.report_data import build_report_data
-from rubricate.calibration.reports import write_reports
+from rubricate.calibration.reports import REPORT_FILES, write_reports
 from rubricate.calibration.run_manifest import endpoint_fields, run_usage, utc_now
-from rubricate.calibration.run_store import RunWriter
+from rubricate.calibration.run_store import RunWriter, write_atomic
 from rubricate.calibration.runner import CalibrationRunner, full_jobs
 from rubricate.calibration.session import Prepared, experts_text, manifest, no_endpoint_line
 from rubricate.calibration.verdicts import is_not_run
 from rubricate.errors import InputError
+from rubricate.judge.breaker import EndpointDown
 from rubricate.judge.calls import ClientSettings
 from rubricate.progress import NoProgress, Progress
 
@@ -98,6 +100,51 @@ def _experts_frame(prepared: Prepared, warn: Callable[[str], None]) -> pd.DataFr
     return frame
 
 
+def _keep_judged_run(out: Path) -> None:
+    """Refuse to replace a judged run in ``out`` by a run without a judge."""
+    try:
+        previous = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if isinstance(previous, dict) and previous.get("judged_run") and previous.get("kind") != (
+        "baseline"
+    ):
+        raise InputError(
+            f"{out}: holds a judged run (finished {previous.get('finished_at') or '?'}); without "
+            "a model endpoint this run would replace it with a checks-only one. Set "
+            "OPENAI_API_KEY or --base-url to rerun it (its judge calls replay from the store "
+            "for free), pass another --out, or rebuild its reports with --report-only"
+        )
+
+
+def _stop(
+    prepared: Prepared,
+    writer: RunWriter,
+    run: dict[str, Any],
+    grades: pd.DataFrame,
+    runner: CalibrationRunner,
+    down: EndpointDown,
+    client: Any,
+    started: float,
+) -> None:
+    """Keep what finished (``run.json`` says ``stopped`` and why) and raise a one-line error."""
+    writer.finish(grades)
+    run.update(
+        finished_at=utc_now(),
+        status="stopped",
+        stopped=down.msg,
+        usage=run_usage(client, time.perf_counter() - started),
+        counts=_counts(prepared, grades, runner),
+    )
+    writer.write_manifest(run)
+    for name in REPORT_FILES:  # a previous run's reports no longer describe this folder
+        (prepared.out / name).unlink(missing_ok=True)
+    raise EndpointDown(
+        f"{down.msg}; the {runner.jobs_done} grades finished are kept in {prepared.out} and every "
+        "answer already paid for replays from the call store"
+    )
+
+
 async def execute(
     prepared: Prepared,
     settings: ClientSettings,
@@ -124,11 +171,12 @@ async def execute(
     if plan.calls_per_grade:
         client = (open_client or default_open)(settings)
         if client is None:
+            _keep_judged_run(prepared.out)
             warn(no_endpoint_line(plan))
     writer = RunWriter(prepared.out)
     given_experts, _ = experts_text(prepared, warn)
     writer.write_inputs(prepared.grader_bytes, prepared.set_bytes, given_experts or CSV_HEADER)
-    (prepared.out / "rubric.yaml").write_bytes(prepared.rubric_bytes)
+    write_atomic(prepared.out / "rubric.yaml", prepared.rubric_bytes)
     run = manifest(prepared, settings)
     writer.write_manifest(run)
     writer.open_streams()
@@ -136,6 +184,8 @@ async def execute(
     jobs_at_once = 1_000_000 if settings.batch else max(8, settings.concurrency)
     started = time.perf_counter()
     adaptive = None
+    runner: CalibrationRunner | None = None
+    stopped: EndpointDown | None = None
     try:
         async with Runtime(client, python_workers=request.workers) as runtime:
             runner = CalibrationRunner(prepared.grader, plan, runtime, writer,
@@ -148,12 +198,17 @@ async def execute(
                     request.adaptive, budget=request.budget, seed=request.seed
                 )
                 adaptive = (await run_adaptive(runner, prepared.entries, settings_auto)).as_dict()
+    except EndpointDown as down:
+        stopped = down
     finally:
         progress.close()
         writer.close_streams()
         if client is not None:
             await client.aclose()
+    assert runner is not None
     grades = runner.grades()
+    if stopped is not None:
+        _stop(prepared, writer, run, grades, runner, stopped, client, started)
     writer.finish(grades)
     total_rows = grades[grades["criterion"] == TOTAL]
     run.update(
@@ -163,7 +218,7 @@ async def execute(
         repeats=int(grades["repeat"].max() + 1) if len(grades) else 0,
         usage=run_usage(client, time.perf_counter() - started),
         endpoint=endpoint_fields(client),
-        judge_replies=runtime.judge_format.as_dict(),
+        **runtime.judge_format.manifest_fields(),
         counts={**_counts(prepared, grades, runner), "total_rows": int(len(total_rows))},
         experts_csv="experts.csv" if given_experts else None,
         adaptive=adaptive,

@@ -133,16 +133,10 @@ def parse_grades_csv(text: str, *, source: str, last_wins: bool = False) -> list
 
 def read_grades_csv(path: str | Path, *, last_wins: bool = False) -> list[dict[str, Any]]:
     """Expert grades from a CSV file (see :func:`parse_grades_csv`)."""
-    name = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{name}: no such expert grades file") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{name}: not UTF-8 text; save the CSV as UTF-8") from None
-    except OSError as error:
-        raise InputError(f"{name}: cannot be read: {error.strerror or error}") from None
-    return parse_grades_csv(text, source=name, last_wins=last_wins)
+    from rubricate.files import read_text
+
+    text = read_text(path, "expert grades file")
+    return parse_grades_csv(text, source=str(path), last_wins=last_wins)
 
 
 def merge_grades(

@@ -10,10 +10,15 @@ Figures (each drawn only when its data exists):
 - ``tier_means.png``: mean score per tier with its 95 % interval, over every answer's mean;
 - ``variance_study.png``: the RFT variance study: per answer, sorted by mean, a bar for the mean,
   a line from min to max over the repeats, and a marker at the max;
-- ``flip_rates.png``: per criterion, the judge's per-call flip probability with its interval;
+- ``flip_rates.png``: per criterion, the per-call probability that the verdict flips, with its
+  interval;
 - ``criteria_tiers.png``: mean score of each criterion (and gating check) per tier;
-- ``judge_vs_experts.png``: the judge's overall score against the experts' mean, per answer;
-- ``judge_f1.png``: per met / not-met criterion, the judge's balanced F1 against the experts' own.
+- ``grader_vs_experts.png``: the grader's overall score against the experts' mean, per answer;
+- ``agreement_f1.png``: per met / not-met criterion, the grader's balanced F1 against the
+  experts' own.
+
+The figures speak of the *grader* (its judge where one scored and ran, its checks otherwise:
+``scored_by`` in the report data), never of the judge for what no judge computed.
 """
 
 from __future__ import annotations
@@ -109,8 +114,8 @@ def _flip_rates(plt: Any, data: dict[str, Any]) -> Any:
     ax.errorbar(ps, ys, xerr=[lows, highs], fmt="o", color=BLUE, capsize=4, lw=1.8)
     ax.axvline(0.1, color="#D55E00", ls="--", lw=1.5, label="10% (noisy reward)")
     ax.set_yticks(ys, [r["criterion"] for r in rows])
-    ax.set_xlabel("probability that one judge call flips the verdict")
-    ax.set_title("Judge stability per criterion (95% CI)")
+    ax.set_xlabel("probability that one grading flips the verdict")
+    ax.set_title("Verdict stability per criterion (95% CI)")
     ax.set_xlim(left=0)
     ax.legend(loc="lower right", frameon=False)
     return fig
@@ -136,25 +141,25 @@ def _criteria_tiers(plt: Any, data: dict[str, Any]) -> Any:
     return fig
 
 
-def _judge_vs_experts(plt: Any, data: dict[str, Any]) -> Any:
+def _grader_vs_experts(plt: Any, data: dict[str, Any]) -> Any:
     units = data["agreement"]["total"]["units"]
     fig, ax = plt.subplots(figsize=(6.4, 6))
     for tier, colour in TIER_COLOURS.items():
         points = [u for u in units if u["tier"] == tier]
         if points:
-            ax.scatter([u["experts"] for u in points], [u["judge"] for u in points], s=46,
+            ax.scatter([u["experts"] for u in points], [u["grader"] for u in points], s=46,
                        color=colour, marker=TIER_MARKERS[tier], label=tier, alpha=0.85)  # fmt: skip
     low, high = data["rubric"]["score_range"]
     ax.plot([low, high], [low, high], color=GREY, ls="--", lw=1.2, label="agreement")
     ax.set_xlabel("experts' mean overall score")
-    ax.set_ylabel("judge's overall score (mean over repeats)")
-    ax.set_title("Judge vs experts, per answer")
+    ax.set_ylabel("grader's overall score (mean over repeats)")
+    ax.set_title("Grader vs experts, per answer")
     ax.legend(frameon=False, loc="upper left")
     return fig
 
 
-def _judge_f1(plt: Any, data: dict[str, Any]) -> Any:
-    rows = [r for r in data["agreement"]["criteria"] if r.get("binary") and r.get("judge_f1")]
+def _agreement_f1(plt: Any, data: dict[str, Any]) -> Any:
+    rows = [r for r in data["agreement"]["criteria"] if r.get("binary") and r.get("grader_f1")]
     fig, ax = plt.subplots(figsize=(8, max(3.2, 0.42 * len(rows) + 1.8)))
     for y, row in enumerate(rows):
         experts = [v for v in row["expert_f1"].values() if v is not None]
@@ -168,8 +173,8 @@ def _judge_f1(plt: Any, data: dict[str, Any]) -> Any:
             lw=1.5,
             label="an expert vs the others" if y == 0 else None,
         )
-        ax.scatter([row["judge_f1"]], [y], marker="D", s=60, color=BLUE,
-                   label="judge vs the experts" if y == 0 else None)  # fmt: skip
+        ax.scatter([row["grader_f1"]], [y], marker="D", s=60, color=BLUE,
+                   label="grader vs the experts" if y == 0 else None)  # fmt: skip
     ax.axvline(0.5, color="#D55E00", ls="--", lw=1.5, label="random baseline (0.5)")
     ax.set_yticks(range(len(rows)), [r["criterion"] for r in rows])
     ax.set_xlabel("balanced F1 (mean of F1 for met and not met)")
@@ -193,16 +198,16 @@ def write_figures(data: dict[str, Any], out: Path) -> dict[str, dict[str, str]]:
          lambda: _tier_means(plt, data, label)),
         ("variance_study", "Variance study", bool(_answers(data)),
          lambda: _variance_study(plt, data, label)),
-        ("flip_rates", "Judge stability per criterion",
+        ("flip_rates", "Verdict stability per criterion",
          any(r.get("flip_p") is not None for r in data["stability"]["criteria"]),
          lambda: _flip_rates(plt, data)),
         ("criteria_tiers", "Criteria by tier",
          bool(data["discrimination"]["criteria"] + data["discrimination"]["checks"]),
          lambda: _criteria_tiers(plt, data)),
-        ("judge_vs_experts", "Judge vs experts",
-         bool((agreement.get("total") or {}).get("units")), lambda: _judge_vs_experts(plt, data)),
-        ("judge_f1", "Verdict agreement",
-         any(r.get("binary") and r.get("judge_f1") for r in agreement.get("criteria", [])),
-         lambda: _judge_f1(plt, data)),
+        ("grader_vs_experts", "Grader vs experts",
+         bool((agreement.get("total") or {}).get("units")), lambda: _grader_vs_experts(plt, data)),
+        ("agreement_f1", "Verdict agreement",
+         any(r.get("binary") and r.get("grader_f1") for r in agreement.get("criteria", [])),
+         lambda: _agreement_f1(plt, data)),
     ]  # fmt: skip
     return save_figures(plt, plans, out)

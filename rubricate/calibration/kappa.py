@@ -182,3 +182,25 @@ def fleiss_kappa(ratings: npt.ArrayLike, *, categories: npt.ArrayLike | None = N
     codes, k = _codes(matrix[present], categories)
     counts = np.bincount(unit * k + codes, minlength=matrix.shape[0] * k)
     return fleiss_kappa_from_counts(counts.reshape(matrix.shape[0], k))
+
+
+def percent_agreement(ratings: npt.ArrayLike) -> float:
+    """Observed agreement of a units x raters matrix of categories (NaN/None = missing).
+
+    The mean, over units with two or more ratings, of the share of rater pairs in the unit
+    that gave the same category (Fleiss' ``P-bar``; with two raters and no missing rating, the
+    share of units they agree on). Labels or numbers; NaN when no unit has two ratings.
+    """
+    matrix = np.asarray(ratings)
+    if matrix.ndim != 2:
+        raise ValueError(f"ratings must be a 2-D units x raters matrix, got {matrix.shape}")
+    present = ~_missing(matrix)
+    unit = np.nonzero(present)[0]
+    codes, k = _codes(matrix[present], None)
+    counts = np.bincount(unit * k + codes, minlength=matrix.shape[0] * k).reshape(-1, k)
+    n_i = counts.sum(axis=1).astype(float)
+    keep = n_i >= 2
+    if not keep.any():
+        return float("nan")
+    agree = np.sum(counts[keep] * (counts[keep] - 1), axis=1) / (n_i[keep] * (n_i[keep] - 1))
+    return float(agree.mean())

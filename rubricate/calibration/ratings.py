@@ -15,8 +15,13 @@ without files. Errors are :class:`rubricate.errors.InputError` with ``file:line`
 - *wide*: anything else. The first column holds the unit ids and every further column is one
   rater, named by its header; an empty cell is a missing rating.
 
-Scores are numbers; ``true``/``false`` read as 1/0; an empty cell, ``NA`` or ``NaN`` is a
-missing rating (skipped and counted). A rater rating one unit twice is an error.
+Scores are numbers (``true``/``false`` read as 1/0), or *labels*: when no score is a number,
+every score is a category label (``pass``/``fail``, ``A``/``B``/``C``, ``yes``/``partly``/``no``),
+kept as text (:attr:`Ratings.labels`); nominal agreement takes any labels, ordinal agreement
+takes them with an explicit order (:meth:`Ratings.coded`). A file mixing numbers and words is
+an error naming the first word (a typo must not turn numbers into labels). An empty cell,
+``NA`` or ``NaN`` is a missing rating (skipped and counted). A rater rating one unit twice is
+an error.
 
 **Calibration expert grades** (``--experts FILE``): long format with the columns ``item_id``,
 ``answer_id``, ``expert``, ``criterion_id`` and ``score`` (other columns are ignored). An empty
@@ -64,6 +69,9 @@ class Ratings:
     layout: str
     source: str
     n_missing: int
+    labels: tuple[str, ...] | None = None
+    """The distinct labels (sorted) when the scores are labels, not numbers; ``long["score"]``
+    then holds the label text."""
 
     def matrix(self) -> pd.DataFrame:
         """Units (rows) x raters (columns), NaN where a rater did not rate; file order."""
@@ -71,6 +79,39 @@ class Ratings:
         raters = pd.unique(self.long["rater"])
         table = self.long.pivot(index="unit", columns="rater", values="score")
         return table.reindex(index=units, columns=raters)
+
+    def coded(self, order: tuple[str, ...] | None = None) -> pd.DataFrame:
+        """The matrix as numbers: labels coded 0, 1, 2, ... in ``order`` (default: sorted,
+        an arbitrary order only nominal figures may use); numbers as they are.
+
+        Raises:
+            InputError: ``order`` misses a label of the file, or repeats one.
+        """
+        matrix = self.matrix()
+        if self.labels is None:
+            if order is not None:
+                raise InputError("--order is for labels; the scores of this file are numbers")
+            return matrix.astype(float)
+        order = check_order(order, self.labels) if order is not None else self.labels
+        codes = {label: float(i) for i, label in enumerate(order)}
+        return matrix.apply(lambda column: column.map(codes)).astype(float)
+
+
+def check_order(order: tuple[str, ...], labels: tuple[str, ...]) -> tuple[str, ...]:
+    """``order`` when it names every label exactly once (extra labels, unused, are fine)."""
+    seen: set[str] = set()
+    for label in order:
+        if label in seen:
+            raise InputError(f"--order: {label!r} appears twice")
+        seen.add(label)
+    absent = [label for label in labels if label not in seen]
+    if absent:
+        raise InputError(
+            f"--order: labels {', '.join(absent)} are in the file but not in --order"
+            if len(absent) > 1
+            else f"--order: label {absent[0]} is in the file but not in --order"
+        )
+    return tuple(order)
 
 
 def _rows(text: str, source: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
@@ -226,25 +267,22 @@ def parse_ratings_csv(
         rows = _apply_filters(header, rows, filters or {}, source)
         unit_i, rater_i, score_i = (c for c in columns if c is not None)
         sub = _sub_unit_columns(header, unit_i)
-        records = [
-            (
-                line,
-                _unit(f, unit_i, sub),
-                f[rater_i],
-                _score(f[score_i], source, line, header[score_i]),
-            )
-            for line, f in rows
-        ]
+        raw = [(line, _unit(f, unit_i, sub), f[rater_i], f[score_i], header[score_i])
+               for line, f in rows]  # fmt: skip
     else:
         if len(header) < 2:
             raise InputError(
                 f"{source}:1: a wide ratings file needs a unit column and one column per rater"
             )
-        records = [
-            (line, f[0], header[j], _score(f[j], source, line, header[j]))
-            for line, f in rows
-            for j in range(1, len(header))
-        ]
+        raw = [(line, f[0], header[j], f[j], header[j])
+               for line, f in rows for j in range(1, len(header))]  # fmt: skip
+    labels = _labels(raw, source)
+    if labels is None:
+        records = [(line, unit, rater, _score(text, source, line, column))
+                   for line, unit, rater, text, column in raw]  # fmt: skip
+    else:
+        records = [(line, unit, rater, np.nan if text.lower() in _MISSING else text)
+                   for line, unit, rater, text, _ in raw]  # fmt: skip
     for line, unit, rater, _ in records:
         if not unit or not rater:
             what = "unit id" if not unit else "rater id"
@@ -256,8 +294,40 @@ def parse_ratings_csv(
     if present.empty:
         raise InputError(f"{source}: no ratings found (every score cell is empty)")
     long = present[["unit", "rater", "score"]].reset_index(drop=True)
-    long = long.astype({"unit": str, "rater": str, "score": float})
-    return Ratings(long=long, layout=chosen, source=source, n_missing=int(missing.sum()))
+    long = long.astype({"unit": str, "rater": str, "score": float if labels is None else object})
+    return Ratings(
+        long=long, layout=chosen, source=source, n_missing=int(missing.sum()), labels=labels
+    )
+
+
+def _is_number(text: str) -> bool:
+    lowered = text.lower()
+    if lowered in _BOOLEANS:
+        return True
+    try:
+        return bool(np.isfinite(float(text)))
+    except ValueError:
+        return False
+
+
+def _labels(
+    raw: list[tuple[int, str, str, str, str]], source: str
+) -> tuple[str, ...] | None:
+    """The sorted labels when no present score is a number; None for numbers. A file with
+    both numbers and words is refused at its first word (see the module docstring)."""
+    present = [r for r in raw if r[3].lower() not in _MISSING]
+    words = [r for r in present if not _is_number(r[3])]
+    if not words:
+        return None
+    numbers = [r for r in present if _is_number(r[3]) and r[3].lower() not in _BOOLEANS]
+    if numbers:
+        line, _, _, text, column = words[0]
+        raise InputError(
+            f"{source}:{line}: column '{column}': {text!r} is not a number, but other scores "
+            f"are (e.g. {numbers[0][3]!r} on line {numbers[0][0]}); write numbers throughout, "
+            "or labels throughout (pass,fail / A,B,C)"
+        )
+    return tuple(sorted({r[3] for r in present}))
 
 
 def read_ratings_csv(
@@ -268,14 +338,9 @@ def read_ratings_csv(
 
 
 def _read(path: str | Path) -> str:
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text; save the CSV as UTF-8") from None
-    except OSError as error:
-        raise InputError(f"{path}: cannot read: {error.strerror}") from None
+    from rubricate.files import read_text
+
+    return read_text(path, "ratings CSV file")
 
 
 def parse_expert_grades_csv(text: str, *, source: str = "<experts>") -> pd.DataFrame:

@@ -128,6 +128,20 @@ def f1_gap_ci(
     return estimate, float(low), float(high)
 
 
+def _graders_words(comparison: dict[str, Any]) -> dict[str, Any]:
+    """The stand-in comparison with the report's words: the rater compared with the experts is
+    the *grader* (a judge, checks, or both), never called the judge's when no judge ran."""
+    per_rater = [
+        {**row, "rater": "grader" if row.get("rater") == "judge" else row.get("rater")}
+        for row in comparison["per_rater"]
+    ]
+    return {
+        "per_rater": per_rater,
+        "mae_gap": comparison["mae_gap"],
+        "grader_percentile": comparison["judge_percentile"],
+    }
+
+
 def stand_in(estimate: float, low: float, high: float, *, higher_is_better: bool) -> str:
     """``yes``, ``no`` or ``undecided`` from a gap and its interval (see module docstring)."""
     if np.isnan(low) or np.isnan(high):
@@ -169,15 +183,15 @@ def _binary_criterion(judge: pd.Series, matrix: pd.DataFrame, seed: int) -> dict
     )
     return {
         "binary": True,
-        "judge_f1": figures["balanced_f1"],
-        "judge_kappa": figures["cohen_kappa"],
-        "judge_pairs": figures["n_pairs"],
+        "grader_f1": figures["balanced_f1"],
+        "grader_kappa": figures["cohen_kappa"],
+        "grader_pairs": figures["n_pairs"],
         "expert_f1": {str(k): float(v) for k, v in raters["balanced_f1"].items()},
         "expert_kappa": {str(k): float(v) for k, v in raters["cohen_kappa"].items()},
         "mean_expert_f1": float(expert_f1[~np.isnan(expert_f1)].mean())
         if np.any(~np.isnan(expert_f1))
         else None,
-        "judge_percentile": judge_percentile(figures["balanced_f1"], expert_f1),
+        "grader_percentile": judge_percentile(figures["balanced_f1"], expert_f1),
         "random_baseline_f1": RANDOM_BASELINE_F1,
         "f1_gap": {"estimate": gap, "low": low, "high": high},
         "stand_in": stand_in(gap, low, high, higher_is_better=True),
@@ -229,10 +243,10 @@ def agreement_section(
             consensus = totals.loc[units].mean(axis=1)
             tiers = grades.assign(unit=unit_ids(grades)).groupby("unit")["tier"].first()
             section["units"] = [
-                {"unit": u, "tier": tiers.get(u), "judge": judge[u], "experts": consensus[u]}
+                {"unit": u, "tier": tiers.get(u), "grader": judge[u], "experts": consensus[u]}
                 for u in units
             ]
-            section["judge_vs_mean"] = score_agreement(
+            section["grader_vs_mean"] = score_agreement(
                 judge.reindex(units), consensus, seed=seed
             ).as_dict()
             long = totals.loc[units].stack().rename("score").reset_index()
@@ -240,7 +254,7 @@ def agreement_section(
             if totals.shape[1] >= 2:
                 comparison = expert_comparison(judge.reindex(units), long, seed=seed)
                 gap = comparison.mae_gap
-                section["comparison"] = comparison.as_dict()
+                section["comparison"] = _graders_words(comparison.as_dict())
                 section["stand_in"] = stand_in(
                     gap.estimate, gap.low, gap.high, higher_is_better=False
                 )

@@ -47,13 +47,19 @@ from rubricate.calibration.discrimination import (
 from rubricate.calibration.grades_table import TIERS, TOTAL, scored_rows, unscored_counts
 from rubricate.calibration.readiness import readiness, variance_study
 from rubricate.calibration.report_agreement import agreement_section
-from rubricate.calibration.report_verdict import rewrite_first, verdict
+from rubricate.calibration.report_verdict import (
+    UNSCORED_MAX,
+    readiness_checks,
+    rewrite_first,
+    verdict,
+)
 from rubricate.calibration.stability import answer_stability, flip_rates, stability_summary
 from rubricate.calibration.verdicts import CHECK_SUFFIX, CHECKS, GraderPlan, is_not_run
 from rubricate.rubrics.model import Rubric
 
-UNSCORED_LIMIT = 0.02
+UNSCORED_LIMIT = UNSCORED_MAX
 """Share of unscored graded rows above which the report flags the run."""
+QUALITY_TIERS = ("great", "fair", "poor")
 
 
 def plain(value: Any) -> Any:
@@ -102,6 +108,26 @@ def rubric_summary(rubric: Rubric, plan: GraderPlan) -> dict[str, Any]:
         "pass_threshold": rubric.pass_threshold,
         "criteria": criteria,
     }
+
+
+def scored_by(plan: GraderPlan) -> dict[str, str]:
+    """Who scores each row of the grades table: ``judge``, ``check``, ``check+judge`` (a check
+    gating a judge), or for the reward ``judge``, ``checks`` or ``judge+checks``; the
+    checks-only score is ``checks``. A figure is the judge's only when this says ``judge`` and
+    the judge ran."""
+    kinds = {"judged": "judge", "check": "check", "both": "check+judge"}
+    sources = {c.id: kinds.get(c.kind, "check") for c in plan.criteria}
+    sources.update({c.id + CHECK_SUFFIX: "check" for c in plan.criteria if c.kind == "both"})
+    if not plan.calls_per_grade:
+        total = "checks"
+    elif plan.criteria and any(c.kind != "judged" for c in plan.criteria):
+        total = "judge+checks"
+    else:
+        total = "judge"
+    sources[TOTAL] = total
+    if plan.checks_score:
+        sources[CHECKS] = "checks"
+    return sources
 
 
 def _headline(graded: pd.DataFrame) -> str | None:
@@ -180,6 +206,8 @@ def _coverage(grades: pd.DataFrame, plan: GraderPlan, leaks: list[dict[str, Any]
     skipped = sorted(
         c for c in not_run["criterion"].unique() if c not in (TOTAL, CHECKS)
     )  # fmt: skip
+    quality = answers[answers["tier"].isin(QUALITY_TIERS)]
+    tiers_per_item = quality.groupby("item_id")["tier"].nunique()
     return {
         "items": int(answers["item_id"].nunique()),
         "answers": int(len(answers)),
@@ -192,6 +220,8 @@ def _coverage(grades: pd.DataFrame, plan: GraderPlan, leaks: list[dict[str, Any]
             "total": bool((not_run["criterion"] == TOTAL).any()),
         },
         "judged_criteria": plan.judged_criteria,
+        "judge": {"in_grader": bool(plan.calls_per_grade), "ran": not len(not_run)},
+        "items_multi_tier": int((tiers_per_item >= 2).sum()),
         "excluded": leaks,
     }
 
@@ -221,6 +251,7 @@ def build_report_data(
         "run": manifest,
         "rubric": rubric_summary(rubric, plan),
         "headline": headline,
+        "scored_by": scored_by(plan),
         "coverage": _coverage(grades, plan, leaks or []),
         "stability": _stability(graded, headline, criteria, seed),
         "unscored": _unscored(graded, criteria),
@@ -255,5 +286,6 @@ def build_report_data(
     data["cost"] = manifest.get("usage")
     data = plain(data)
     data["readiness"]["rewrite_first"] = rewrite_first(data)
-    data["verdict"] = verdict(data)
+    data["readiness"]["checks"] = readiness_checks(data)
+    data["verdict"] = verdict(data, data["readiness"]["checks"])
     return data

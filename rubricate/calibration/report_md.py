@@ -13,6 +13,7 @@ from typing import Any
 
 from rubricate.calibration.report_md_agreement import agreement_lines
 from rubricate.calibration.report_md_sections import (
+    cell,
     ci,
     cost_lines,
     discrimination_lines,
@@ -22,6 +23,7 @@ from rubricate.calibration.report_md_sections import (
     stability_lines,
     unscored_lines,
 )
+from rubricate.calibration.report_verdict import OUTCOME_WORDS
 
 HOW_TO_ENABLE = (
     "`export OPENAI_API_KEY=...` (OpenAI), or `--base-url http://localhost:8000/v1` "
@@ -36,6 +38,8 @@ def _header(data: dict[str, Any]) -> list[str]:
     run, rubric, coverage = data["run"], data["rubric"], data["coverage"]
     tiers = ", ".join(f"{n} {t}" for t, n in coverage["by_tier"].items() if n)
     judge = run.get("judge_model") or "none (checks only)"
+    if run.get("judge_model") and not data["coverage"]["judge"]["ran"]:
+        judge += " (not run: no model endpoint)"
     repeats = run.get("repeats")
     if run.get("repeats_mode") == "auto":
         repeats = f"auto (up to {repeats})"
@@ -56,8 +60,8 @@ def _header(data: dict[str, Any]) -> list[str]:
 def _verdict(data: dict[str, Any]) -> list[str]:
     verdict = data["verdict"]
     summary = verdict["summary"]
-    if verdict["status"] == "not_ready":
-        summary = summary.removeprefix("Not ready for fine-tuning: ")
+    for prefix in ("Not ready for fine-tuning: ", "Incomplete: ", "Ready: "):
+        summary = summary.removeprefix(prefix)
     lines = [f"> **{_STATUS[verdict['status']]}.** {summary[0].upper()}{summary[1:]}", ""]
     not_run = data["coverage"]["not_run"]
     if not_run["criteria"] or not_run["total"]:
@@ -90,18 +94,21 @@ def _key_figures(data: dict[str, Any]) -> list[str]:
     head = data["discrimination"]["headline"]
     stability = data["stability"]["criteria"]
     rows = []
+    checks = {c["id"]: c for c in data["readiness"]["checks"]}
     if head is not None:
         means = ", ".join(f"{r['tier']} {fmt(r['mean'])}" for r in head["tier_means"])
+        if data["headline"] == "__checks__":
+            rows.append(("Score the figures below use", "the checks-only score (not the reward)"))
         rows.append(("Mean score by tier", means))
         order = head["order"]
-        rows.append(
-            (
-                "Items ordered great > fair > poor",
-                f"{order['n_ordered']} of {order['n_items']} ({pct(order['share'])})",
-            )
-        )
+        shown = f"{order['n_ordered']} of {order['n_items']} ({pct(order['share'])})"
+        if order["share"] is None:
+            shown = f"not assessed: {checks['order']['reason']}"
+        rows.append(("Items ordered great > fair > poor", shown))
         area = head["auc"]
         shown = f"{fmt(area['estimate'])} {ci(area['low'], area['high'])}"
+        if area["estimate"] is None:
+            shown = f"not assessed: {checks['auc']['reason']}"
         rows.append(("AUC great vs poor", shown))
         rows.append(("Adversarial answers above fair", str(head["n_risks"])))
     noisy = [r for r in stability if r.get("flip_p")]
@@ -114,7 +121,7 @@ def _key_figures(data: dict[str, Any]) -> list[str]:
         rows.append(("Unscored grades", f"{unscored['unscored']} ({pct(unscored['share'], 1)})"))
     total = (data.get("agreement") or {}).get("total") or {}
     if total.get("stand_in"):
-        rows.append(("Judge can stand in for an expert", total["stand_in"]))
+        rows.append(("Grader can stand in for an expert", total["stand_in"]))
     summary = data["readiness"]["summary"]
     if summary:
         rows.append(("Items saturated (all min or all max)", pct(summary["share_saturated"])))
@@ -122,6 +129,17 @@ def _key_figures(data: dict[str, Any]) -> list[str]:
         return []
     out = ["## Key figures", "", "| figure | value |", "|---|---|"]
     out += [f"| {name} | {value} |" for name, value in rows]
+    return [*out, ""]
+
+
+def _checks(data: dict[str, Any]) -> list[str]:
+    """The readiness checks: met, not met or not assessed, each with its reason."""
+    out = ["## Readiness checks", "",
+           "Each check is *met*, *not met* or *not assessed* (not measured: never a pass).", "",
+           "| check | outcome | why |", "|---|---|---|"]  # fmt: skip
+    for check in data["readiness"]["checks"]:
+        out.append(f"| {cell(check['label'])} | **{OUTCOME_WORDS[check['outcome']]}** | "
+                   f"{cell(check['reason'])} |")  # fmt: skip
     return [*out, ""]
 
 
@@ -142,7 +160,7 @@ def render_markdown(data: dict[str, Any], figures: dict[str, dict[str, str]]) ->
         data: the report data.
         figures: ``{name: {"path", "title"}}`` of the figures written (may be empty).
     """
-    lines = _header(data) + _verdict(data) + _key_figures(data) + _rewrite(data)
+    lines = _header(data) + _verdict(data) + _checks(data) + _key_figures(data) + _rewrite(data)
     for section in (
         stability_lines,
         discrimination_lines,

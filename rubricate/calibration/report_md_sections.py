@@ -77,6 +77,7 @@ def stability_lines(data: dict[str, Any], figures: Figures) -> list[str]:
     rows = [
         [
             f"`{r['criterion']}`",
+            data.get("scored_by", {}).get(r["criterion"], ""),
             f"{r['n_flipped']}/{r['n_answers']} ({pct(r['flip_rate'])}) "
             f"{ci(r['ci_low'], r['ci_high'], True)}",
             f"{pct(r['flip_p'], 1)} {ci(r['flip_p_low'], r['flip_p_high'], True)}",
@@ -90,13 +91,15 @@ def stability_lines(data: dict[str, Any], figures: Figures) -> list[str]:
     if rows:
         lines += [
             "Per criterion: *flip rate* is the share of answers whose verdict is not the same on "
-            "every repeat (Wilson 95% CI); *flip_p* the probability that one judge call flips "
+            "every repeat (Wilson 95% CI); *flip_p* the probability that one grading flips "
             "the verdict (bootstrap 95% CI over answers), which does not grow with the number "
-            "of repeats.",
+            "of repeats; *by* says what scored it (a check is deterministic).",
             "",
         ]
         lines += table(
-            ["criterion", "flip rate", "flip_p", "levels", "pooled SD", "ICC", "unscored"], rows
+            ["criterion", "by", "flip rate", "flip_p", "levels", "pooled SD", "ICC", "unscored"],
+            rows,
+            "llrrrrrr",
         )
     lines += figure(figures, "flip_rates")
     answers = [a for a in section["answers"] if a.get("spread")][:MAX_ANSWERS]
@@ -170,7 +173,9 @@ def discrimination_lines(data: dict[str, Any], figures: Figures) -> list[str]:
     if head["adversarial"]:
         lines += [
             f"Adversarial answers against their item's fair answers ({head['n_risks']} outscore "
-            "them: reward-hacking risks):",
+            + ("them: reward-hacking risks):" if data["headline"] == "__total__" else
+               "them on the checks-only score, which is not the reward: the grader's reward "
+               "was not measured, so no reward hack is claimed):"),
             "",
         ]
         lines += table(["answer", "kind", "mean", "fair mean", "margin", "outscores"],
@@ -191,10 +196,11 @@ def unscored_lines(data: dict[str, Any], figures: Figures) -> list[str]:
     lines = ["## 4. Unscored grades", ""]
     if not section["rows"]:
         return [*lines, "Nothing was graded.", ""]
-    flag = " **Above the 2% limit: fix the judge's errors before trusting this run.**"
+    flag = " **Above the 2% limit: fix these errors before trusting this run.**"
     lines += [
         f"{section['unscored']} of {section['rows']} graded rows ({pct(section['share'], 1)}) "
-        "are unscored (unparseable or refused judge replies, server errors after retries); they "
+        "are unscored (unparseable or refused replies, server errors after retries, failed "
+        "checks); they "
         "are left out of every statistic." + (flag if section["flag"] else ""),
         "",
     ]
@@ -226,8 +232,8 @@ def cost_lines(data: dict[str, Any], figures: Figures) -> list[str]:
     run = data["run"]
     lines = ["## 6. Cost", ""]
     rows = [
-        ["judge calls made", cost.get("calls", 0)],
-        ["judge calls replayed from the store (free)", cost.get("cached", 0)],
+        ["model calls made", cost.get("calls", 0)],
+        ["model calls replayed from the store (free)", cost.get("cached", 0)],
         ["input / cached input / output / reasoning tokens",
          f"{cost.get('input_tokens', 0)} / {cost.get('cached_input_tokens', 0)} / "
          f"{cost.get('output_tokens', 0)} / {cost.get('reasoning_tokens', 0)}"],
@@ -239,7 +245,7 @@ def cost_lines(data: dict[str, Any], figures: Figures) -> list[str]:
     adaptive = data.get("adaptive")
     if adaptive:
         rounds = ", ".join(str(r["calls"]) for r in adaptive["rounds"])
-        lines += [f"Adaptive repeats: {len(adaptive['rounds'])} rounds (judge calls per round: "
+        lines += [f"Adaptive repeats: {len(adaptive['rounds'])} rounds (model calls per round: "
                   f"{rounds}); stopped: {adaptive['stop']}.", ""]  # fmt: skip
     lines += [f"Grader: `{run.get('grader_sha256')}` (grader.json in this folder, the exact bytes "
               "that were run).", ""]  # fmt: skip

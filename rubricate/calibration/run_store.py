@@ -18,7 +18,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
@@ -45,10 +44,11 @@ def sha256_bytes(data: bytes) -> str:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename."""
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
+    """Write ``data`` to ``path`` through a temporary file and a rename
+    (:func:`rubricate.files.write_atomic`: the umask's permissions)."""
+    from rubricate.files import write_atomic as write
+
+    write(path, data)
 
 
 def _csv_value(value: Any) -> Any:
@@ -163,13 +163,15 @@ def read_manifest(out: Path) -> dict[str, Any]:
     Raises:
         InputError: missing or not a JSON object.
     """
+    from rubricate.files import read_json
+
     path = out / FILES["run"]
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{out}: no run.json; not a calibration run directory") from None
-    except (OSError, ValueError) as error:
-        raise InputError(f"{path}: unreadable: {error}") from None
+    if not out.is_dir():
+        what = "no such folder" if not out.exists() else "not a folder"
+        raise InputError(f"{out}: {what}; give the run directory (calibrate --out)")
+    if not path.exists():
+        raise InputError(f"{out}: no run.json; not a calibration run directory")
+    data = read_json(path, "run manifest")
     if not isinstance(data, dict):
         raise InputError(f"{path}: not a JSON object")
     return data

@@ -28,6 +28,7 @@ from rubricate.calibration.run_store import RunWriter
 from rubricate.calibration.verdicts import GraderPlan, record_rows, subgraders_for
 from rubricate.judge.records import GradeMetadata, GradeRecord
 from rubricate.judge.sample import make_sample
+from rubricate.judge.tasks import gather_or_cancel
 from rubricate.progress import NoProgress, Progress
 
 
@@ -120,11 +121,9 @@ class CalibrationRunner:
         if job.criteria is None:
             return await self.runtime.grade(self.grader, entry.item, sample, repeat=job.repeat)
         names = subgraders_for(self.plan, set(job.criteria))
-        subs = await asyncio.gather(
-            *(
-                self.runtime.grade(self.grader["graders"][n], entry.item, sample, repeat=job.repeat)
-                for n in names
-            )
+        subs = await gather_or_cancel(
+            self.runtime.grade(self.grader["graders"][n], entry.item, sample, repeat=job.repeat)
+            for n in names
         )
         return _merge(self.grader, names, list(subs))
 
@@ -171,7 +170,7 @@ class CalibrationRunner:
             self._keep(job, record)
             self.progress.advance()
 
-        await asyncio.gather(*(one(job) for job in jobs))
+        await gather_or_cancel(one(job) for job in jobs)
 
     def grades(self) -> pd.DataFrame:
         """Every row so far as the tidy grades table."""

@@ -38,6 +38,7 @@ from rubricate.calibration.run_manifest import judge_model, rubric_fields, start
 from rubricate.calibration.run_store import sha256_bytes
 from rubricate.calibration.verdicts import GraderPlan, plan_grader
 from rubricate.errors import InputError
+from rubricate.files import read_bytes
 from rubricate.judge.calls import ClientSettings
 from rubricate.rubrics.model import Rubric
 
@@ -93,6 +94,8 @@ class Prepared:
     leaks: list[Leak]
     expert_rows: list[dict[str, Any]]
     out: Path
+    warnings: list[str] = field(default_factory=list)
+    """Load-time warnings to show before grading (a tier the set lacks, overall or per item)."""
 
 
 def _expert_rows(request: CalibrateRequest, calset: CalibrationSet) -> list[dict[str, Any]]:
@@ -151,11 +154,12 @@ def prepare(request: CalibrateRequest) -> Prepared:
         grader_bytes=text.encode("utf-8"),
         plan=plan_grader(rubric, grader, target),
         calset=calset,
-        set_bytes=Path(request.calibration_set).read_bytes(),
+        set_bytes=read_bytes(request.calibration_set, "calibration set"),
         entries=[e for e in entries if (e.item_id, e.answer_id) not in leaked],
         leaks=leaks,
         expert_rows=rows,
         out=request.out or Path("runs") / rubric.id,
+        warnings=calset.tier_gaps(),
     )
 
 

@@ -31,15 +31,43 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 _DEFAULTS = ClientSettings()
 
-_OPTIONS = [
+_ENDPOINT_OPTIONS = [
     click.option(
         "--base-url",
         "client_base_url",
         metavar="URL",
         default=None,
         help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 for vLLM "
-        "[default: $OPENAI_BASE_URL, else the OpenAI API].",
+        "[default: $OPENAI_BASE_URL, else the OpenAI API; with --azure $AZURE_OPENAI_ENDPOINT].",
     ),
+    click.option(
+        "--azure",
+        "client_azure",
+        is_flag=True,
+        help="Azure OpenAI (AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY, OPENAI_API_VERSION).",
+    ),
+    click.option(
+        "--timeout",
+        "client_timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=_DEFAULTS.timeout_s,
+        show_default=True,
+        metavar="SECONDS",
+        help="Per-request timeout.",
+    ),
+    click.option(
+        "--max-retries",
+        "client_max_retries",
+        type=click.IntRange(min=0),
+        default=_DEFAULTS.max_retries,
+        show_default=True,
+        help="Retries for 429, 5xx, timeouts and connection errors.",
+    ),
+]
+"""The options of every command that talks to an endpoint (:func:`endpoint_options`)."""
+
+_OPTIONS = [
+    *_ENDPOINT_OPTIONS,
     click.option(
         "--concurrency",
         "client_concurrency",
@@ -63,23 +91,6 @@ _OPTIONS = [
         help="Tokens-per-minute limit [default: none].",
     ),
     click.option(
-        "--timeout",
-        "client_timeout",
-        type=click.FloatRange(min=0, min_open=True),
-        default=_DEFAULTS.timeout_s,
-        show_default=True,
-        metavar="SECONDS",
-        help="Per-request timeout.",
-    ),
-    click.option(
-        "--max-retries",
-        "client_max_retries",
-        type=click.IntRange(min=0),
-        default=_DEFAULTS.max_retries,
-        show_default=True,
-        help="Retries for 429, 5xx, timeouts and connection errors.",
-    ),
-    click.option(
         "--store",
         "client_store",
         metavar="PATH",
@@ -98,6 +109,16 @@ _OPTIONS = [
         "client_batch",
         is_flag=True,
         help="Send model requests through the Batch API (half price, slower).",
+    ),
+    click.option(
+        "--max-connection-failures",
+        "client_max_connection_failures",
+        type=click.IntRange(min=0),
+        default=_DEFAULTS.max_connection_failures,
+        show_default=True,
+        metavar="N",
+        help="Stop the run after N consecutive failed connection attempts (over 5 s or more; "
+        "0 = never); a refused key stops it at once. What finished is kept.",
     ),
     click.option(
         "--api",
@@ -131,6 +152,8 @@ _NAMES = (
     "client_batch",
     "client_api",
     "client_structured_output",
+    "client_max_connection_failures",
+    "client_azure",
 )
 
 
@@ -149,6 +172,10 @@ def settings_from_options(values: dict[str, Any]) -> ClientSettings:
         batch=bool(values.get("client_batch", False)),
         api=values.get("client_api") or "auto",
         structured_output=values.get("client_structured_output") or "auto",
+        max_connection_failures=values.get(
+            "client_max_connection_failures", _DEFAULTS.max_connection_failures
+        ),
+        azure=bool(values.get("client_azure", False)),
     )
 
 
@@ -166,10 +193,27 @@ def client_options(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def endpoint_options(func: F) -> F:
+    """Add the endpoint options only (``--base-url``, ``--azure``, ``--timeout``,
+    ``--max-retries``): for commands that call the platform's own endpoints (files, jobs,
+    graders validate) rather than a judge. The command gets ``client_settings``."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        values = {name: kwargs.pop(name) for name in _NAMES if name in kwargs}
+        kwargs["client_settings"] = settings_from_options(values)
+        return func(*args, **kwargs)
+
+    for option in reversed(_ENDPOINT_OPTIONS):
+        wrapper = option(wrapper)
+    return wrapper  # type: ignore[return-value]
+
+
 def require_client(settings: ClientSettings, *, azure: bool = False) -> OpenAIClient:
     """Open the model client, or raise :class:`InputError` saying how to configure one."""
     from rubricate.judge.client import open_client  # deferred: imports the openai SDK
 
+    azure = azure or settings.azure
     client = open_client(settings, azure=azure)
     if client is None:
         if azure:

@@ -65,6 +65,37 @@ workers_option = click.option(
 """``--workers N``: python-grader worker processes of the local runtime (default 2)."""
 
 
+MAX_UNSCORED = 0.02
+"""Default ``--max-unscored``: the share of unscored grades the calibration report flags."""
+
+max_unscored_option = click.option(
+    "--max-unscored",
+    type=click.FloatRange(0, 1),
+    default=MAX_UNSCORED,
+    show_default=True,
+    metavar="SHARE",
+    help="Exit 1 when more than SHARE (0 to 1) of the grades are unscored (errors, graders "
+    "that could not run): a trainer would read them as zeros.",
+)
+"""``--max-unscored SHARE`` of ``grade``, ``calibrate`` and ``baseline``."""
+
+
+def check_unscored(
+    unscored: int, total: int, what: str, limit: float, cause: str | None = None
+) -> None:
+    """Raise :class:`~rubricate.errors.CheckFailed` (exit 1) when more than ``limit`` of
+    ``total`` ``what`` are unscored; the line names the most frequent cause."""
+    from rubricate.errors import CheckFailed
+
+    if not total or unscored / total <= limit:
+        return
+    reason = f": {cause}" if cause else ""
+    raise CheckFailed(
+        f"{unscored} of {total} {what} ({100 * unscored / total:.0f}%) are unscored (limit "
+        f"{100 * limit:g}%, --max-unscored){reason}"
+    )
+
+
 def emit(data: Any, output_format: str, print_text: Callable[[Any], None]) -> None:
     """``data`` as JSON on stdout with ``--format json``, else ``print_text(data)``."""
     if output_format == "json":

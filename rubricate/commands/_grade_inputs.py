@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from rubricate.errors import InputError
+from rubricate.files import read_text
 from rubricate.jsonl import jsonl_objects
 
 RUBRIC_SUFFIXES = (".yaml", ".yml")
@@ -78,19 +79,15 @@ def load_grader(path: Path) -> tuple[dict[str, Any], str]:
     name = str(path)
     if path.suffix.lower() in RUBRIC_SUFFIXES:
         return _compile_rubric(path), "rubric"
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{name}: no such grader or rubric file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"{name}: cannot read it: {error}") from None
+    text = read_text(path, "grader or rubric file")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         if path.suffix.lower() != ".json":
             return _compile_rubric(path), "rubric"
         raise InputError(
-            f"{name}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}"
+            f"{name}:{error.lineno}:{error.colno}: not valid JSON ({error.msg}); a grader file "
+            "is one JSON object"
         ) from None
     return _extract_grader(data, name), "grader JSON"
 
@@ -102,22 +99,17 @@ def read_jsonl(path: Path, what: str) -> list[tuple[int, dict[str, Any]]]:
         InputError: unreadable, a line that is not a JSON object, or no lines at all.
     """
     name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{name}: no such {what} file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"{name}: cannot read the {what} file: {error}") from None
+    text = read_text(path, f"{what} file")
     rows = list(jsonl_objects(text, name, each_line_of=f"a {what} file", line_name=what))
     if not rows:
-        raise InputError(f"{name}: the {what} file is empty")
+        raise InputError(f"{name}: has no {what}; write one JSON object per line")
     return rows
 
 
 def _sample_fields(row: dict[str, Any], name: str, line: int) -> tuple[str, list | None]:
     text = row.get("output_text")
     if not isinstance(text, str):
-        found = "missing" if text is None else f"a {type(text).__name__}"
+        found = "missing" if text is None else json_kind(text)
         raise InputError(
             f"{name}:{line}: field output_text is {found}; each sample needs "
             '"output_text": "<the model\'s answer>"'
@@ -126,6 +118,15 @@ def _sample_fields(row: dict[str, Any], name: str, line: int) -> tuple[str, list
     if tools is not None and not isinstance(tools, list):
         raise InputError(f"{name}:{line}: field output_tools must be a list of tool calls")
     return text, tools
+
+
+def json_kind(value: Any) -> str:
+    """A JSON value's kind in the words of JSON: a number, true/false, a list, an object."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    return {list: "a list", dict: "an object", str: "text"}.get(type(value), "null")
 
 
 def _item_id(item: dict[str, Any]) -> Any:

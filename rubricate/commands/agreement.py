@@ -2,8 +2,15 @@
 
 Reads a long (``unit, rater, score``) or wide (one column per rater) CSV — see
 :mod:`rubricate.calibration.ratings` for the detection rule — and prints Krippendorff's alpha
-at every level, the six ICC forms with 95 % intervals (complete units only), Fleiss' kappa for
-categorical scores, Cohen's kappas for two raters, and the mean pairwise Spearman correlation.
+at every level, the six ICC forms with 95 % intervals (complete units only), Fleiss' kappa and
+percent agreement for categorical scores, Cohen's kappas for two raters, and the mean pairwise
+Spearman correlation.
+
+Scores may be numbers or labels (``pass``/``fail``, ``A``/``B``/``C``): labels get the nominal
+figures (alpha, Fleiss' and Cohen's unweighted kappa, percent agreement); ``--order
+fail,partly,pass`` (worst first) makes them ordinal (ordinal alpha, weighted kappas,
+Spearman). The headline ``--level`` defaults to interval for numbers, nominal for labels and
+ordinal for ordered labels.
 
 Exit codes: 0 when the figures were computed (whatever they are), 2 for an unreadable or
 invalid file (one line naming the file, line and column).
@@ -42,12 +49,24 @@ def _num(value: float | None, digits: int = 3) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
-def render_text(source: str, layout: str, n_missing: int, summary: dict[str, Any]) -> str:
+def render_text(
+    source: str,
+    layout: str,
+    n_missing: int,
+    summary: dict[str, Any],
+    labels: tuple[str, ...] | None = None,
+) -> str:
     """The readable report of :func:`summarize_agreement`'s result."""
     lines = [
         f"{source}: {summary['n_units']} units, {summary['n_raters']} raters, "
         f"{summary['n_ratings']} ratings ({layout} layout, {n_missing} empty cells); "
         f"{summary['n_pairable_units']} units have two or more ratings",
+    ]
+    if labels is not None:
+        ordered = summary["scale"] == "ordinal"
+        shown = " < ".join(labels) if ordered else ", ".join(labels)
+        lines.append(f"labels ({'ordered' if ordered else 'unordered'}): {shown}")
+    lines += [
         "",
         "Krippendorff's alpha (all ratings, missing allowed)",
     ]
@@ -71,6 +90,7 @@ def render_text(source: str, layout: str, n_missing: int, summary: dict[str, Any
         f"[{_num(oneway['ci_low'])}, {_num(oneway['ci_high'])}]"
     )
     lines += ["", f"Fleiss' kappa            {_num(summary['fleiss_kappa']):>8}"]
+    lines.append(f"Percent agreement        {_num(summary['percent_agreement']):>8}")
     if summary["cohen_kappa"] is not None:
         for kind, value in summary["cohen_kappa"].items():
             lines.append(f"Cohen's kappa, {kind:<10}{_num(value):>8}")
@@ -83,13 +103,19 @@ def render_text(source: str, layout: str, n_missing: int, summary: dict[str, Any
 
 
 @click.command("agreement")
-@click.argument("ratings_csv", type=click.Path(dir_okay=False))
+@click.argument("ratings_csv", type=click.Path())
 @click.option(
     "--level",
     type=click.Choice(["nominal", "ordinal", "interval", "ratio"]),
-    default="interval",
-    show_default=True,
-    help="Level of measurement of the headline alpha (all four are always reported).",
+    default=None,
+    help="Level of measurement of the headline alpha [default: interval for numbers, nominal "
+    "for labels, ordinal with --order].",
+)
+@click.option(
+    "--order",
+    default=None,
+    metavar="L1,L2,...",
+    help="The labels in order, worst first (e.g. fail,partly,pass): ordinal figures for labels.",
 )
 @click.option(
     "--layout",
@@ -107,7 +133,12 @@ def render_text(source: str, layout: str, n_missing: int, summary: dict[str, Any
 )
 @format_option("text", "json")
 def agreement(
-    ratings_csv: str, level: str, layout: str, filters: tuple[str, ...], output_format: str
+    ratings_csv: str,
+    level: str | None,
+    order: str | None,
+    layout: str,
+    filters: tuple[str, ...],
+    output_format: str,
 ) -> None:
     """Inter-rater agreement of expert RATINGS_CSV: alpha, ICC, kappas, Spearman.
 
@@ -115,7 +146,8 @@ def agreement(
     RATINGS_CSV is read as long when its header has a unit column (unit, item_id, ...), a
     rater column (rater, rater_id, expert, ...) and a score column (score, rating, label,
     criteria_met, ...); otherwise as wide: the first column is the unit id and every other
-    column one rater. Scores are numbers (true/false allowed); an empty cell is missing.
+    column one rater. Scores are numbers (true/false allowed) or labels (pass/fail, A/B/C;
+    --order gives their order); an empty cell is missing.
     """
     # Deferred: pandas and scipy are heavy; `rubricate --help` must stay fast.
     from rubricate.calibration.expert_agreement import summarize_agreement
@@ -123,7 +155,19 @@ def agreement(
 
     chosen = _filters(filters)
     ratings = read_ratings_csv(ratings_csv, layout=layout, filters=chosen)  # type: ignore[arg-type]
-    summary = summarize_agreement(ratings.matrix().to_numpy(dtype=float), level=level)  # type: ignore[arg-type]
+    ordered = _order(order)
+    scale = "numeric" if ratings.labels is None else "ordinal" if ordered else "nominal"
+    level = level or {"numeric": "interval", "ordinal": "ordinal", "nominal": "nominal"}[scale]
+    if scale == "nominal" and level != "nominal":
+        example = ",".join(ratings.labels or ())
+        raise InputError(
+            f"--level {level} needs an order of the labels: pass --order {example} (worst first)"
+        )
+    if scale == "ordinal" and level in ("interval", "ratio"):
+        raise InputError(f"--level {level} needs numbers: labels have an order, not distances")
+    matrix = ratings.coded(ordered).to_numpy(dtype=float)
+    summary = summarize_agreement(matrix, level=level, scale=scale)  # type: ignore[arg-type]
+    labels = ratings.labels if not ordered else ordered
     if output_format == "json":
         emit_json(
             {
@@ -131,8 +175,19 @@ def agreement(
                 "layout": ratings.layout,
                 "filters": chosen,
                 "n_missing": ratings.n_missing,
+                "labels": list(labels) if labels is not None else None,
                 **summary,
             }
         )
     else:
-        click.echo(render_text(ratings_csv, ratings.layout, ratings.n_missing, summary))
+        click.echo(render_text(ratings_csv, ratings.layout, ratings.n_missing, summary, labels))
+
+
+def _order(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    labels = tuple(label.strip() for label in value.split(","))
+    if len(labels) < 2 or not all(labels):
+        raise InputError(f"--order {value!r}: list two or more labels, comma-separated, "
+                         "worst first (e.g. fail,partly,pass)")  # fmt: skip
+    return labels

@@ -16,7 +16,9 @@ label tasks), reasoning tokens, latency and cost per sample, and the unscored sa
 
 Generation needs a model endpoint: without one the command exits 2 with one line saying how to
 configure it (unlike ``calibrate``, nothing useful runs without it). Exit codes: 0 when the
-reports were written; 2 with one line for bad input (file, line, field, how to fix).
+reports were written; 1 when more than ``--max-unscored`` (default 2%) of the samples are
+unscored; 2 with one line for bad input (file, line, field, how to fix), or when the endpoint
+cannot be reached or refuses the key (the run stops and keeps what finished).
 """
 
 from __future__ import annotations
@@ -31,9 +33,11 @@ from rubricate.commands._client_options import client_options
 from rubricate.commands._common import (
     ProgressBar,
     calls_note,
+    check_unscored,
     emit,
     endpoint_notes,
     format_option,
+    max_unscored_option,
     target_option,
     warn,
     workers_option,
@@ -170,6 +174,7 @@ def _print_text(summary: dict[str, Any]) -> None:
 @click.option(
     "--no-figures", is_flag=True, help="Skip the figures (the reports are still written)."
 )
+@max_unscored_option
 @client_options
 @format_option("text", "json")
 def baseline_command(
@@ -186,6 +191,7 @@ def baseline_command(
     out: Path | None,
     workers: int,
     no_figures: bool,
+    max_unscored: float,
     client_settings: ClientSettings,
     output_format: str,
 ) -> None:
@@ -224,3 +230,8 @@ def baseline_command(
     calls_note("model", outcome.manifest["usage"])
     endpoint_notes(outcome.manifest.get("endpoint"), outcome.manifest.get("judge_replies"))
     emit(_summary(outcome), output_format, _print_text)
+    unscored = outcome.data["unscored"].values()
+    listed = [e["error"] for u in unscored for e in u["list"]]
+    cause = max(set(listed), key=listed.count) if listed else None
+    check_unscored(sum(u["count"] for u in unscored), sum(u["samples"] for u in unscored),
+                   "samples", max_unscored, cause)  # fmt: skip

@@ -19,8 +19,12 @@ the run directory (``--out``, default ``runs/<rubric id>``): ``grader.json``, ``
 - ``--report-only``: recompute the reports of the run in ``--out`` from its files (e.g. after
   experts added grades in ``rubricate review``); no grading, no model call.
 
-Exit codes: 0 when the reports were written; 1 with ``--fail-unless-ready`` when the verdict is
-not "ready"; 2 with one line for bad input (file, line, field, how to fix).
+Exit codes: 0 when the reports were written; 1 when more than ``--max-unscored`` (default 2%)
+of the graded rows are unscored, or with ``--fail-unless-ready`` when the verdict is not
+"ready" (not met, or not assessed); 2 with one line for bad input (file, line, field, how to
+fix), or when the endpoint cannot be reached or refuses the key: the run stops after
+``--max-connection-failures`` consecutive failed connections, keeps what finished (``run.json``
+says ``stopped`` and why) and a rerun replays every answer already paid for.
 """
 
 from __future__ import annotations
@@ -36,10 +40,12 @@ from rubricate.commands._client_options import client_options
 from rubricate.commands._common import (
     ProgressBar,
     calls_note,
+    check_unscored,
     emit,
     emit_json,
     endpoint_notes,
     format_option,
+    max_unscored_option,
     note,
     target_option,
     warn,
@@ -70,6 +76,7 @@ def _summary(outcome: Any) -> dict[str, Any]:
     data = outcome.data
     head = data["discrimination"]["headline"]
     flips = [r for r in data["stability"]["criteria"] if r.get("flip_p") is not None]
+    top = max(flips, key=lambda r: r["flip_p"], default=None)
     return {
         "out": str(outcome.out),
         "status": outcome.manifest["status"],
@@ -82,7 +89,10 @@ def _summary(outcome: Any) -> dict[str, Any]:
         "ordered_share": head["order"]["share"] if head else None,
         "auc": head["auc"]["estimate"] if head else None,
         "adversarial_risks": head["n_risks"] if head else None,
-        "max_flip_p": max((r["flip_p"] for r in flips), default=None),
+        "max_flip_p": top["flip_p"] if top else None,
+        "max_flip_p_criterion": top["criterion"] if top else None,
+        "scored_by": data["scored_by"],
+        "checks": data["readiness"]["checks"],
         "not_run": data["coverage"]["not_run"],
         "unscored_share": data["unscored"]["share"],
         "rewrite_first": [r["criterion"] for r in data["readiness"]["rewrite_first"]],
@@ -95,26 +105,53 @@ def _num(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
+def _measured(value: float | None) -> str:
+    return "not assessed" if value is None else f"{value:.3f}"
+
+
+HEADLINES = {"__total__": "reward", "__checks__": "checks-only score (not the reward)"}
+"""How the terminal names the score the run-level figures use."""
+
+
 def _print_text(summary: dict[str, Any]) -> None:
+    from rubricate.calibration.report_verdict import OUTCOME_WORDS
+
     judged = "" if summary["judged_run"] else "; judge not run"
     click.echo(f"run: {summary['out']} ({summary['status']}{judged})")
     click.echo(f"verdict: {summary['verdict']['summary']}")
+    checks = summary["checks"]
+    counts = ", ".join(
+        f"{sum(1 for c in checks if c['outcome'] == o)} {word}" for o, word in OUTCOME_WORDS.items()
+    )
+    click.echo(f"readiness checks: {counts}")
+    for check in checks:
+        if check["outcome"] != "met":
+            click.echo(f"  {OUTCOME_WORDS[check['outcome']]}: {check['label']}: {check['reason']}")
     if summary["headline"]:
+        name = HEADLINES.get(summary["headline"], summary["headline"])
         means = ", ".join(f"{t} {_num(v)}" for t, v in summary["tier_means"].items())
-        click.echo(f"{summary['headline']} by tier: {means}")
+        click.echo(f"{name} by tier: {means}")
         click.echo(
-            f"ordered great > fair > poor: {_num(summary['ordered_share'])}; AUC great vs poor: "
-            f"{_num(summary['auc'])}; adversarial above fair: {summary['adversarial_risks']}"
+            f"  ordered great > fair > poor: {_measured(summary['ordered_share'])}; AUC great vs "
+            f"poor: {_measured(summary['auc'])}; adversarial above fair: "
+            f"{summary['adversarial_risks']}"
         )
     if summary["max_flip_p"] is not None:
-        click.echo(f"highest judge flip probability: {_num(summary['max_flip_p'])}")
+        criterion = summary["max_flip_p_criterion"]
+        source = summary["scored_by"].get(criterion, "grader")
+        click.echo(
+            f"highest flip probability per grading: {_num(summary['max_flip_p'])} "
+            f"({criterion}, scored by {source})"
+        )
     if summary["rewrite_first"]:
         click.echo(f"rewrite first: {', '.join(summary['rewrite_first'])}")
     reports = [f for f in summary["files"] if Path(f).name.startswith("report.")]
     click.echo(f"reports: {', '.join(reports)}")
 
 
-def _report_only(out: Path | None, figures: bool, output_format: str) -> None:
+def _report_only(
+    out: Path | None, figures: bool, output_format: str, fail_unless_ready: bool
+) -> None:
     from rubricate.calibration.reports import REPORT_FILES, rebuild_reports
 
     if out is None:
@@ -126,6 +163,18 @@ def _report_only(out: Path | None, figures: bool, output_format: str) -> None:
     else:
         click.echo(f"verdict: {data['verdict']['summary']}")
         click.echo(f"reports: {', '.join(files)}")
+    if fail_unless_ready:
+        _gate(data["verdict"])
+
+
+def _gate(verdict: dict[str, Any]) -> None:
+    """``--fail-unless-ready``: exit 1 unless every readiness check is met."""
+    if verdict["status"] != "ready":
+        unknown = len(verdict.get("not_assessed", []))
+        more = f" ({unknown} checks not assessed)" if unknown else ""
+        raise CheckFailed(
+            f"calibration verdict: {verdict['status']}{more}; --fail-unless-ready needs ready"
+        )
 
 
 @click.command("calibrate")
@@ -197,6 +246,7 @@ def _report_only(out: Path | None, figures: bool, output_format: str) -> None:
     help="Rebuild the reports of the run in --out from its files; grade nothing.",
 )
 @click.option("--schema", is_flag=True, help="Print the JSON Schema of a calibration set line.")
+@max_unscored_option
 @client_options
 @format_option("text", "json")
 def calibrate(
@@ -215,6 +265,7 @@ def calibrate(
     fail_unless_ready: bool,
     report_only: bool,
     schema: bool,
+    max_unscored: float,
     client_settings: ClientSettings,
     output_format: str,
 ) -> None:
@@ -237,7 +288,7 @@ def calibrate(
         click.echo(json.dumps(calibration_set_schema(), indent=2))
         return
     if report_only:
-        _report_only(out, not no_figures, output_format)
+        _report_only(out, not no_figures, output_format, fail_unless_ready)
         return
     if rubric is None or set_path is None:
         raise InputError("calibrate needs RUBRIC and --set SET.jsonl (or --schema)")
@@ -260,6 +311,8 @@ def calibrate(
         workers=workers,
     )
     prepared = prepare(request)
+    for line in prepared.warnings:
+        warn(line)
     for leak in prepared.leaks:
         warn(f"{set_path}:{leak.line}: left out: {leak.describe()}")
     bar = ProgressBar("grading")  # execute starts and closes it
@@ -273,5 +326,8 @@ def calibrate(
              f"judge.model: {judge_model} in the rubric")  # fmt: skip
     summary = _summary(outcome)
     emit(summary, output_format, _print_text)
-    if fail_unless_ready and summary["verdict"]["status"] != "ready":
-        raise CheckFailed(f"calibration verdict: {summary['verdict']['status']}")
+    unscored = outcome.data["unscored"]
+    top = next((r.get("top_error") for r in unscored["per_criterion"] if r.get("top_error")), None)
+    check_unscored(unscored["unscored"], unscored["rows"], "graded rows", max_unscored, top)
+    if fail_unless_ready:
+        _gate(summary["verdict"])

@@ -16,8 +16,6 @@ rubric the target cannot express, or an output that cannot be written.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -25,19 +23,14 @@ import click
 
 from rubricate.commands._common import emit_json, format_option, target_option
 from rubricate.errors import InputError
+from rubricate.files import write_atomic
 
 
 def _write(path: Path, data: bytes) -> None:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise InputError(f"{path}: folder {folder} does not exist; create it or choose another -o")
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except OSError as error:
-        raise InputError(f"{path}: cannot write the grader: {error.strerror or error}") from None
+    write_atomic(path, data)  # the umask's permissions, like any file the user writes
 
 
 def _subgraders(grader: dict[str, Any], plan: list[tuple[str, str, str]]) -> list[dict[str, Any]]:

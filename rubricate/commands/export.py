@@ -27,8 +27,10 @@ from typing import Any
 
 import click
 
+from rubricate.commands._client_options import endpoint_options
 from rubricate.commands._common import emit_json, format_option, note, target_option, warn
 from rubricate.errors import ExportError
+from rubricate.judge.calls import ClientSettings
 
 
 @click.group("export")
@@ -36,11 +38,11 @@ def export_group() -> None:
     """Export a rubric's grader for training: an RFT job bundle (OpenAI, Azure OpenAI)."""
 
 
-def _submit(out: Path, azure: bool) -> dict[str, Any]:
+def _submit(out: Path, settings: ClientSettings) -> dict[str, Any]:
     from rubricate.export.sdk import open_sdk
     from rubricate.export.submit import cutoff_notice, submit_bundle
 
-    client, provider = open_sdk(azure=azure)
+    client, provider = open_sdk(settings)
     notice = cutoff_notice(provider)
     if notice is not None:
         (warn if notice[0] == "warning" else note)(notice[1])
@@ -63,7 +65,7 @@ def _submit(out: Path, azure: bool) -> dict[str, Any]:
 @target_option("Grader type. Default: the rubric's choice, as `rubricate compile`.")
 @click.option(
     "--response-format",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     default=None,
     help="JSON file: a json_schema response format, or a JSON Schema to wrap in one.",
 )
@@ -95,7 +97,7 @@ def _submit(out: Path, azure: bool) -> dict[str, Any]:
     help="Calibration run folder(s) to look in first (default: runs/*/).",
 )
 @click.option("--submit", is_flag=True, help="Upload the files and create the job.")
-@click.option("--azure", is_flag=True, help="Submit to Azure OpenAI (AZURE_OPENAI_* variables).")
+@endpoint_options
 @format_option("text", "json")
 def rft_command(
     rubric: Path,
@@ -112,7 +114,7 @@ def rft_command(
     developer: str | None,
     calibration: tuple[Path, ...],
     submit: bool,
-    azure: bool,
+    client_settings: ClientSettings,
     output_format: str,
 ) -> None:
     """Write RUBRIC's grader, RFT-format data and job arguments into --out."""
@@ -148,7 +150,7 @@ def rft_command(
         )
     files = prepared.files()
     write_files(out, files)
-    submission = _submit(out, azure) if submit else None
+    submission = _submit(out, client_settings) if submit else None
     manifest = prepared.manifest
     if output_format == "json":
         emit_json(
@@ -175,7 +177,7 @@ def rft_command(
         click.echo(f"job {submission['job_id']} created ({submission['status']})")
         click.echo(
             f"follow it: rubricate jobs status {submission['job_id']} --follow"
-            + (" --azure" if azure else "")
+            + (" --azure" if client_settings.azure else "")
         )
 
 

@@ -93,7 +93,7 @@ def _load(rubric: Path, target: str | None) -> tuple[Any, Any]:
 @_OUT
 @click.option(
     "--items",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     default=None,
     help="Items (JSONL), one test each [default: items.jsonl next to the rubric].",
 )
@@ -145,7 +145,7 @@ def _trainer_command(kind: str, label: str) -> click.Command:
     @_OUT
     @click.option(
         "--items",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=click.Path(path_type=Path),
         default=None,
         help=f"Items (JSONL): also write dataset.jsonl in {label}'s row format.",
     )

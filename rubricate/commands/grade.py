@@ -19,14 +19,17 @@ which grader files are accepted: :mod:`rubricate.commands._grade_inputs`.
 - Model graders use the client options (``--base-url``, ``--concurrency``, ...). With no
   endpoint configured they are not run: their records say so, and a warning counts them.
 
-Exit 0 when the run completes (graded samples with errors included: the summary counts them);
-2 with one line for unreadable or invalid input (file, line, field and how to fix).
+Exit 0 when the run completes with at most ``--max-unscored`` (default 2%) of the samples
+unscored (errors, or model graders that could not run): more is exit 1, with one line naming
+the most frequent cause; 2 with one line for unreadable or invalid input (file, line, field
+and how to fix), or for an endpoint that cannot be reached or refuses the key.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +37,11 @@ import click
 
 from rubricate.commands._client_options import client_options
 from rubricate.commands._common import (
+    check_unscored,
     emit_json,
     endpoint_notes,
     format_option,
+    max_unscored_option,
     note,
     progress_bar,
     warn,
@@ -49,7 +54,7 @@ from rubricate.commands._grade_report import (
     render_summary,
     summarize,
 )
-from rubricate.errors import GraderError, InputError
+from rubricate.errors import GraderError
 from rubricate.judge.calls import ClientSettings
 from rubricate.judge.graders.kinds import uses_models
 from rubricate.judge.records import GradeRecord
@@ -130,10 +135,9 @@ def _write_records(
         if answers is not None:
             row["remote"] = answers[index]
         lines.append(json.dumps(row, ensure_ascii=False))
-    try:
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    except OSError as error:
-        raise InputError(f"{path}: cannot write the records: {error.strerror or error}") from None
+    from rubricate.files import write_text
+
+    write_text(path, "\n".join(lines) + "\n")
 
 
 @click.command("grade")
@@ -166,6 +170,7 @@ def _write_records(
     help="Repeat index of the model calls (another judge sample; the same index replays).",
 )
 @click.option("--remote", is_flag=True, help="Also run the API's graders-run endpoint; compare.")
+@max_unscored_option
 @client_options
 @format_option("text", "json")
 def grade_command(
@@ -176,6 +181,7 @@ def grade_command(
     workers: int,
     repeat: int,
     remote: bool,
+    max_unscored: float,
     client_settings: ClientSettings,
     output_format: str,
 ) -> None:
@@ -214,6 +220,7 @@ def grade_command(
                 for p, r in zip(pairs, records, strict=True)
             ]
         emit_json(data)
+        _check_scored(summary, records, max_unscored)
         return
     for line in render_summary(summary, grader, source):
         click.echo(line)
@@ -224,3 +231,10 @@ def grade_command(
             click.echo(line)
     if out is not None:
         click.echo(f"records: {out}")
+    _check_scored(summary, records, max_unscored)
+
+
+def _check_scored(summary: dict[str, Any], records: list[GradeRecord], limit: float) -> None:
+    causes = Counter(r.error for r in records if not r.scored and r.error)
+    cause = causes.most_common(1)[0][0] if causes else None
+    check_unscored(summary["unscored"], summary["count"], "samples", limit, cause)

@@ -32,8 +32,10 @@ from typing import Any
 
 import click
 
+from rubricate.commands._client_options import endpoint_options
 from rubricate.commands._common import emit_json, format_option, note, warn
 from rubricate.errors import CheckFailed
+from rubricate.judge.calls import ClientSettings
 
 
 @click.group("jobs")
@@ -51,16 +53,14 @@ def _job_options(func: Any) -> Any:
         help="Seconds between polls with --follow.",
     )(func)
     func = click.option("--follow", is_flag=True, help="Poll until the job stops.")(func)
-    func = click.option("--azure", is_flag=True, help="Azure OpenAI (AZURE_OPENAI_* variables).")(
-        func
-    )
+    func = endpoint_options(func)
     return click.argument("job_id")(func)
 
 
-def _open(azure: bool) -> tuple[Any, Any]:
+def _open(settings: ClientSettings) -> tuple[Any, Any]:
     from rubricate.export.sdk import open_sdk
 
-    return open_sdk(azure=azure)
+    return open_sdk(settings)
 
 
 def _chart(events: list[dict[str, Any]]) -> str | None:
@@ -110,13 +110,15 @@ def _end(job: dict[str, Any] | None) -> None:
 
 @jobs_group.command("submit")
 @click.argument("bundle", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--azure", is_flag=True, help="Azure OpenAI (AZURE_OPENAI_* variables).")
+@endpoint_options
 @format_option("text", "json")
-def submit_command(bundle: Path, azure: bool, output_format: str) -> None:
+def submit_command(bundle: Path, client_settings: ClientSettings, output_format: str) -> None:
     """Upload BUNDLE's files and create its fine-tuning job."""
+    from rubricate.export.bundle import read_bundle
     from rubricate.export.submit import cutoff_notice, submit_bundle
 
-    client, provider = _open(azure)
+    read_bundle(bundle)  # a bad folder is said before any endpoint is needed
+    client, provider = _open(client_settings)
     notice = cutoff_notice(provider)
     if notice is not None:
         (warn if notice[0] == "warning" else note)(notice[1])
@@ -127,17 +129,24 @@ def submit_command(bundle: Path, azure: bool, output_format: str) -> None:
         return
     click.echo(f"job {record['job_id']} created ({record['status']}) on {provider.describe()}")
     click.echo(
-        f"follow it: rubricate jobs status {record['job_id']} --follow" + (" --azure" * azure)
+        f"follow it: rubricate jobs status {record['job_id']} --follow"
+        + (" --azure" * client_settings.azure)
     )
 
 
 @jobs_group.command("status")
 @_job_options
-def status_command(job_id: str, azure: bool, follow: bool, poll: float, output_format: str) -> None:
+def status_command(
+    job_id: str,
+    client_settings: ClientSettings,
+    follow: bool,
+    poll: float,
+    output_format: str,
+) -> None:
     """The job's status, and its reward curves when it has metrics."""
     from rubricate.export.jobs import list_events, retrieve, summary
 
-    client, provider = _open(azure)
+    client, provider = _open(client_settings)
     with client:
         if follow:
             job, events = _follow(client, provider, job_id, poll, output_format)
@@ -157,11 +166,17 @@ def status_command(job_id: str, azure: bool, follow: bool, poll: float, output_f
 
 @jobs_group.command("events")
 @_job_options
-def events_command(job_id: str, azure: bool, follow: bool, poll: float, output_format: str) -> None:
+def events_command(
+    job_id: str,
+    client_settings: ClientSettings,
+    follow: bool,
+    poll: float,
+    output_format: str,
+) -> None:
     """The job's events, oldest first, and its reward curves."""
     from rubricate.export.jobs import format_event, list_events
 
-    client, provider = _open(azure)
+    client, provider = _open(client_settings)
     job = None
     with client:
         if follow:
@@ -183,12 +198,16 @@ def events_command(job_id: str, azure: bool, follow: bool, poll: float, output_f
 @jobs_group.command("checkpoints")
 @_job_options
 def checkpoints_command(
-    job_id: str, azure: bool, follow: bool, poll: float, output_format: str
+    job_id: str,
+    client_settings: ClientSettings,
+    follow: bool,
+    poll: float,
+    output_format: str,
 ) -> None:
     """The job's checkpoints, by step."""
     from rubricate.export.jobs import list_checkpoints
 
-    client, provider = _open(azure)
+    client, provider = _open(client_settings)
     job = None
     with client:
         if follow:
@@ -214,11 +233,17 @@ def checkpoints_command(
 
 @jobs_group.command("cancel")
 @_job_options
-def cancel_command(job_id: str, azure: bool, follow: bool, poll: float, output_format: str) -> None:
+def cancel_command(
+    job_id: str,
+    client_settings: ClientSettings,
+    follow: bool,
+    poll: float,
+    output_format: str,
+) -> None:
     """Cancel the job."""
     from rubricate.export.jobs import cancel
 
-    client, provider = _open(azure)
+    client, provider = _open(client_settings)
     with client:
         job = cancel(client, provider, job_id)
         if follow and job.get("status") not in ("cancelled", "succeeded", "failed"):

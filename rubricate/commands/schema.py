@@ -34,8 +34,7 @@ def schema(output: Path | None) -> None:
         return
     if not output.parent.is_dir():
         raise InputError(f"{output}: folder {output.parent} does not exist; create it first")
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise InputError(f"{output}: cannot write the schema: {error.strerror or error}") from None
+    from rubricate.files import write_text
+
+    write_text(output, text)
     note(f"wrote {output}; first line of a rubric: {MODELINE.format(path=output.name)}")

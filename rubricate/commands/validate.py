@@ -21,31 +21,21 @@ cannot be read or is not JSON. stdout: one line per problem and a verdict, or wi
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import click
 
+from rubricate.commands._client_options import endpoint_options
 from rubricate.commands._common import emit_json, format_option
 from rubricate.errors import CheckFailed, InputError
+from rubricate.judge.calls import ClientSettings
 
 
 def _read(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, not a grader JSON file") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: is not UTF-8 text") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InputError(
-            f"{path}:{error.lineno}:{error.colno}: not valid JSON ({error.msg})"
-        ) from None
+    from rubricate.files import read_json
+
+    data = read_json(path, "grader JSON file")
     if not isinstance(data, dict):
         raise InputError(f"{path}: a grader is a JSON object ({{...}}), got {type(data).__name__}")
     return data
@@ -70,8 +60,11 @@ def local_problems(grader: dict[str, Any]) -> tuple[list[str], list[str]]:
 @click.command("validate")
 @click.argument("grader_file", metavar="GRADER.json", type=click.Path(path_type=Path))
 @click.option("--remote", is_flag=True, help="Also ask the API's graders validate endpoint.")
+@endpoint_options
 @format_option("text", "json")
-def validate_command(grader_file: Path, remote: bool, output_format: str) -> None:
+def validate_command(
+    grader_file: Path, remote: bool, client_settings: ClientSettings, output_format: str
+) -> None:
     """Check GRADER.json locally (and with --remote, by the API)."""
     grader = _read(grader_file)
     errors, warnings = local_problems(grader)
@@ -80,7 +73,7 @@ def validate_command(grader_file: Path, remote: bool, output_format: str) -> Non
         from rubricate.export.sdk import open_sdk
         from rubricate.export.validate_remote import validate_remote
 
-        client, provider = open_sdk()
+        client, provider = open_sdk(client_settings)
         with client:
             verdict = validate_remote(client, provider, grader)
         remote_result = {"checked": True, "ok": verdict.ok, "message": verdict.message}

@@ -13,8 +13,6 @@ job id (:func:`write_submission`).
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +30,9 @@ SUBMISSION = "submission.json"
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    from rubricate.files import write_atomic
+
+    write_atomic(path, data)  # the umask's permissions, not a temporary file's 0600
 
 
 def write_files(out: Path, files: dict[str, bytes]) -> list[Path]:
@@ -78,14 +71,11 @@ def read_bundle(folder: Path) -> dict[str, Any]:
             f"{folder}: not an RFT bundle (no {', '.join(missing)}); write one with "
             "`rubricate export rft`"
         )
-    try:
-        job = json.loads((folder / "job.json").read_text(encoding="utf-8"))
-        manifest_path = folder / "manifest.json"
-        manifest = (
-            json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
-        )
-    except (OSError, UnicodeDecodeError, ValueError) as error:
-        raise InputError(f"{folder}: job.json or manifest.json is not JSON ({error})") from None
+    from rubricate.files import read_json
+
+    job = read_json(folder / "job.json", "job file")
+    manifest_path = folder / "manifest.json"
+    manifest = read_json(manifest_path, "manifest") if manifest_path.is_file() else {}
     if not isinstance(job, dict):
         raise InputError(f"{folder}/job.json: must be a JSON object")
     return {

@@ -18,12 +18,11 @@ nested shape. With ``strict`` the Structured Outputs rules are checked: every ob
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
 
-from rubricate.errors import ExportError, InputError
+from rubricate.errors import ExportError
 
 _SCHEMA_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -39,12 +38,9 @@ def read_response_format(path: str | Path) -> Any:
     Raises:
         InputError: no such file, or not JSON (one line naming the file).
     """
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such response format file") from None
-    except (OSError, UnicodeDecodeError, ValueError) as error:
-        raise InputError(f"{path}: not a JSON file ({error})") from None
+    from rubricate.files import read_json
+
+    return read_json(path, "response format JSON file")
 
 
 def response_format_from(data: Any, default_name: str) -> dict[str, Any]:

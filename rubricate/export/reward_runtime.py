@@ -122,16 +122,16 @@ def read_grader(path: Path) -> tuple[dict[str, Any], bytes]:
     Raises:
         InputError: missing, unreadable, not JSON, or not a grader object.
     """
+    from rubricate.files import decode, read_bytes
+
+    data = read_bytes(path, "grader file")
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such grader file; export the bundle again") from None
-    except OSError as error:
-        raise InputError(f"{path}: cannot read the grader: {error.strerror or error}") from None
-    try:
-        grader = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InputError(f"{path}: not a grader JSON file ({error})") from None
+        grader = json.loads(decode(data, path, "grader file"))
+    except json.JSONDecodeError as error:
+        raise InputError(
+            f"{path}:{error.lineno}:{error.colno}: not valid JSON ({error.msg}); export the "
+            "bundle again"
+        ) from None
     if not isinstance(grader, dict) or "type" not in grader:
         raise InputError(f'{path}: not a grader config (a JSON object with "type")')
     return grader, data

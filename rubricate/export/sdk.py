@@ -53,8 +53,15 @@ class Provider:
         return {"name": self.name, "base_url": self.base_url, "api_version": self.api_version}
 
 
-def open_sdk(*, azure: bool = False, timeout: float = 120.0) -> tuple[Any, Provider]:
+def open_sdk(
+    settings: Any = None, *, azure: bool = False, timeout: float = 120.0
+) -> tuple[Any, Provider]:
     """A synchronous SDK client and where it points.
+
+    Args:
+        settings: the endpoint options (a :class:`~rubricate.judge.calls.ClientSettings`):
+            ``base_url`` (else the environment), ``azure``, ``timeout_s``, ``max_retries``.
+        azure, timeout: without ``settings``.
 
     Raises:
         InputError: the environment names no endpoint or key (the message says which
@@ -63,13 +70,18 @@ def open_sdk(*, azure: bool = False, timeout: float = 120.0) -> tuple[Any, Provi
     import openai  # deferred: importing the SDK costs ~0.5 s
 
     env = os.environ
+    retries: dict[str, Any] = {}
+    base = None
+    if settings is not None:
+        azure, timeout, base = settings.azure or azure, settings.timeout_s, settings.base_url
+        retries = {"max_retries": settings.max_retries}
     if azure:
-        endpoint = env.get("AZURE_OPENAI_ENDPOINT")
+        endpoint = base or env.get("AZURE_OPENAI_ENDPOINT")
         key, token = env.get("AZURE_OPENAI_API_KEY"), env.get("AZURE_OPENAI_AD_TOKEN")
         if not endpoint or not (key or token):
             raise InputError(
-                "--azure needs AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY (or "
-                "AZURE_OPENAI_AD_TOKEN) in the environment"
+                "--azure needs AZURE_OPENAI_ENDPOINT (or --base-url) and AZURE_OPENAI_API_KEY "
+                "(or AZURE_OPENAI_AD_TOKEN) in the environment"
             )
         version = (
             env.get("OPENAI_API_VERSION")
@@ -82,17 +94,20 @@ def open_sdk(*, azure: bool = False, timeout: float = 120.0) -> tuple[Any, Provi
             azure_ad_token=None if key else token,
             api_version=version,
             timeout=timeout,
+            **retries,
         )
         secrets = tuple(s for s in (key, token) if s)
         return client, Provider("azure", endpoint, version, secrets)
-    base_url = env.get("OPENAI_BASE_URL") or None
+    base_url = base or env.get("OPENAI_BASE_URL") or None
     key = env.get("OPENAI_API_KEY") or None
     if not key and not base_url:
         raise InputError(
-            "no endpoint: set OPENAI_API_KEY (and OPENAI_BASE_URL for another server), or use "
-            "--azure with the AZURE_OPENAI_* variables"
+            "no endpoint: set OPENAI_API_KEY (and --base-url or OPENAI_BASE_URL for another "
+            "server), or use --azure with the AZURE_OPENAI_* variables"
         )
-    client = openai.OpenAI(api_key=key or PLACEHOLDER_KEY, base_url=base_url, timeout=timeout)
+    client = openai.OpenAI(
+        api_key=key or PLACEHOLDER_KEY, base_url=base_url, timeout=timeout, **retries
+    )
     return client, Provider("openai", base_url, None, (key,) if key else ())
 
 

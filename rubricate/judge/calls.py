@@ -2,7 +2,8 @@
 
 Every model call the project makes (score and label model graders, ``cosine`` embeddings,
 answer generation for baselines) is described by a :class:`ModelRequest` and answered by a
-:class:`ModelReply`. The client never raises for a failed call: the reply carries a
+:class:`ModelReply`. The client never raises for a failed call (only for an endpoint
+that cannot be used at all: :class:`~rubricate.judge.breaker.EndpointDown`): the reply carries a
 :class:`CallError` and the caller records it (a grader error is an error, never a silent 0).
 
 A request's identity is :meth:`ModelRequest.key`: a SHA-256 of its canonical JSON plus the
@@ -159,3 +160,9 @@ class ClientSettings(BaseModel):
     machine or a private network)."""
     batch: bool = False
     """Send requests through the Batch API instead of one by one."""
+    azure: bool = False
+    """Azure OpenAI: ``AZURE_OPENAI_ENDPOINT`` (or ``base_url``) and ``AZURE_OPENAI_API_KEY``
+    (or ``AZURE_OPENAI_AD_TOKEN``) instead of the OpenAI variables."""
+    max_connection_failures: int = Field(default=20, ge=0)
+    """Stop the run after this many consecutive failed connection attempts (spanning at least
+    5 s; :mod:`rubricate.judge.breaker`); 0 = never. A refused key stops it at once."""

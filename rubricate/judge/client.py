@@ -11,7 +11,9 @@
    retries off), and retries per :mod:`rubricate.judge.retry`;
 4. commits the answer to the store *before* returning it; a failure after the retry budget is
    returned as ``ModelReply(error=CallError(...))`` (never raised) and kept as the key's last
-   error.
+   error. The exception: an endpoint that is not there (consecutive failed connections) or
+   that refuses the key raises :class:`~rubricate.judge.breaker.EndpointDown` from every call,
+   so the run stops and says why (:mod:`rubricate.judge.breaker`).
 
 What the endpoint accepts is learned from its answers and kept per model for the run
 (:class:`~rubricate.judge.endpoint.Profile`, reported by :meth:`OpenAIClient.endpoint_report`):
@@ -42,12 +44,14 @@ import asyncio
 import dataclasses
 import logging
 import math
+import os
 import random
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rubricate.judge import wire
+from rubricate.judge.breaker import Breaker, endpoint_name
 from rubricate.judge.calls import CallError, ClientSettings, ModelReply, ModelRequest
 from rubricate.judge.endpoint import Profile, is_local_host
 from rubricate.judge.limits import Limiter
@@ -69,7 +73,7 @@ SLOTS_PER_POOL = 16
 def open_client(
     settings: ClientSettings,
     *,
-    azure: bool = False,
+    azure: bool | None = None,
     retry: RetryPolicy | None = None,
     prices: PriceTable | None = None,
 ) -> OpenAIClient | None:
@@ -79,8 +83,9 @@ def open_client(
     ``OPENAI_BASE_URL``); a base URL without a key is a local server and gets a placeholder
     key. Azure: ``AZURE_OPENAI_ENDPOINT`` (or ``settings.base_url``) plus
     ``AZURE_OPENAI_API_KEY`` or ``AZURE_OPENAI_AD_TOKEN``; ``OPENAI_API_VERSION`` selects the
-    API version (default ``2024-10-21``).
+    API version (default ``2024-10-21``). ``azure`` defaults to ``settings.azure``.
     """
+    azure = settings.azure if azure is None else azure
     found = sdk_factory(settings, azure=azure)
     if found is None:
         return None
@@ -125,6 +130,14 @@ class OpenAIClient:
         self._probing: dict[tuple[Any, ...], asyncio.Event] = {}
         self._probed: set[tuple[Any, ...]] = set()
         self._inflight: dict[str, asyncio.Future[ModelReply]] = {}
+        self.breaker = Breaker(
+            settings.max_connection_failures,
+            endpoint=endpoint_name(
+                settings.base_url
+                or os.environ.get("AZURE_OPENAI_ENDPOINT" if azure else "OPENAI_BASE_URL")
+            ),
+        )
+        """Stops the run when the endpoint is not there or refuses the key (fail fast)."""
         self._started: float | None = None
         self.batch: BatchRunner | None = None
         """The :class:`~rubricate.judge.batch.BatchRunner` in batch mode (tune ``idle_s``,
@@ -172,7 +185,12 @@ class OpenAIClient:
 
     # ------------------------------------------------------------------ calls
     async def call(self, request: ModelRequest, repeat: int = 0) -> ModelReply:
-        """Answer ``request`` (see the module docstring); never raises for a failed call."""
+        """Answer ``request`` (see the module docstring); never raises for a failed call.
+
+        Raises:
+            EndpointDown: the endpoint is not there or refused the key (the run must stop;
+                :mod:`rubricate.judge.breaker`), not one call's failure.
+        """
         if self._started is None:
             self._started = time.perf_counter()
         key = request.key(repeat)
@@ -318,6 +336,7 @@ class OpenAIClient:
             started = time.perf_counter()
             actual = None
             try:
+                self.breaker.check()  # the endpoint is down: stop instead of sending
                 parsed = await send(
                     self.sdk(ticket.slot),
                     mode,
@@ -331,6 +350,7 @@ class OpenAIClient:
             except Failure as failure:
                 error = failure
             else:
+                self.breaker.answered()
                 if request.kind != "embed":
                     profile = self.profile(request.model)
                     profile.confirm(mode, has_schema=bool(request.json_schema))
@@ -348,6 +368,7 @@ class OpenAIClient:
                 return reply, mode
             finally:
                 self.limiter.release(ticket, actual)
+            self.breaker.failed(error.kind, error.message, error.status)  # raises EndpointDown
             if self._learn(request, mode, shape, error):
                 continue  # the endpoint refused part of the request: send it as now known
             self._end_probe(request, probe)

@@ -50,6 +50,11 @@ class FormatTally:
             "examples": list(self.examples),
         }
 
+    def manifest_fields(self) -> dict[str, Any]:
+        """``{"judge_replies": ...}`` for run.json, or nothing when no judge replied (an
+        offline run says nothing about judge replies it never had)."""
+        return {"judge_replies": self.as_dict()} if self.replies else {}
+
     def note(self) -> str | None:
         """One line when some judge replies did not parse (None otherwise)."""
         if not self.unparsed:

@@ -134,10 +134,9 @@ def load_prices(path: str | Path, *, local: bool = False) -> PriceTable:
     """The default table overridden by the JSON or YAML file at ``path`` (``local``: the
     file's entries alone)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise InputError(f"{path}: cannot read the price file ({error.strerror})") from None
+    from rubricate.files import read_text
+
+    text = read_text(path, "price file (RUBRICATE_PRICES)")
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(text)

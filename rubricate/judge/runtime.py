@@ -46,6 +46,7 @@ from rubricate.judge.graders.wordnet import nltk_data_dir
 from rubricate.judge.judge_format import FormatTally
 from rubricate.judge.records import GradeRecord
 from rubricate.judge.sandbox.pool import WorkerPool
+from rubricate.judge.tasks import gather_or_cancel
 from rubricate.judge.validate import structural_problems
 from rubricate.progress import Progress
 
@@ -192,4 +193,4 @@ class Runtime:
                 progress.advance()
             return record
 
-        return list(await asyncio.gather(*(one(item, sample) for item, sample in pairs)))
+        return await gather_or_cancel(one(item, sample) for item, sample in pairs)

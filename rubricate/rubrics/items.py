@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from rubricate.errors import InputError
-from rubricate.jsonl import jsonl_objects
+from rubricate.files import read_jsonl
 
 
 @dataclass(frozen=True)
@@ -38,17 +38,9 @@ def read_items(path: str | Path) -> ItemsFile:
             names the file and line), or no items at all.
     """
     name = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{name}: no such items file") from None
-    except IsADirectoryError:
-        raise InputError(f"{name}: is a directory, not an items JSONL file") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{name}: is not UTF-8 text; save it as UTF-8") from None
     items: list[dict[str, Any]] = []
     lines: list[int] = []
-    for number, value in jsonl_objects(text, name, each_line_of="an items file"):
+    for number, value in read_jsonl(path, "items file"):
         items.append(value)
         lines.append(number)
     if not items:

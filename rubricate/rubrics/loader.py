@@ -140,39 +140,23 @@ class LoadedRubric:
 
 
 def read_text(path: str | Path) -> str:
-    """A rubric file's text.
+    """A rubric file's text (through :mod:`rubricate.files`: BOM dropped, every OSError a
+    one-line problem).
 
     Raises:
-        UnreadableRubricError: no such file, a directory, a binary file, not UTF-8.
+        UnreadableRubricError: no such file, a directory, unreadable, a link loop, a binary
+            file, not UTF-8.
     """
-    name = str(path)
-    file = Path(path)
-    if not file.exists():
-        _unreadable(name, "no such file", "unreadable")
-    if file.is_dir():
-        _unreadable(name, "is a directory, not a rubric file (give DIR/rubric.yaml)", "unreadable")
+    from rubricate.files import UnreadableFile
+    from rubricate.files import read_text as read_file
+
     try:
-        data = file.read_bytes()
-    except OSError as error:
-        _unreadable(name, f"cannot be read: {error.strerror or error}", "unreadable")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        _unreadable(name, "is UTF-16 text; save it as UTF-8", "unreadable", 1, 1)
-    if b"\x00" in data[:8192]:
-        _unreadable(name, "is a binary file, not YAML text", "unreadable", 1, 1)
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        before = data[: error.start]
-        line = before.count(b"\n") + 1
-        col = error.start - (before.rfind(b"\n") + 1) + 1
-        byte = data[error.start]
-        _unreadable(
-            name,
-            f"is not UTF-8 text (byte 0x{byte:02x}); save it as UTF-8",
-            "unreadable",
-            line,
-            col,
-        )
+        return read_file(path, "rubric file")
+    except UnreadableFile as error:
+        reason = error.reason
+        if reason.startswith("is a directory"):
+            reason += " (give DIR/rubric.yaml)"
+        _unreadable(str(path), reason, "unreadable", error.line, error.col)
 
 
 def _parse_tree(text: str, filename: str) -> Any:

@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 
 from rubricate.errors import InputError
+from rubricate.files import write_text
 from rubricate.rubrics.schema import schema_text
 
 SCAFFOLD_FILES = ("rubric.yaml", "items.jsonl", "calibration.jsonl", "README.md")
@@ -61,10 +62,13 @@ def scaffold(directory: str | Path, *, force: bool = False) -> list[Path]:
             f"{root}: {names} already exist{'s' if len(existing) == 1 else ''}; "
             "pass --force to overwrite, or choose another directory"
         )
-    root.mkdir(parents=True, exist_ok=True)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(f"{root}: cannot create it: {error.strerror or error}") from None
     written: list[Path] = []
     for name, text in contents.items():
         path = root / name
-        path.write_text(text, encoding="utf-8")
+        write_text(path, text)
         written.append(path)
     return written

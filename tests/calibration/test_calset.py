@@ -85,8 +85,11 @@ def test_empty_and_missing_files(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such calibration set"):
         read_calibration_set(tmp_path / "nope.jsonl")
     (tmp_path / "bin.jsonl").write_bytes(b"\xff\xfe\x00")
-    with pytest.raises(InputError, match="not UTF-8"):
+    with pytest.raises(InputError, match="is UTF-16 text; save it as UTF-8"):
         read_calibration_set(tmp_path / "bin.jsonl")
+    (tmp_path / "latin.jsonl").write_bytes(b'{"id": "caf\xe9"}\n')
+    with pytest.raises(InputError, match=r"latin.jsonl:1:12: is not UTF-8 text \(byte 0xe9\)"):
+        read_calibration_set(tmp_path / "latin.jsonl")
 
 
 @pytest.mark.parametrize("example", ["accordance_tax", "eurovoc", "citations"])

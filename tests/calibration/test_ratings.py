@@ -86,7 +86,7 @@ def test_bad_ratings_name_the_line_and_field(text: str, words: list[str]) -> Non
 
 
 def test_missing_file_and_filters_on_wide() -> None:
-    with pytest.raises(InputError, match="no such file"):
+    with pytest.raises(InputError, match="no such ratings CSV file"):
         read_ratings_csv("/nonexistent/ratings.csv")
     with pytest.raises(InputError, match="filters apply to long files"):
         parse_ratings_csv("unit,a\nu1,1\n", filters={"a": "1"})

@@ -67,9 +67,9 @@ def test_report_data_is_json_ready_and_ranks_the_unstable_criterion(rubric_plan)
     assert agreement["experts"] == ["e1", "e2", "e3"]
     assert agreement["total"]["stand_in"] in ("yes", "no", "undecided")
     rows = {r["criterion"]: r for r in agreement["criteria"]}
-    assert rows["a"]["binary"] and 0.5 < rows["a"]["judge_f1"] <= 1.0
+    assert rows["a"]["binary"] and 0.5 < rows["a"]["grader_f1"] <= 1.0
     assert rows["a"]["random_baseline_f1"] == 0.5 and len(rows["a"]["expert_f1"]) == 3
-    assert rows["a"]["judge_kappa"] > rows["b"]["judge_kappa"]  # b's judge flips more
+    assert rows["a"]["grader_kappa"] > rows["b"]["grader_kappa"]  # b's judge flips more
     assert data["verdict"]["status"] == "not_ready"
     assert data["cost"]["calls"] == 10
 
@@ -97,8 +97,8 @@ def test_rewrite_first_orders_by_severity() -> None:
             {"criterion": "y", "flip_p": 0.06, "flip_p_low": 0.02, "flip_p_high": 0.1},
             {"criterion": "z", "flip_p": 0.01},
         ]},
-        "agreement": {"criteria": [{"criterion": "w", "judge_kappa": 0.2},
-                                   {"criterion": "y", "judge_kappa": 0.55}]},
+        "agreement": {"criteria": [{"criterion": "w", "grader_kappa": 0.2},
+                                   {"criterion": "y", "grader_kappa": 0.55}]},
     }  # fmt: skip
     ranked = rewrite_first(data)
     # severities: x 3.0, w (0.6 - 0.2) / 0.3 = 1.33, y max(0.6, 0.17) = 0.6

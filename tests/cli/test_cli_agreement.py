@@ -91,7 +91,7 @@ def test_bad_csv_is_one_line_and_exit_2(
 
 def test_missing_file_and_bad_filter(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["agreement", str(tmp_path / "none.csv")]) == 2
-    assert "no such file" in capsys.readouterr().err
+    assert "no such ratings CSV file" in capsys.readouterr().err
     assert run(["agreement", str(HEALTHBENCH), "--filter", "physician"]) == 2
     assert "COLUMN=VALUE" in capsys.readouterr().err
 

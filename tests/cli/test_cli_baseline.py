@@ -152,11 +152,11 @@ def test_warnings_for_a_developer_message_not_used_and_a_single_sample(
     ("args", "words"),
     [
         (["--model", "a", "--model", "a"], "--model a is given twice"),
-        (["--model", "a", "--response-format", "{missing}"], "no such response format file"),
-        (["--model", "a", "--response-format", "{bad}"], "bad.json: not a JSON file"),
+        (["--model", "a", "--response-format", "{missing}"], "no such response format JSON file"),
+        (["--model", "a", "--response-format", "{bad}"], "bad.json:1:2: not valid JSON"),
         (["--model", "a", "--response-format", "{text}"], "needs no schema file"),
         (["--model", "a", "--items", "{thin}"], "thin.jsonl lack it (line 2)"),
-        ([], "Missing option '--model'"),
+        ([], "baseline: missing option '--model' (see rubricate baseline --help)"),
     ],
 )
 def test_bad_input_exits_2_naming_what_to_fix(

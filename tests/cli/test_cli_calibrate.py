@@ -69,7 +69,7 @@ def test_the_html_report_is_self_contained_with_legible_figures(tmp_path: Path) 
     out = tmp_path / "run"
     assert _calibrate("accordance_tax", out, "--repeats", "2") == 0
     figures = sorted(p.name for p in (out / "figures").glob("*.png"))
-    assert figures == ["criteria_tiers.png", "flip_rates.png", "judge_f1.png",
+    assert figures == ["agreement_f1.png", "criteria_tiers.png", "flip_rates.png",
                        "tier_means.png", "variance_study.png"]  # fmt: skip
     page = (out / "report.html").read_text()
     assert page.count("data:image/png;base64,") == len(figures)

@@ -83,7 +83,9 @@ def test_several_files_and_the_worst_exit_code(good: Path, capsys: pytest.Captur
 
 def test_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert run(["check", str(tmp_path / "nope.yaml")]) == 2
-    assert capsys.readouterr().out == f"{tmp_path / 'nope.yaml'}: no such file [unreadable]\n"
+    assert capsys.readouterr().out == (
+        f"{tmp_path / 'nope.yaml'}: no such rubric file; check the path [unreadable]\n"
+    )
 
 
 def test_directory_means_its_rubric(good: Path, capsys: pytest.CaptureFixture) -> None:
@@ -155,7 +157,9 @@ def test_bad_items_line_is_named(good: Path, tmp_path: Path, capsys: pytest.Capt
 
 def test_no_argument_is_a_usage_error(capsys: pytest.CaptureFixture) -> None:
     assert run(["check"]) == 2
-    assert "Missing argument" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        "rubricate: error: check: missing argument 'RUBRIC...' (see rubricate check --help)\n"
+    )
 
 
 @pytest.mark.parametrize("example", ["accordance_tax", "eurovoc", "citations"])

@@ -161,7 +161,7 @@ def test_bad_inputs_are_one_line_errors(tmp_path: Path, capsys) -> None:
         )
         == 2
     )
-    assert "no such file" in capsys.readouterr().err
+    assert "no such rubric file" in capsys.readouterr().err
 
 
 def test_response_format_and_options_reach_job_json(tmp_path: Path, capsys) -> None:

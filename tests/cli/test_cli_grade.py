@@ -90,8 +90,12 @@ def test_errors_are_counted_not_averaged(files, capsys) -> None:  # noqa: ANN001
         },
     }  # fmt: skip
     files["grader"].write_text(json.dumps(grader), encoding="utf-8")
-    assert _grade(files) == 0
-    stdout = capsys.readouterr().out
+    assert _grade(files) == 1  # 1 of 3 unscored is above --max-unscored (2%)
+    captured = capsys.readouterr()
+    stdout = captured.out
+    assert captured.err.endswith("rubricate: error: 1 of 3 samples (33%) are unscored (limit 2%, "
+                                 "--max-unscored): sub-grader failed: py (python grader failed: "
+                                 "ValueError: no)\n")  # fmt: skip
     assert "samples: 3  scored: 2  unscored: 1" in stdout
     assert "mean reward (scored only): 1.5000" in stdout  # (1.5 + 1.5) / 2, not / 3
     assert "python_grader_runtime_error  1" in stdout
@@ -125,7 +129,7 @@ def test_a_rubric_is_compiled_on_the_fly(tmp_path: Path, capsys) -> None:  # noq
          ["samples.jsonl:1", "output_text is missing"]),
         ({"samples_raw": '{"output_text": "a"}\n{oops\n'}, ["samples.jsonl:2:2", "not valid JSON"]),
         ({"samples_raw": '["a"]\n'}, ["samples.jsonl:1", "JSON object"]),
-        ({"samples_raw": "\n\n"}, ["samples.jsonl", "empty"]),
+        ({"samples_raw": "\n\n"}, ["samples.jsonl", "has no samples"]),
         ({"grader": {**CHECK, "operation": "neq"}}, ["grader.json: operation", "'ne'"]),
         ({"grader": {"hello": 1}}, ["not a grader config"]),
         ({"grader_raw": "{bad"}, ["grader.json:1:2", "not valid JSON"]),
@@ -193,7 +197,7 @@ def test_model_grader_against_the_loopback_server(
 
 def test_model_grader_without_endpoint_is_not_run(files, capsys) -> None:  # noqa: ANN001
     files["grader"].write_text(json.dumps(JUDGE), encoding="utf-8")
-    assert _grade(files) == 0
+    assert _grade(files) == 1  # nothing scored is a failure, not a result
     captured = capsys.readouterr()
     assert "scored: 0  unscored: 3" in captured.out
     assert "model_grader_server_error  3" in captured.out

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from rubricate.judge.breaker import EndpointDown
 from rubricate.judge.calls import ClientSettings, ModelRequest
 from rubricate.judge.client import open_client
 from rubricate.judge.retry import RetryPolicy
@@ -162,14 +163,21 @@ async def test_rate_limited_after_every_retry(fake_openai, client_settings):
     assert reply.error.kind == "rate_limited" and reply.attempts == 4
 
 
-@pytest.mark.parametrize(
-    ("status", "kind"), [(400, "bad_request"), (401, "auth"), (403, "auth"), (404, "bad_request")]
-)
+@pytest.mark.parametrize(("status", "kind"), [(400, "bad_request"), (404, "bad_request")])
 async def test_client_errors_are_not_retried(fake_openai, client_settings, status, kind):
     fake_openai.fail(status)
     async with client_for(client_settings) as client:
         reply = await client.call(judge())
     assert reply.error.kind == kind and reply.attempts == 1 and fake_openai.count() == 1
+
+
+@pytest.mark.parametrize("status", [401, 403])
+async def test_a_refused_key_is_not_retried_and_stops_the_run(fake_openai, client_settings, status):
+    fake_openai.fail(status)
+    async with client_for(client_settings) as client:
+        with pytest.raises(EndpointDown, match=f"refused the credentials \\(HTTP {status}"):
+            await client.call(judge())
+    assert fake_openai.count() == 1
 
 
 async def test_timeout_then_success(fake_openai, client_settings):

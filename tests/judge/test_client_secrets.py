@@ -5,6 +5,9 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import pytest
+
+from rubricate.judge.breaker import EndpointDown
 from rubricate.judge.calls import ClientSettings, ModelRequest
 from rubricate.judge.client import open_client
 from rubricate.judge.retry import RetryPolicy
@@ -31,21 +34,23 @@ async def test_the_key_is_never_stored_logged_or_shown(fake_openai_env, tmp_path
     assert client is not None
     replies = []
     async with client:
-        for text in ("ok", "auth", "server", "limited", "slow", "refuse"):
+        for text in ("ok", "server", "limited", "slow", "refuse"):
             replies.append(await client.call(_request(text)))
+        with pytest.raises(EndpointDown) as refused:  # a refused key stops the run
+            await client.call(_request("auth"))
         shown = [repr(client), repr(client.store), client.usage.model_dump_json()]
     assert [r.error.kind if r.error else None for r in replies] == [
         None,
-        "auth",
         "server_error",
         "rate_limited",
         "timeout",
         "refusal",
     ]
+    shown.append(str(refused.value))
     assert all(r.authorized for r in fake.model_requests())  # the key was really sent
     texts = [r.model_dump_json() for r in replies] + shown + [caplog.text]
     files = [p for p in Path(tmp_path).iterdir() if p.name.startswith("calls.sqlite")]
     assert files and all(FAKE_API_KEY.encode() not in p.read_bytes() for p in files)
     assert all(FAKE_API_KEY not in text for text in texts)
     assert FAKE_API_KEY[-12:] not in "".join(texts)
-    assert "***" in replies[1].error.message
+    assert "***" in str(refused.value) and "***" in replies[1].error.message

@@ -59,5 +59,5 @@ def test_bad_price_files_name_the_problem(tmp_path, text, words):
 
 
 def test_missing_price_file(tmp_path):
-    with pytest.raises(InputError, match="cannot read the price file"):
+    with pytest.raises(InputError, match=r"no such price file \(RUBRICATE_PRICES\)"):
         load_prices(tmp_path / "nope.yaml")

@@ -261,7 +261,7 @@ def test_unreadable_files(tmp_path: Path) -> None:
         "binary.yaml": "binary file",
         "latin1.yaml": "not UTF-8 text (byte 0xe9)",
         "utf16.yaml": "UTF-16",
-        "missing.yaml": "no such file",
+        "missing.yaml": "no such rubric file",
         ".": "is a directory",
     }
     for name, words in expected.items():

@@ -97,7 +97,8 @@ def baseline_run(
         fake.fault(Fault.refusal(), times=len(refused), match=lambda r: r.identity in refused)
     store = str(out.parent / "calls.sqlite")
     argv = ["baseline", str(rubric), "--items", str(items), "--samples", str(samples),
-            "--out", str(out), "--store", store, "--no-figures"]  # fmt: skip
+            "--out", str(out), "--store", store, "--no-figures",
+            "--max-unscored", "1"]  # fmt: skip
     for model in models:
         argv += ["--model", model]
     assert cli(argv) == 0

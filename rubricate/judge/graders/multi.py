@@ -21,12 +21,12 @@ Here:
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 
 from rubricate.judge.formula import FormulaError, evaluate
 from rubricate.judge.graders.base import GradeContext, fail, new_record
 from rubricate.judge.records import GradeRecord
+from rubricate.judge.tasks import gather_or_cancel
 
 GradeFn = Callable[[dict, dict, dict, GradeContext, str], Awaitable[GradeRecord]]
 
@@ -60,8 +60,8 @@ async def grade(
     record = new_record(grader)
     subs: dict[str, dict] = grader["graders"]
     keys = list(subs)
-    results = await asyncio.gather(
-        *(dispatch(subs[k]["type"])(subs[k], item, sample, ctx, f"{path}.{k}") for k in keys)
+    results = await gather_or_cancel(  # one that raises (the endpoint is down) stops the rest
+        dispatch(subs[k]["type"])(subs[k], item, sample, ctx, f"{path}.{k}") for k in keys
     )
     for key, sub in zip(keys, results, strict=True):
         _merge_usage(record, sub)

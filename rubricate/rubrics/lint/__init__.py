@@ -24,6 +24,7 @@ from rubricate.rubrics.lint.examples import example_rules
 from rubricate.rubrics.lint.ids import duplicate_ids
 from rubricate.rubrics.lint.item_criteria import item_criteria_rules
 from rubricate.rubrics.lint.levels import level_rules
+from rubricate.rubrics.lint.never_matches import never_matches_rules
 from rubricate.rubrics.lint.templates import (
     template_references,
     template_rules,
@@ -68,6 +69,7 @@ RULES: dict[str, tuple[str, str]] = {
     "python-no-grade": ("error", "a python check without def grade(sample, item)"),
     "python-import": ("warning", "a python check importing what the grader image lacks"),
     "python-too-large": ("error", "a python check over the platform's 256 kB"),
+    "check-never-matches": ("error", "a check no answer can pass, or every answer passes"),
     "too-few-levels": ("error", "levels with fewer than two levels"),
     "levels-not-contiguous": ("error", "levels that are not 0, 1, ..., max"),
     "template-syntax": ("error", "braces that are not an item/sample reference"),
@@ -89,6 +91,7 @@ _RULE_FUNCTIONS: tuple[Rule, ...] = (
     weight_rules,
     level_rules,
     check_rules,
+    never_matches_rules,
     template_rules,
     item_criteria_rules,
     example_rules,

@@ -68,7 +68,7 @@ def headline(figures: AgreementFigures | None) -> str:
         return "no expert grades yet: press g to grade answers"
     parts = [f"{len(figures.experts)} experts"]
     total = figures.section.get("total") or {}
-    judge = total.get("judge_vs_mean")
+    judge = total.get("grader_vs_mean")
     if judge:
         parts.append(
             f"judge vs experts MAE {_num(judge['mae']['estimate'])}, ρ {_num(judge['spearman'])}"
@@ -78,7 +78,7 @@ def headline(figures: AgreementFigures | None) -> str:
         parts.append(f"experts α {_num(inter['alpha'])}")
     if total.get("stand_in"):
         parts.append(f"judge as good as an expert? {total['stand_in']}")
-    f1 = [r["judge_f1"] for r in figures.section["criteria"] if r.get("judge_f1") is not None]
+    f1 = [r["grader_f1"] for r in figures.section["criteria"] if r.get("grader_f1") is not None]
     if f1 and not judge:
         parts.append(f"judge F1 (mean over criteria) {_num(sum(f1) / len(f1))}")
     return " · ".join(parts)
@@ -102,7 +102,7 @@ def agreement_lines(figures: AgreementFigures | None) -> list[str]:
             f"Experts with each other (overall): Krippendorff α {_num(inter.get('alpha'))} "
             f"({inter.get('level')}), ICC(2,1) {_num(icc2)}, {inter['n_units']} answers."
         )
-    judge = total.get("judge_vs_mean")
+    judge = total.get("grader_vs_mean")
     if judge:
         mae, bias = judge["mae"], judge["bias"]["estimate"]
         lines.append(
@@ -129,9 +129,9 @@ def criterion_rows(figures: AgreementFigures | None) -> list[tuple[str, ...]]:
     rows = []
     for row in figures.section["criteria"]:
         if row.get("binary"):
-            judge = f"F1 {_num(row.get('judge_f1'))}"
+            judge = f"F1 {_num(row.get('grader_f1'))}"
             experts = _num(row.get("mean_expert_f1"))
-            kappa = _num(row.get("judge_kappa"))
+            kappa = _num(row.get("grader_kappa"))
             verdict = row.get("stand_in", "—")
         elif "mae" in row:
             judge = f"MAE {_num(row.get('mae'))}"
