@@ -193,6 +193,23 @@ class CalibrationRun:
             return []
         return parse_grades_csv(text, source=str(self.experts_path), last_wins=True)
 
+    def expert_order(self) -> list[str]:
+        """Every expert named in ``experts.csv``, in the order they first appear in it, grades
+        later replaced included. The file is only appended to, so a new expert comes last
+        and nobody's place ever changes (the review numbers experts E1, E2 … by it); [] when
+        the file is missing or cannot be read."""
+        try:
+            text = self.experts_path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return []
+        reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+        header = [name.strip().lower() for name in next(reader, [])]
+        if "expert" not in header:
+            return []
+        column = header.index("expert")
+        names = (row[column].strip() for row in reader if len(row) > column)
+        return list(dict.fromkeys(name for name in names if name))
+
     def expert_grades(self) -> tuple[pd.DataFrame, list[str]]:
         """Expert grades on the judge's scale (``item_id, answer_id, expert, criterion,
         score``), and why some grades were left out (one line each; a file that cannot be

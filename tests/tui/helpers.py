@@ -106,8 +106,9 @@ def screen_lines(app: App) -> list[str]:
 
 
 def region_lines(app: App, widget: object) -> list[str]:
-    """The rows of the screen inside ``widget``'s region (its visible part)."""
-    region = widget.region  # type: ignore[attr-defined]
+    """The rows of the screen inside ``widget``'s content region (its visible part, without
+    its border, padding and scrollbar)."""
+    region = widget.content_region  # type: ignore[attr-defined]
     rows = screen_lines(app)[region.y : region.bottom]
     return [row[region.x : region.right] for row in rows]
 
