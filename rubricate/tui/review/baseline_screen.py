@@ -174,6 +174,7 @@ class BaselineScreen(RunScreen):
     def show_rows(self) -> None:
         rows = self.visible_rows()
         self.items.show(self.data, rows, self.items.current_key())
+        self.lay_out()  # the ids shown decide the list's width
         notes = " · ".join(self.data.run.notes)
         self.show_summary(summary_line(self.data), len(rows), signal_line(self.data), notes)
         self.show_item()

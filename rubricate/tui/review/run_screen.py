@@ -7,10 +7,11 @@ A screen names its orders and filters (:attr:`RunScreen.ORDERS`, :attr:`RunScree
 and their names), the widget each tab focuses (:attr:`RunScreen.TAB_FOCUS`), its list
 (:attr:`RunScreen.list_table`) and its help text.
 
-On a terminal narrower than :data:`NARROW` the list and the tabs take turns: the list takes
-the whole width (so ids are shown whole), ``enter`` or a tab's key shows that tab full width,
-``escape`` comes back. On a wider one the tabs sit beside the list, and a tab's key still
-shows it full width.
+The list's ids are always shown whole. When the terminal is narrower than :data:`NARROW`, or
+the list needs so much of it for its ids that the tabs would get less than :data:`TABS_MIN`
+columns, the list and the tabs take turns: the list takes the whole width, ``enter`` or a
+tab's key shows that tab full width, ``escape`` comes back. Otherwise the list takes the
+width its ids need and the tabs sit beside it; a tab's key still shows it full width.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ T = TypeVar("T")
 
 NARROW = 96
 """Below this many columns the list and the tabs are shown one at a time."""
+TABS_MIN = 40
+"""Narrowest the tabs get beside the list; when the list's ids need more of the width, the
+list and the tabs take turns instead."""
 
 HELP_KEY = Binding("question_mark,f1", "help", "Help")
 SORT_KEYS = [Binding("s", "cycle_order", "Sort"), Binding("f", "cycle_filter", "Filter")]
@@ -105,15 +109,20 @@ class RunScreen(Screen[None]):
     def show_list(self, shown: bool) -> None:
         """Show the list (beside the tabs, or alone when narrow), or a tab full width."""
         self.full_tab = not shown
-        self.lay_out(self.size.width)
+        self.lay_out()
 
     def on_resize(self, event: events.Resize) -> None:
         self.lay_out(event.size.width)
 
-    def lay_out(self, width: int) -> None:
-        """Show the list and the tabs as the width allows (see the module docstring)."""
-        self.narrow = 0 < width < NARROW
-        self.list_table.display = not self.full_tab
+    def lay_out(self, width: int | None = None) -> None:
+        """Show the list and the tabs as the width allows (see the module docstring); call
+        again when the list's rows change (their ids decide what it needs)."""
+        width = self.size.width if width is None else width
+        table = self.list_table
+        needed = table.needed_width() if hasattr(table, "needed_width") else 0
+        self.narrow = 0 < width < max(NARROW, needed + TABS_MIN)
+        table.styles.width = "1fr" if self.narrow else needed
+        table.display = not self.full_tab
         self.query_one("#tabs").display = self.full_tab or not self.narrow
 
     # -- shared ---------------------------------------------------------------------------

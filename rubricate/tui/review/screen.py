@@ -182,6 +182,7 @@ class ReviewScreen(ExpertActions, RunScreen):
         keep = select or self.answers.selected()
         rows = self.visible_rows()
         self.answers.show(self.data, rows, self.order == "item", keep)
+        self.lay_out()  # the ids shown decide the list's width
         notes = " · ".join(self.data.run.notes)
         if self.data.expert_problems:
             left_out = len(self.data.expert_problems)
