@@ -86,7 +86,8 @@ class ProblemList(OptionList):
 
 
 class WeightLine(Static):
-    """The sum of the positive weights (top level, and the selected criterion's group)."""
+    """What lint says, then the sum of the positive weights (top level, and the selected
+    criterion's group)."""
 
     lint_status = ""
     """What lint says, appended to the line (set by the screen)."""
@@ -104,8 +105,8 @@ class WeightLine(Static):
         ]
         if any(off):
             parts[0] += " (n: make it 1)"
-        if self.lint_status:
-            parts.append(self.lint_status)
+        if self.lint_status:  # first: a narrow terminal cuts the end of the line
+            parts.insert(0, self.lint_status)
         self.update(" · ".join(parts))
         self.set_class(any(off), "-off")
 

@@ -203,9 +203,10 @@ class ReviewScreen(ExpertActions, RunScreen):
         matrix = self.query_one(VerdictMatrix)
         if key is None:
             item = self.answers.row_key_at_cursor().removeprefix("item:")
-            text_area.load_text(f"Item {item}: choose one of its answers below." if item else "")
+            hint = f"Item {item}: choose one of its answers in the list." if item else ""
+            text_area.load_text(hint)
             matrix.clear(columns=True)
-            self.query_one("#legend", Static).update("")
+            self.query_one("#legend", Static).update(Text(hint))
             self.query_one("#reasoning", TextArea).load_text("")
             return
         text_area.load_text(answer_text(self.data, key) or "(the answer's text is not available)")
