@@ -13,7 +13,8 @@ The directory's layout is the contract written by ``rubricate calibrate``
   answer is opened, so a run of any size opens in the time it takes to scan the file once.
   Anything missing that the review can do without becomes a note, not an error.
 - :func:`append_expert_grade` appends one grade to the run's ``experts.csv``: one ``write`` of
-  one line (atomic for appends on a local file system), flushed and fsynced before it returns,
+  one line under an exclusive ``flock`` (two reviews grading at once never write the header
+  twice), flushed and fsynced before it returns,
   so a grade the expert saw accepted is on disk. The file is only ever appended to (a header
   first when it is new); a later row for the same (item, answer, expert, criterion) replaces
   the earlier one for every reader (``last_wins``), which is how a grade is corrected.
@@ -24,6 +25,7 @@ The directory's layout is the contract written by ``rubricate calibrate``
 from __future__ import annotations
 
 import csv
+import fcntl
 import io
 import json
 import os
@@ -181,11 +183,32 @@ class CalibrationRun:
             text = self.experts_path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return []
-        except (OSError, UnicodeDecodeError) as error:
-            raise InputError(f"{self.experts_path}: cannot be read: {error}") from None
+        except UnicodeDecodeError:
+            raise InputError(f"{self.experts_path}: not UTF-8 text; save it as UTF-8") from None
+        except OSError as error:
+            raise InputError(
+                f"{self.experts_path}: cannot be read: {error.strerror or error}"
+            ) from None
         if not text.strip():
             return []
         return parse_grades_csv(text, source=str(self.experts_path), last_wins=True)
+
+    def expert_order(self) -> list[str]:
+        """Every expert named in ``experts.csv``, in the order they first appear in it, grades
+        later replaced included. The file is only appended to, so a new expert comes last
+        and nobody's place ever changes (the review numbers experts E1, E2 … by it); [] when
+        the file is missing or cannot be read."""
+        try:
+            text = self.experts_path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return []
+        reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+        header = [name.strip().lower() for name in next(reader, [])]
+        if "expert" not in header:
+            return []
+        column = header.index("expert")
+        names = (row[column].strip() for row in reader if len(row) > column)
+        return list(dict.fromkeys(name for name in names if name))
 
     def expert_grades(self) -> tuple[pd.DataFrame, list[str]]:
         """Expert grades on the judge's scale (``item_id, answer_id, expert, criterion,
@@ -292,6 +315,10 @@ def append_expert_grade(
 ) -> None:
     """Append one expert grade to the CSV at ``path`` and make it durable.
 
+    The file is held under an exclusive lock (``flock``) from reading its header to the end of
+    the write, so two reviews grading into the same run at once never both write a header, and
+    a line is never written between another writer's check and write.
+
     Args:
         path: the run's ``experts.csv`` (created with its header when missing).
         item_id, answer_id: the answer.
@@ -300,7 +327,8 @@ def append_expert_grade(
         score: on the expert's scale (1 / 0, a level, or the overall score).
 
     Raises:
-        InputError: the file cannot be written, or its header lacks a needed column.
+        InputError: the file cannot be written, is not UTF-8 text (nothing is appended to a
+            file in another encoding), or its header lacks a needed column.
     """
     if not expert.strip():
         raise InputError("an expert grade needs the expert's name")
@@ -312,7 +340,12 @@ def append_expert_grade(
         "score": _score_text(score),
     }
     try:
-        header, needs_newline = _existing_header(path)
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+    except OSError as error:
+        raise InputError(f"{path}: cannot save the grade: {error.strerror or error}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # released when fd is closed
+        header, needs_newline = _existing_header(fd, path)
         new = header is None
         header = header or list(CSV_COLUMNS)
         missing = [c for c in CSV_COLUMNS if c not in header]
@@ -324,31 +357,37 @@ def append_expert_grade(
             writer.writerow(header)
         writer.writerow([values.get(column, "") for column in header])
         text = ("\n" if needs_newline else "") + out.getvalue()
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            os.write(fd, text.encode("utf-8"))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        os.write(fd, text.encode("utf-8"))
+        os.fsync(fd)
         if new:
             _fsync_dir(path.parent)
     except OSError as error:
         raise InputError(f"{path}: cannot save the grade: {error.strerror or error}") from None
+    finally:
+        os.close(fd)
 
 
-def _existing_header(path: Path) -> tuple[list[str] | None, bool]:
-    """The file's header (None when missing or empty) and whether it lacks a final newline."""
-    try:
-        with path.open("rb") as handle:
-            first = handle.readline()
-            if not first.strip():
-                return None, False
-            handle.seek(-1, os.SEEK_END)
-            last = handle.read(1)
-    except FileNotFoundError:
+def _existing_header(fd: int, path: Path) -> tuple[list[str] | None, bool]:
+    """The header of the open file ``fd`` (None when it is empty) and whether it lacks a final
+    newline.
+
+    Raises:
+        InputError: the file is not UTF-8 text (its first bad line named).
+    """
+    size = os.fstat(fd).st_size
+    data = os.pread(fd, size, 0) if size else b""
+    if not data.strip():
         return None, False
-    header = next(csv.reader([first.decode("utf-8-sig")]))
-    return [name.strip().lower() for name in header], last not in (b"\n", b"\r")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise InputError(
+            f"{path}:{line}: not UTF-8 text (byte 0x{data[error.start]:02x}); save it as UTF-8 "
+            "(e.g. iconv -f latin1 -t utf-8), then grade again; this grade was not saved"
+        ) from None
+    header = next(csv.reader([text.split("\n", 1)[0]]))
+    return [name.strip().lower() for name in header], data[-1:] not in (b"\n", b"\r")
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -144,3 +144,63 @@ def test_an_unreadable_experts_file_gives_no_grades_and_its_reason(run_path: Pat
     assert table.empty and "missing column" in problems[0]
     with pytest.raises(InputError, match="header lacks"):
         append_expert_grade(run_path / "experts.csv", "refund-1", "great", "cy", "facts", 1.0)
+
+
+def test_concurrent_first_appends_write_one_header(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two reviews grading at once into a run without experts.csv: the header is written
+    once. Reading the header is slowed down so that both writers would see no file without a
+    lock held from the check to the write (the race, made certain)."""
+    import threading
+    import time
+
+    import rubricate.calibration.run_dir as run_dir
+
+    real = run_dir._existing_header
+
+    def slow(*args: object, **kwargs: object) -> object:
+        found = real(*args, **kwargs)  # type: ignore[arg-type]
+        time.sleep(0.2)
+        return found
+
+    monkeypatch.setattr(run_dir, "_existing_header", slow)
+    path = tmp_path / "experts.csv"
+    start = threading.Barrier(3)
+
+    def grade(expert: str) -> None:
+        start.wait()
+        append_expert_grade(path, "refund-1", "great", expert, "facts", 1.0)
+
+    threads = [threading.Thread(target=grade, args=(name,)) for name in ("ann", "bob", "cy")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines.count("item_id,answer_id,expert,criterion_id,score") == 1
+    assert lines[0] == "item_id,answer_id,expert,criterion_id,score"
+    assert sorted(lines[1:]) == [f"refund-1,great,{e},facts,1" for e in ("ann", "bob", "cy")]
+
+
+HEADER = "item_id,answer_id,expert,criterion_id,score\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "line"),
+    [
+        ((HEADER + "refund-1,great,J\xf6rg,,1\n").encode("latin-1"), 2),  # one Latin-1 name
+        ((HEADER + "refund-1,great,ann,,1\n").encode("utf-16"), 1),  # saved as UTF-16
+    ],
+    ids=["latin-1", "utf-16"],
+)
+def test_appending_to_an_experts_file_that_is_not_utf8_is_refused(
+    run_path: Path, data: bytes, line: int
+) -> None:
+    path = run_path / "experts.csv"
+    path.write_bytes(data)
+    with pytest.raises(InputError, match=rf"experts\.csv:{line}: not UTF-8 text.*save it as UTF-8"):
+        append_expert_grade(path, "refund-1", "great", "cy", "facts", 1.0)
+    assert path.read_bytes() == data  # nothing appended to a file in another encoding
+    table, problems = open_run(run_path).expert_grades()
+    assert table.empty and "not UTF-8" in problems[0]

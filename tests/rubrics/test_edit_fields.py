@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import math
+import random
+import re
+from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
@@ -10,8 +14,11 @@ from rubricate.rubrics import yamlio
 from rubricate.rubrics.edit import EditError, criterion_rows, normalise_weights, set_field
 from rubricate.rubrics.edit.values import fold_positions, parse_check, parse_levels
 from rubricate.rubrics.loader import parse_rubric
+from rubricate.rubrics.model import Rubric
 from rubricate.rubrics.scoring import score
 from tests.rubrics.edit_fixtures import COMMENTED, changed_lines
+
+TAX = Path(__file__).parents[2] / "examples" / "accordance_tax" / "rubric.yaml"
 
 
 def test_weight_is_written_as_typed_on_its_own_line() -> None:
@@ -157,10 +164,79 @@ def test_normalise_when_already_normal_changes_nothing() -> None:
     assert normalise_weights(COMMENTED).text == COMMENTED
 
 
-def test_normalise_gives_the_rounding_remainder_to_the_largest() -> None:
-    text = "rubric: 1\nid: x\ntitle: X\ncriteria:\n" + "".join(
+def _three_equal() -> str:
+    return "rubric: 1\nid: x\ntitle: X\ncriteria:\n" + "".join(
         f"  - id: c{i}\n    text: T\n    weight: 1\n" for i in range(3)
     )
-    edit = normalise_weights(text)
+
+
+def test_three_equal_weights_stay_equal_and_scores_are_unchanged() -> None:
+    """1/3 has no finite decimal: the weights stay equal (0.3333 each, not 0.3334 for one of
+    them) and sum to 0.9999; scores divide by that sum, so none changes, and normalising
+    again changes nothing and says why."""
+    edit = normalise_weights(_three_equal())
     weights = [c.weight for c in parse_rubric(edit.text).rubric.criteria]
-    assert sorted(weights) == [0.3333, 0.3333, 0.3334]
+    assert weights == [0.3333, 0.3333, 0.3333]
+    assert edit.note == (
+        "scores are unchanged; the top level sums to 0.9999 to keep its equal weights equal"
+    )
+    again = normalise_weights(edit.text)
+    assert again.text == edit.text and again.label == ""
+    assert again.note.startswith("every list of weights is already normalised")
+
+
+def _verdict_sets(rubric: Rubric, count: int, seed: int) -> list[dict[str, bool | int]]:
+    """``count`` random verdicts for every leaf (seeded): met or not, or a level."""
+    rng = random.Random(seed)
+    sets = []
+    for _ in range(count):
+        verdicts: dict[str, bool | int] = {}
+        for leaf in rubric.leaves():
+            if leaf.levels:
+                verdicts[leaf.id] = rng.choice(sorted(leaf.levels))
+            else:
+                verdicts[leaf.id] = rng.random() < 0.5
+        sets.append(verdicts)
+    return sets
+
+
+def _tax_with(weight: str) -> str:
+    """The tax rubric with annual-allocation's weight 0.10 replaced by ``weight``."""
+    text = TAX.read_text(encoding="utf-8")
+    at = text.index("weight: 0.10", text.index("id: annual-allocation"))
+    return text[:at] + f"weight: {weight}" + text[at + len("weight: 0.10") :]
+
+
+def test_two_equal_weights_stay_equal_and_the_note_bounds_how_far_scores_move() -> None:
+    """The tax rubric with annual-allocation at 0.15 beside ordinary-income's 0.15: the
+    shares are k/21, which never end. The two 0.15 weights stay equal (they became 0.1431
+    and 0.1429 while the editor said "scores are unchanged"); the list sums to 1; the note
+    bounds the score change, and 3,000 verdict sets (seeded) never move by more."""
+    text = _tax_with("0.15")
+    before = parse_rubric(text).rubric
+    edit = normalise_weights(text)
+    after = parse_rubric(edit.text).rubric
+    weight = {c.id: c.weight for c in after.criteria}
+    assert weight["annual-allocation"] == weight["ordinary-income"]
+    assert sum(Fraction(repr(w)) for w in weight.values() if w > 0) == 1
+    assert "unchanged" not in edit.note
+    found = re.search(r"at most ([0-9.]+)", edit.note)
+    assert found is not None
+    bound = float(found.group(1))
+    moved = max(
+        abs(score(after, v) - score(before, v)) for v in _verdict_sets(before, 3000, seed=14)
+    )
+    assert 0 < moved <= bound < 0.001
+
+
+def test_shares_with_short_decimals_are_written_exactly_and_no_score_moves() -> None:
+    """0.35 for 0.10 puts the positive sum at 1.25: every share ends (0.35 / 1.25 = 0.28),
+    so the weights are exact and no score moves."""
+    text = _tax_with("0.35")
+    before = parse_rubric(text).rubric
+    edit = normalise_weights(text)
+    after = parse_rubric(edit.text).rubric
+    assert edit.note == "scores are unchanged"
+    assert {c.id: c.weight for c in after.criteria}["annual-allocation"] == 0.28
+    for verdicts in _verdict_sets(before, 500, seed=15):
+        assert score(after, verdicts) == pytest.approx(score(before, verdicts), abs=1e-12)

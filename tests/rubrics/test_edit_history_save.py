@@ -143,3 +143,19 @@ def test_save_follows_a_symlink(tmp_path: Path) -> None:
     _, print_ = open_for_edit(link)
     save_text(link, "a: 2\n", print_)
     assert link.is_symlink() and real.read_text(encoding="utf-8") == "a: 2\n"
+
+
+def test_same_size_and_restored_mtime_is_still_a_change(tmp_path: Path) -> None:
+    """Someone else's edit that keeps the size and puts the modification time back (an
+    editor or a sync tool may) is still seen: the check compares the bytes' hash."""
+    path = tmp_path / "rubric.yaml"
+    path.write_text(COMMENTED, encoding="utf-8")
+    _, print_ = open_for_edit(path)
+    theirs = COMMENTED.replace("weight: 0.3", "weight: 0.4")
+    assert len(theirs) == len(COMMENTED)
+    path.write_text(theirs, encoding="utf-8")
+    os.utime(path, ns=(print_.mtime_ns, print_.mtime_ns))
+    assert (path.stat().st_mtime_ns, path.stat().st_size) == (print_.mtime_ns, print_.size)
+    with pytest.raises(FileChangedError, match="changed on disk"):
+        save_text(path, "mine\n", print_)
+    assert path.read_text(encoding="utf-8") == theirs

@@ -93,3 +93,31 @@ async def baseline_ready(pilot: Pilot, rounds: int = 200) -> object:
                 return screen
         await pilot.pause(0.02)
     raise AssertionError("the baseline review did not load")
+
+
+SMALL = (80, 24)
+"""The smallest terminal both apps are made for (the README promises it)."""
+
+
+def screen_lines(app: App) -> list[str]:
+    """What the terminal shows now, one string per row (the screen with its toasts, as the
+    compositor renders it: what is clipped, scrolled away or covered is not there)."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def region_lines(app: App, widget: object) -> list[str]:
+    """The rows of the screen inside ``widget``'s content region (its visible part, without
+    its border, padding and scrollbar)."""
+    region = widget.content_region  # type: ignore[attr-defined]
+    rows = screen_lines(app)[region.y : region.bottom]
+    return [row[region.x : region.right] for row in rows]
+
+
+def flowed(lines: list[str]) -> str:
+    """Wrapped lines read as one text: runs of white space become one space."""
+    return " ".join(" ".join(lines).split())
+
+
+def shown_whole(text: str, lines: list[str]) -> bool:
+    """Whether ``text`` is on screen in full, allowing for wrapping (not cut, not covered)."""
+    return " ".join(text.split()) in flowed(lines)

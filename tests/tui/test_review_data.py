@@ -113,7 +113,8 @@ def test_agreement_updates_with_new_grades(data) -> None:  # noqa: ANN001
     assert figures.experts == ("ann", "bob", "cy")
     assert figures.n_grades == before.n_grades + 2
     assert "3 experts" in headline(figures)
-    assert any("Judge vs the experts' mean" in line for line in agreement_lines(figures))
+    assert any("The grader (overall score) vs the experts' mean" in line
+               for line in agreement_lines(figures))  # fmt: skip
 
 
 def test_without_experts_the_review_says_how_to_start(tmp_path: Path) -> None:

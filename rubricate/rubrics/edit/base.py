@@ -50,12 +50,15 @@ class Edit:
         label: what the edit did, for the undo history ("set weight of ownership").
         exact: True when every untouched line kept its bytes; False when the document had
             to be re-written by ruamel (data right, some formatting normalised).
+        note: what the user should know about the result, beyond the label (normalising
+            weights says whether scores moved).
     """
 
     text: str
     selection: IndexPath | None
     label: str
     exact: bool = True
+    note: str = ""
 
 
 def parse(text: str) -> Any:

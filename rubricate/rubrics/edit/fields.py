@@ -11,13 +11,14 @@ keep pointing at it.
 
 Normalising weights divides every weight of a list (``criteria``, and each group's
 ``children``) by the sum of that list's positive weights, penalties included, so the sum is 1
-and every score is unchanged (scores are normalised by that same sum), up to rounding to 4
-decimals; the rounding remainder goes to the largest weight, so the sum is exactly 1.
+and every score is unchanged (scores are normalised by that same sum). Exactly when the
+shares have short decimals; otherwise rounded so that equal weights stay equal, and the edit
+says how far scores can move (:mod:`.normalise`).
 """
 
 from __future__ import annotations
 
-import math
+from fractions import Fraction
 from typing import Any, Literal
 
 from ruamel.yaml.comments import CommentedMap
@@ -35,8 +36,15 @@ from rubricate.rubrics.edit.base import (
     get_criterion,
     parse,
 )
+from rubricate.rubrics.edit.normalise import (
+    DECIMALS,
+    as_fraction,
+    at_most,
+    decimal_text,
+    list_shift,
+    scale_list,
+)
 from rubricate.rubrics.edit.values import (
-    format_number,
     parse_check,
     parse_levels,
     parse_number,
@@ -50,9 +58,6 @@ FIELDS: tuple[Field, ...] = ("id", "text", "weight", "levels", "check")
 
 KEY_ORDER = ("id", "text", "weight", "levels", "check", "children")
 """Where an added key goes: after the last present key that comes before it here."""
-
-_SCALE = 10_000  # weights are rounded to 4 decimals when normalised
-
 
 def _key_col(text: str, path: IndexPath) -> int:
     try:
@@ -184,51 +189,63 @@ def _insert_key(text: str, path: IndexPath, field: str, value: Any, position: in
     return lay.join_lines(lines[: last + 1] + block + lines[last + 1 :], text)
 
 
-def _normalised(weights: list[tuple[IndexPath, Any]]) -> dict[IndexPath, str]:
-    """New weight literals of one list, or {} when its positive weights already sum to 1."""
-    numbers = [(p, w) for p, w in weights if isinstance(w, int | float) and not isinstance(w, bool)]
-    positive = math.fsum(w for _, w in numbers if w > 0)
-    if positive <= 0 or math.isclose(positive, 1.0, abs_tol=1e-9):
-        return {}
-    units = {p: round(w / positive * _SCALE) for p, w in numbers}
-    remainder = _SCALE - sum(u for u in units.values() if u > 0)
-    largest = max((p for p, w in numbers if w > 0), key=lambda p: units[p])
-    units[largest] += remainder
-    old = dict(numbers)
-    return {p: format_number(u / _SCALE) for p, u in units.items() if u / _SCALE != old[p]}
-
-
 def normalise_weights(text: str) -> Edit:
-    """Scale the weights of every list of criteria so that its positive weights sum to 1.
+    """Scale the weights of every list of criteria so that its positive weights sum to 1
+    (the arithmetic, and when scores move, in :mod:`.normalise`).
 
     Returns:
-        The edit (the text unchanged when every list already sums to 1).
+        The edit (the text unchanged when every list is already normalised); its ``note``
+        says whether scores are unchanged or by how much at most they can move, and names a
+        list that sums to 1 only within rounding to keep its equal weights equal.
 
     Raises:
         EditError: a weight in a list that needs scaling is not a number.
     """
     doc = parse(text)
     changes: dict[IndexPath, str] = {}
+    near: list[str] = []
 
-    def visit(nodes: Any, prefix: IndexPath) -> None:
+    def visit(nodes: Any, prefix: IndexPath) -> float:
+        """Normalise one list (and the lists under it); the most its score can move."""
         if not isinstance(nodes, list):
-            return
-        weights = []
+            return 0.0
+        paths, old, inner, bad = [], [], [], []
         for i, node in enumerate(nodes):
             if not isinstance(node, dict):
                 continue
-            weights.append(((*prefix, i), node.get("weight")))
-            visit(node.get("children"), (*prefix, i))
-        found = _normalised(weights)
-        bad = [p for p, w in weights if not isinstance(w, int | float) or isinstance(w, bool)]
-        if found and bad:
+            shift = visit(node.get("children"), (*prefix, i))
+            weight = node.get("weight")
+            if not isinstance(weight, int | float) or isinstance(weight, bool):
+                bad.append((*prefix, i))
+                continue
+            paths.append((*prefix, i))
+            old.append(as_fraction(weight))
+            inner.append(shift)
+        new = scale_list(old)
+        if new is not None and bad:
             name = criterion_label(doc, bad[0])
             raise EditError(f"the weight of '{name}' is not a number; fix it, then normalise")
-        changes.update(found)
+        new = new if new is not None else old
+        for path, before, after in zip(paths, old, new, strict=True):
+            if after != before:
+                changes[path] = decimal_text(after)
+        total = sum((w for w in new if w > 0), Fraction(0))
+        if total > 0 and total != 1:
+            owner = criterion_label(doc, prefix) if prefix else "the top level"
+            near.append(f"{owner} sums to {decimal_text(total)} to keep its equal weights equal")
+        return list_shift(old, new, inner)
 
-    visit(doc.get("criteria"), ())
+    shift = visit(doc.get("criteria"), ()) * _range_width(doc)
+    truth = (
+        "scores are unchanged"
+        if shift == 0
+        else f"scores can move by at most {at_most(shift)} "
+        f"(exact weights would need endless decimals; they are rounded to {DECIMALS})"
+    )
+    note = "; ".join([truth, *near])
     if not changes:
-        return Edit(text, None, "", True)
+        already = f"every list of weights is already normalised ({note})"
+        return Edit(text, None, "", True, note=already)
     for path, literal in changes.items():
         get_criterion(doc, path)["weight"] = parse_number(literal)
 
@@ -236,4 +253,16 @@ def normalise_weights(text: str) -> Edit:
         return _replace_scalars(text, [(p, "weight", lit) for p, lit in changes.items()])
 
     new_text, exact = finish(text, doc, [splice])
-    return Edit(new_text, None, f"normalise {len(changes)} weights", exact)
+    return Edit(new_text, None, f"normalise {len(changes)} weights", exact, note=note)
+
+
+def _range_width(doc: Any) -> float:
+    """The width of the rubric's score range (1 when it is not two numbers)."""
+    score = doc.get("score")
+    bounds = score.get("range") if isinstance(score, dict) else None
+    if isinstance(bounds, list) and len(bounds) == 2:
+        try:
+            return abs(float(bounds[1]) - float(bounds[0]))
+        except (TypeError, ValueError):
+            pass
+    return 1.0

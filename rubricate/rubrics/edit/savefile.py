@@ -2,10 +2,10 @@
 
 - :func:`open_for_edit` reads the text and remembers the file's *fingerprint* (modification
   time in ns, size and SHA-256 of the bytes).
-- :func:`save_text` refuses to write when the file on disk no longer has that fingerprint
+- :func:`save_text` refuses to write when the bytes on disk no longer have that hash
   (someone changed it since it was opened or last saved): :class:`FileChangedError`. A
-  changed time with the same bytes (``touch``) is not a change. A file deleted since is
-  written anew (nothing can be lost).
+  changed time with the same bytes (``touch``) is not a change; changed bytes with the same
+  size and time are. A file deleted since is written anew (nothing can be lost).
 - The write is atomic: a temporary file in the same directory, flushed and fsynced, given the
   original's permissions, then ``os.replace``\\ d over the target and the directory fsynced. A
   crash leaves either the old file or the new one, never half of one. A symlink is followed:
@@ -67,22 +67,19 @@ def open_for_edit(path: str | Path) -> tuple[str, Fingerprint | None]:
         UnreadableRubricError: missing, a directory, binary, not UTF-8
             (see :func:`rubricate.rubrics.loader.read_text`).
     """
-    text = read_text(path)
-    return text, fingerprint(path)
+    before = fingerprint(path)  # first: a change while reading makes the save refuse
+    return read_text(path), before
 
 
 def changed_on_disk(path: str | Path, expected: Fingerprint | None) -> bool:
-    """True when the file's bytes differ from ``expected`` (a deleted file: False)."""
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        return False
-    if expected is None:
-        return True
-    if info.st_mtime_ns == expected.mtime_ns and info.st_size == expected.size:
-        return False
+    """True when the file's bytes differ from ``expected`` (a deleted file: False).
+
+    The bytes' hash decides, never the modification time and size: an edit that keeps the
+    size within the clock's resolution, or a tool that restores the time, is still seen."""
     current = fingerprint(path)
-    return current is not None and current.sha256 != expected.sha256
+    if current is None:
+        return False
+    return expected is None or current.sha256 != expected.sha256
 
 
 def save_text(path: str | Path, text: str, expected: Fingerprint | None) -> Fingerprint:

@@ -88,12 +88,6 @@ def parse_number(typed: str, what: str = "weight") -> int | float:
     return number
 
 
-def format_number(value: float) -> str:
-    """A weight as written after normalising: at most 4 decimals, no trailing zeros."""
-    text = f"{round(value, 4):.4f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
 def scalar_text(value: Any) -> str:
     """A scalar as it is written in the file (``0.10`` stays ``0.10``; "" for None)."""
     if value is None:

@@ -13,6 +13,7 @@ from textual.widgets import OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from rubricate.rubrics.edit import CriterionRow, IndexPath, positive_sum
+from rubricate.rubrics.edit.normalise import is_normalised
 from rubricate.rubrics.problems import Problem, summary
 from rubricate.tui.common.theme import SEVERITY_MARK, SEVERITY_VARIABLE, styled
 from rubricate.tui.common.viewer import viewer
@@ -85,24 +86,34 @@ class ProblemList(OptionList):
 
 
 class WeightLine(Static):
-    """The sum of the positive weights (top level, and the selected criterion's group)."""
+    """What lint says, then the sum of the positive weights (top level, and the selected
+    criterion's group)."""
 
     lint_status = ""
     """What lint says, appended to the line (set by the screen)."""
 
     def show(self, rows: list[CriterionRow], selected: IndexPath | None) -> None:
-        sums = [("Σ weights", positive_sum(rows))]
+        lists: list[tuple[str, IndexPath]] = [("Σ weights", ())]
         if selected is not None and len(selected) > 1:
             group = next((r for r in rows if r.path == selected[:-1]), None)
-            sums.append((f"in {group.id if group else 'group'}", positive_sum(rows, selected[:-1])))
-        off = [abs(value - 1.0) > 1e-9 for _, value in sums]
+            lists.append((f"in {group.id if group else 'group'}", selected[:-1]))
+        sums = [(label, positive_sum(rows, parent)) for label, parent in lists]
+        off = [not _normalised(rows, parent) for _, parent in lists]
         parts = [
-            f"{label} {value:.4g}" + (" ≠ 1" if bad else "")
+            f"{label} {value:.4g}" + (" ≠ 1" if bad else "" if value == 1 else " ≈ 1")
             for (label, value), bad in zip(sums, off, strict=True)
         ]
         if any(off):
             parts[0] += " (n: make it 1)"
-        if self.lint_status:
-            parts.append(self.lint_status)
+        if self.lint_status:  # first: a narrow terminal cuts the end of the line
+            parts.insert(0, self.lint_status)
         self.update(" · ".join(parts))
         self.set_class(any(off), "-off")
+
+
+def _normalised(rows: list[CriterionRow], parent: IndexPath) -> bool:
+    """Whether ``n`` would leave the list under ``parent`` as it is: it sums to 1, or as near
+    as its equal weights allow (weights that are not numbers left out, as in the sum)."""
+    depth = len(parent) + 1
+    weights = [r.weight for r in rows if r.path[:-1] == parent and len(r.path) == depth]
+    return is_normalised([w for w in weights if w is not None])

@@ -55,8 +55,10 @@ pause, press enter, or leave the field. Problems appear under the field they con
 the list at the bottom; choose one there to jump to it.
 
 **Weights** are normalised by the sum of the positive weights, so they need not add up to 1;
-`n` scales every list to 1 without changing any score. A negative weight is a penalty; 0
-tracks a criterion without scoring it.
+`n` scales every list to 1. When the shares have short decimals no score changes; otherwise
+they are rounded to 4 decimals, equal weights stay equal, and the message says by how much at
+most a score can move. A negative weight is a penalty; 0 tracks a criterion without scoring
+it.
 
 **Preview**: the *Grader* tab shows the compiled grader JSON (`t` switches between `multi`
 and `score_model`); the *Prompt* tab shows what the judge is asked about the selected
@@ -251,10 +253,10 @@ class EditorScreen(CheckingActions, FileActions, Screen[None]):
     def action_normalise(self) -> None:
         self.flush_fields()
         edit = self.run_edit(lambda: normalise_weights(self.doc.text))
-        if edit is not None and edit.text == self.doc.text and not edit.label:
-            self.notify("Every list of weights already sums to 1.")
-        elif edit is not None:
-            self.notify(edit.label.capitalize() + ": scores are unchanged.")
+        if edit is None:
+            return
+        said = f"{edit.label}: {edit.note}" if edit.label else edit.note
+        self.notify(said[:1].upper() + said[1:] + ".", timeout=8)
 
     @on(FieldEdited)
     def _field_edited(self, event: FieldEdited) -> None:
@@ -271,6 +273,8 @@ class EditorScreen(CheckingActions, FileActions, Screen[None]):
         changed = self.doc.apply(edit, group=(event.field, event.path))
         if changed:
             self.after_change(self.selected(), reload_detail=False)
+        else:  # the value was accepted: a refusal shown under the field goes
+            self._show_selection(reload_detail=False)
         if event.final:
             self.doc.history.seal()
         return changed

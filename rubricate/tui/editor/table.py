@@ -2,8 +2,10 @@
 
 Columns: a problem mark (✗ error, ! warning), the id, the weight (penalties in the error
 colour, tracked weight-0 criteria muted), the kind (judged / check / both / group) and the
-first line of the text. The keys that change the rubric's structure live here, so the footer
-shows them while the table has focus (and typing in a field never triggers them).
+first line of the text. Ids are shown whole first (up to :data:`ID_WIDTH`); the text gets
+what is left, or nothing on a narrow terminal. The keys that change the rubric's structure
+live here, so the footer shows them while the table has focus (and typing in a field never
+triggers them).
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from rubricate.rubrics.edit import CriterionRow, IndexPath
 from rubricate.tui.common.theme import SEVERITY_MARK, SEVERITY_VARIABLE, muted, styled
 
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
-ID_WIDTH = 26
+ID_WIDTH = 32
 """Widest the id column gets (longer ids end in an ellipsis)."""
-MIN_TEXT = 10
-"""Width the text column keeps before the id column gives up room."""
+MIN_TEXT = 8
+"""Narrowest text column worth showing: with less room the ids take it and the text column
+is left empty (the detail pane shows the text whole)."""
 
 
 def path_key(path: IndexPath) -> str:
@@ -128,8 +131,10 @@ class CriteriaTable(DataTable):
         ids = max(
             (len(r.id) + 2 * r.depth + 2 * bool(r.depth) for r in self._rows_shown), default=4
         )
-        id_width = max(10, min(ids, ID_WIDTH, available - fixed - pad - MIN_TEXT))
-        text_width = max(6, available - fixed - pad - id_width - pad)
+        id_width = max(10, min(ids, ID_WIDTH, available - fixed - pad))
+        text_width = available - fixed - pad - id_width - pad
+        if text_width < MIN_TEXT:  # ids first; a text of a few letters says nothing
+            text_width = 0
         changed = False
         for key, width in (("id", id_width), ("text", text_width)):
             column = self.columns[key]  # type: ignore[index]

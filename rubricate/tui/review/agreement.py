@@ -26,6 +26,10 @@ class AgreementFigures:
     """The report's agreement section; None when there are no expert grades."""
     n_grades: int
     experts: tuple[str, ...]
+    grader: str = "grader"
+    """What the figures compare with the experts: "grader" (judge and checks), or "checks"
+    when the judge did not run (:class:`~rubricate.tui.review.data.JudgeStatus`)."""
+    judge_ran: bool = True
 
 
 def compute_agreement(data: ReviewData, seed: int = 0) -> AgreementFigures:
@@ -33,8 +37,9 @@ def compute_agreement(data: ReviewData, seed: int = 0) -> AgreementFigures:
     from rubricate.calibration.report_agreement import agreement_section
 
     experts = data.experts
+    grader, judge_ran = data.judge.grader, data.judge.ran
     if not len(experts):
-        return AgreementFigures(None, 0, ())
+        return AgreementFigures(None, 0, (), grader, judge_ran)
     grades = data.run.grades
     ran = grades[~grades["error"].fillna("").astype(str).str.startswith(NOT_RUN)]
     total_available = data.headline == "__total__"
@@ -45,7 +50,7 @@ def compute_agreement(data: ReviewData, seed: int = 0) -> AgreementFigures:
         total_available=total_available,
         seed=seed,
     )
-    return AgreementFigures(section, len(experts), tuple(data.expert_names))
+    return AgreementFigures(section, len(experts), tuple(data.expert_names), grader, judge_ran)
 
 
 def _num(value: Any, digits: int = 2) -> str:
@@ -66,21 +71,24 @@ def headline(figures: AgreementFigures | None) -> str:
         return "agreement: computing…"
     if figures.section is None:
         return "no expert grades yet: press g to grade answers"
+    grader = figures.grader
     parts = [f"{len(figures.experts)} experts"]
     total = figures.section.get("total") or {}
     judge = total.get("grader_vs_mean")
     if judge:
         parts.append(
-            f"judge vs experts MAE {_num(judge['mae']['estimate'])}, ρ {_num(judge['spearman'])}"
+            f"{grader} vs experts MAE {_num(judge['mae']['estimate'])}, "
+            f"ρ {_num(judge['spearman'])}"
         )
     inter = total.get("inter_expert")
     if inter and inter.get("alpha") is not None:
         parts.append(f"experts α {_num(inter['alpha'])}")
     if total.get("stand_in"):
-        parts.append(f"judge as good as an expert? {total['stand_in']}")
+        parts.append(f"{grader} as good as an expert? {total['stand_in']}")
     f1 = [r["grader_f1"] for r in figures.section["criteria"] if r.get("grader_f1") is not None]
     if f1 and not judge:
-        parts.append(f"judge F1 (mean over criteria) {_num(sum(f1) / len(f1))}")
+        what = "criteria" if figures.judge_ran else "checked criteria"
+        parts.append(f"{grader} F1 {_num(sum(f1) / len(f1))} (mean over {len(f1)} {what})")
     return " · ".join(parts)
 
 
@@ -91,6 +99,11 @@ def agreement_lines(figures: AgreementFigures | None) -> list[str]:
     if figures.section is None:
         return ["No expert grades yet. Press g to grade answers; the figures update as you go."]
     lines = [f"Experts: {', '.join(figures.experts)} ({figures.n_grades} grades)."]
+    if not figures.judge_ran:
+        lines.append(
+            "The judge did not run: the figures compare the deterministic checks with the "
+            "experts, on the checked criteria only."
+        )
     total = figures.section.get("total")
     if not total:
         lines.append("No overall scores from the experts: per-criterion figures only.")
@@ -103,10 +116,11 @@ def agreement_lines(figures: AgreementFigures | None) -> list[str]:
             f"({inter.get('level')}), ICC(2,1) {_num(icc2)}, {inter['n_units']} answers."
         )
     judge = total.get("grader_vs_mean")
+    grader = "The grader" if figures.judge_ran else "The checks"
     if judge:
         mae, bias = judge["mae"], judge["bias"]["estimate"]
         lines.append(
-            f"Judge vs the experts' mean: MAE {_num(mae['estimate'])} "
+            f"{grader} (overall score) vs the experts' mean: MAE {_num(mae['estimate'])} "
             f"[{_num(mae['low'])}, {_num(mae['high'])}], bias {_signed(bias)}, "
             f"Spearman {_num(judge['spearman'])}, ICC(2,1) {_num(judge['icc2']['value'])}, "
             f"{judge['n_units']} answers."
@@ -115,7 +129,7 @@ def agreement_lines(figures: AgreementFigures | None) -> list[str]:
     if comparison:
         gap = comparison["mae_gap"]
         lines.append(
-            f"Can the judge stand in for an expert? {total.get('stand_in', '—')} "
+            f"Can {grader.lower()} stand in for an expert? {total.get('stand_in', '—')} "
             f"(MAE gap {_signed(gap['estimate'])} [{_signed(gap['low'])}, "
             f"{_signed(gap['high'])}]; at or below 0 means as close as an expert)."
         )
@@ -123,7 +137,8 @@ def agreement_lines(figures: AgreementFigures | None) -> list[str]:
 
 
 def criterion_rows(figures: AgreementFigures | None) -> list[tuple[str, ...]]:
-    """Per criterion: ``(criterion, experts α, judge F1 or MAE, experts F1, κ, stand-in)``."""
+    """Per criterion: ``(criterion, experts α, the grader's F1 or MAE, experts F1, the
+    grader's κ, stand-in)``."""
     if figures is None or figures.section is None:
         return []
     rows = []

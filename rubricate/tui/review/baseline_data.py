@@ -258,14 +258,17 @@ def models_legend(data: BaselineData) -> str:
 
 
 def summary_line(data: BaselineData) -> str:
-    """The run in one line: rubric, items, models, samples, judge, status."""
+    """The run in one line, what matters most first (a narrow terminal cuts the end): who
+    graded (the judge, or the checks alone when the rubric has no judged criterion), the
+    run's status, then rubric, items, samples and models."""
     manifest = data.run.manifest
     models = ", ".join(data.models) if len(data.models) < 4 else f"{len(data.models)} models"
-    judge = manifest.get("judge_model") or "no judge model (checks only)"
+    judge = manifest.get("judge_model")
+    grader = f"judged by {judge}" if judge else "checks only (no judged criterion)"
     return (
-        f"baseline · {manifest.get('rubric_id', '?')} · {len(data.rows)} items × "
-        f"{data.run.samples} samples of {models} · judge {judge} · "
-        f"{manifest.get('status', '?')}"
+        f"{grader} · {manifest.get('status', '?')} · baseline · "
+        f"{manifest.get('rubric_id', '?')} · {len(data.rows)} items × "
+        f"{data.run.samples} samples of {models}"
     )
 
 

@@ -3,13 +3,13 @@ by side, the chosen sample's text, the grader's reasoning and the variance study
 
 The sample lines of an item (texts, generation calls, grade records) are read in a thread
 worker when the item is chosen; a result for an item the user has left is kept for later but
-not shown. On a terminal narrower than :data:`NARROW` the list takes the whole width and
-``enter`` (or a tab's key) shows the tabs full width; ``escape`` comes back.
+not shown. On a narrow terminal the list and the tabs take turns
+(:class:`~rubricate.tui.review.run_screen.RunScreen`).
 """
 
 from __future__ import annotations
 
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -48,8 +48,6 @@ from rubricate.tui.review.run_screen import (
     RunScreen,
 )
 
-NARROW = 96
-"""Below this many columns the items list and the tabs are shown one at a time."""
 NO_GRADING = (
     "Expert grading is for calibration runs: baseline samples have no tier to grade against "
     "(grade a calibration set with `rubricate calibrate`, then review that run)"
@@ -118,8 +116,6 @@ class BaselineScreen(RunScreen):
         self.data: BaselineData = data
         self.order: BaselineOrder = "headroom"
         self.which: BaselineFilter = "all"
-        self.full_tab = False
-        self.narrow = False
         self.item_id: str | None = None
         """The item whose samples are shown."""
         self.column: SampleColumn | None = None
@@ -151,7 +147,7 @@ class BaselineScreen(RunScreen):
 
     def on_mount(self) -> None:
         self.show_title()
-        self._layout(self.size.width)
+        self.lay_out(self.size.width)
         self.show_rows()
         self.items.focus()
 
@@ -165,24 +161,9 @@ class BaselineScreen(RunScreen):
     def list_table(self) -> ItemsTable:
         return self.items
 
-    def list_hidden(self) -> bool:
-        return self.full_tab
-
-    def show_list(self, shown: bool) -> None:
-        self.full_tab = not shown
-        self._layout(self.size.width)
-
     @property
     def matrix(self) -> SampleMatrix:
         return self.query_one(SampleMatrix)
-
-    def on_resize(self, event: events.Resize) -> None:
-        self._layout(event.size.width)
-
-    def _layout(self, width: int) -> None:
-        self.narrow = 0 < width < NARROW
-        self.items.display = not self.full_tab
-        self.query_one("#tabs").display = self.full_tab or not self.narrow
 
     # -- items --------------------------------------------------------------------------
 
@@ -193,6 +174,7 @@ class BaselineScreen(RunScreen):
     def show_rows(self) -> None:
         rows = self.visible_rows()
         self.items.show(self.data, rows, self.items.current_key())
+        self.lay_out()  # the ids shown decide the list's width
         notes = " · ".join(self.data.run.notes)
         self.show_summary(summary_line(self.data), len(rows), signal_line(self.data), notes)
         self.show_item()

@@ -9,11 +9,20 @@ Definitions (chosen for a reviewer's eye; the report has the formal statistics):
   :data:`UNSTABLE_SPREAD` of the score range (max - min);
 - an adversarial answer *beats fair* when its mean is above the mean of its item's fair
   answers (as :func:`rubricate.calibration.discrimination.adversarial_risks` decides);
-- the judge and the experts *disagree* on a criterion of an answer when the judge's mean over
-  repeats and the experts' mean (both on the [0, 1] criterion scale) differ by more than
-  :data:`DISAGREE` (on a met / not-met criterion: the judge's majority and the experts'
-  consensus are opposite and neither is split); on the overall score when they differ by
-  more than :data:`DISAGREE_TOTAL` of the range.
+- the grader and the experts *disagree* on a criterion of an answer (:func:`disagree`) when
+  the grader's mean over repeats and the experts' mean, both on the [0, 1] criterion scale,
+  are at least :data:`DISAGREE` apart: half the scale. On met / not met that is the grader's
+  majority against the experts' consensus (or a grader split evenly against experts who all
+  agree); on levels 0-2 one level (the judge's 0 against every expert's 1 is flagged); on
+  levels 0-4 two levels. On the overall score: at least :data:`DISAGREE_TOTAL` of the range.
+  In a run without a judge the grader is the checks, so only checked criteria can disagree;
+- *expert numbers*: E1, E2 … in the order the experts first appear in the run's
+  ``experts.csv`` (:meth:`~rubricate.calibration.run_dir.CalibrationRun.expert_order`). The
+  file is only appended to, so an expert's number never changes when another one joins; an
+  answer's matrix shows the experts who graded it under those same numbers.
+- *judge status* (:func:`judge_status`): whether the judge ran, from ``run.json`` and the
+  grades. Without a judge every figure comes from the deterministic checks and is called
+  the checks', never the judge's.
 
 Unscored and not-run grades are left out of every figure and shown as such in the matrix.
 """
@@ -33,9 +42,11 @@ from rubricate.calibration.run_dir import AnswerKey, CalibrationRun
 UNSTABLE_SPREAD = 0.1
 """Share of the score range the repeats of an unstable answer spread over."""
 DISAGREE = 0.5
-"""Difference on a criterion's [0, 1] scale that counts as a disagreement."""
+"""Difference on a criterion's [0, 1] scale that counts as a disagreement (at least)."""
 DISAGREE_TOTAL = 0.25
-"""Share of the score range the overall scores must differ by to disagree."""
+"""Share of the score range the overall scores must differ by (at least) to disagree."""
+_TOLERANCE = 1e-9
+"""Float noise allowed in a comparison with the limits above (1/3 + 1/6 is 0.5)."""
 CHECKS = "__checks__"
 SPARKS = "▁▂▃▄▅▆▇█"
 
@@ -53,7 +64,7 @@ FILTER_NAMES = {
     "all": "all answers",
     "unstable": "unstable",
     "beats_fair": "adversarial that beat fair",
-    "disagree": "judge and experts disagree",
+    "disagree": "grader and experts disagree",
     "ungraded": "not graded by you",
 }
 
@@ -99,6 +110,36 @@ class AnswerRow:
         return bool(self.disagreements)
 
 
+@dataclass(frozen=True)
+class JudgeStatus:
+    """Whether the run's judge ran, and what that makes its figures (:func:`judge_status`)."""
+
+    ran: bool
+    notice: str
+    """The run's status in a few words, first on the summary line."""
+    grader: str
+    """What the figures come from: "grader" (judge and checks) or "checks"."""
+
+
+def judge_status(run: CalibrationRun, criteria: list[Criterion]) -> JudgeStatus:
+    """From ``run.json`` (``judged_run``, ``judge_model``) and the grades: the judge ran; or it
+    did not run (no model endpoint: judged criteria are "not run"); or it ran and none of its
+    grades has a score (every call failed); or the rubric has no judged criterion."""
+    manifest = run.manifest
+    judged = [c.id for c in criteria if c.kind in ("judged", "both")]
+    model = manifest.get("judge_model") or "?"
+    if manifest.get("judged_run") is False:
+        return JudgeStatus(False, "judge not run: checks-only scores", "checks")
+    if not judged and run.rubric is not None:
+        return JudgeStatus(False, "checks only (no judged criterion)", "checks")
+    grades = run.grades
+    mine = grades[grades["criterion"].isin(judged)]
+    if judged and len(mine) and not is_scored(mine).any():
+        return JudgeStatus(False, f"judge {model} failed on every call: checks-only scores",
+                           "checks")  # fmt: skip
+    return JudgeStatus(True, f"judged by {model}", "grader")
+
+
 @dataclass
 class ReviewData:
     """Everything the review screen shows for one run (rebuilt when grades are added)."""
@@ -111,13 +152,27 @@ class ReviewData:
     rows: list[AnswerRow]
     experts: pd.DataFrame
     expert_problems: list[str] = field(default_factory=list)
+    expert_order: list[str] = field(default_factory=list)
+    """Every expert of ``experts.csv`` in the order they first appear: E1, E2 …"""
+    judge: JudgeStatus = JudgeStatus(True, "", "grader")
 
     def row(self, key: AnswerKey) -> AnswerRow | None:
         return next((r for r in self.rows if r.key == key), None)
 
     @property
     def expert_names(self) -> list[str]:
-        return sorted(self.experts["expert"].unique()) if len(self.experts) else []
+        """The experts with grades, in :attr:`expert_order`."""
+        if not len(self.experts):
+            return []
+        present = set(self.experts["expert"])
+        ordered = [name for name in self.expert_order if name in present]
+        return ordered + sorted(present - set(ordered))
+
+    def expert_label(self, name: str) -> str:
+        """``E1``, ``E2`` …: the expert's place in :attr:`expert_order` (never renumbered)."""
+        if name not in self.expert_order:
+            self.expert_order.append(name)
+        return f"E{self.expert_order.index(name) + 1}"
 
 
 def rubric_criteria(rubric: Any, grades: pd.DataFrame) -> list[Criterion]:
@@ -172,7 +227,11 @@ def build_review(run: CalibrationRun) -> ReviewData:
     experts, problems = run.expert_grades()
     low, high = _range(run)
     headline = headline_criterion(run.grades)
-    data = ReviewData(run, headline, low, high, _criteria(run), [], experts, problems)
+    criteria = _criteria(run)
+    data = ReviewData(
+        run, headline, low, high, criteria, [], experts, problems, run.expert_order(),
+        judge_status(run, criteria),
+    )  # fmt: skip
     data.rows = answer_rows(data)
     return data
 
@@ -180,11 +239,22 @@ def build_review(run: CalibrationRun) -> ReviewData:
 def with_experts(data: ReviewData) -> ReviewData:
     """``data`` with the expert grades read again (after new grades were appended)."""
     experts, problems = data.run.expert_grades()
+    order = data.run.expert_order()
+    order += [name for name in data.expert_order if name not in order]  # numbers stay
     fresh = ReviewData(
-        data.run, data.headline, data.low, data.high, data.criteria, [], experts, problems
-    )
+        data.run, data.headline, data.low, data.high, data.criteria, [], experts, problems,
+        order, data.judge,
+    )  # fmt: skip
     fresh.rows = answer_rows(fresh)
     return fresh
+
+
+def disagree(grader: float | None, experts: float | None, limit: float) -> bool:
+    """Whether the grader's mean and the experts' mean are at least ``limit`` apart (see the
+    module docstring); False when either is missing."""
+    if grader is None or experts is None or math.isnan(grader) or math.isnan(experts):
+        return False
+    return abs(grader - experts) >= limit - _TOLERANCE
 
 
 def answer_rows(data: ReviewData) -> list[AnswerRow]:
@@ -239,12 +309,8 @@ def _disagreements(
 ) -> tuple[str, ...]:
     found = []
     for criterion in [TOTAL, *(c.id for c in data.criteria)]:
-        expert = experts.get((*key, criterion))
-        judged = judge.get((*key, criterion))
-        if expert is None or judged is None or math.isnan(judged):
-            continue
         limit = DISAGREE_TOTAL * width if criterion == TOTAL else DISAGREE
-        if abs(judged - expert) > limit:
+        if disagree(judge.get((*key, criterion)), experts.get((*key, criterion)), limit):
             found.append(criterion)
     return tuple(found)
 
@@ -321,12 +387,11 @@ def answer_text(data: ReviewData, key: AnswerKey) -> str:
 
 
 def summary_line(data: ReviewData) -> str:
-    """The run in one line: rubric, answers, repeats, status, judge."""
+    """The run in one line, what matters most first (a narrow terminal cuts the end): whether
+    the judge ran, then the run's status, rubric, answers and repeats."""
     manifest: dict[str, Any] = data.run.manifest
-    status = manifest.get("status", "?")
-    judged = "" if manifest.get("judged_run", True) else " · judge not run (checks only)"
-    judge = manifest.get("judge_model") or "no judge (checks only)"
     return (
+        f"{data.judge.notice} · {manifest.get('status', '?')} · "
         f"{manifest.get('rubric_id', '?')} · {len(data.rows)} answers × "
-        f"{manifest.get('repeats', '?')} repeats · {judge} · {status}{judged}"
+        f"{manifest.get('repeats', '?')} repeats"
     )

@@ -17,6 +17,7 @@ answer graded.
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -113,8 +114,10 @@ class GradingScreen(Screen[AnswerKey | None]):
         area.load_text(answer_text(self.data, self.key) or "(the answer's text is not available)")
         area.scroll_home(animate=False)
         self.query_one("#grading-where", Static).update(
-            f"answer {index + 1} of {len(self.queue)} · item {self.key[0]} · "
-            "tier, judge and other experts hidden while you grade"
+            Text(
+                f"answer {index + 1} of {len(self.queue)} · item {self.key[0]} · blind: its "
+                "tier, scores and the other experts' grades are hidden"
+            )
         )
         self._show_criterion()
 
@@ -135,9 +138,9 @@ class GradingScreen(Screen[AnswerKey | None]):
         self.query_one("#card-progress", Static).update(
             f"criterion {self.criterion_index + 1} of {len(self.criteria)}"
         )
-        title = f"[b]{criterion.id}[/b]"
+        title = Text(criterion.id, style="bold")
         if criterion.is_penalty:
-            title += " · penalty"
+            title.append(" · penalty")
         self.query_one("#card-title", Static).update(title)
         text = criterion.text
         check = self._describe_check(criterion)
@@ -145,23 +148,25 @@ class GradingScreen(Screen[AnswerKey | None]):
             text = f"Check: {check[0].upper()}{check[1:]}."
         elif check:
             text += f"\n\n(also checked by machine: {check})"
-        self.query_one("#card-text", Static).update(text)
+        self.query_one("#card-text", Static).update(Text(text))  # as written: no markup
         self.query_one("#card-keys", Static).update(self._keys_text(criterion))
         self._show_given()
         self.refresh_bindings()
 
-    def _keys_text(self, criterion: Criterion) -> str:
+    def _keys_text(self, criterion: Criterion) -> Text:
+        """The question and its keys, compact (the criterion's text needs the room)."""
         previous = self.given.get((self.key, criterion.id))
         if criterion.levels:
-            lines = [f"  {k}  {v}" for k, v in sorted(criterion.levels.items())]
+            lines = [f" {k}  {v}" for k, v in sorted(criterion.levels.items())]
             keys = "Press the level:\n" + "\n".join(lines)
         elif criterion.is_penalty:
-            keys = "Does the answer do this?\n  y  yes, it does (penalised)\n  n  no"
+            keys = "Does the answer do this?\n y  yes (penalised)   n  no"
         else:
-            keys = "Does the answer meet this?\n  y  met\n  n  not met"
+            keys = "Does the answer meet this?\n y  met   n  not met"
+        keys += "\n s  skip   b  back"
         if previous is not None:
-            keys += f"\n\nyour grade: {previous:g} (press a key to change it)"
-        return keys + "\n  s  skip · b  back"
+            keys += f"\nyour grade: {previous:g} (a key changes it)"
+        return Text(keys)
 
     def _show_given(self) -> None:
         marks = []

@@ -5,7 +5,9 @@ the level for a levelled criterion, the score for a check, ``?`` for an error, `
 grade that did not run. A gating check gets its own row when it failed somewhere (it zeroed
 the criterion) or when its judge has no score; the last row is the overall score (the
 checks-only score when the judge did not run), with the experts' overall grades beside it.
-Means are on the [0, 1] criterion scale. No UI here.
+Means are on the [0, 1] criterion scale. The table shows a row's repeats side by side, one
+character each (:func:`glyph`), so the experts' columns fit beside them at 80 columns. No UI
+here.
 """
 
 from __future__ import annotations
@@ -18,7 +20,14 @@ import pandas as pd
 
 from rubricate.calibration.grades_table import is_scored
 from rubricate.calibration.run_dir import AnswerKey
-from rubricate.tui.review.data import DISAGREE, DISAGREE_TOTAL, Criterion, ReviewData
+from rubricate.tui.review.data import (
+    DISAGREE,
+    DISAGREE_TOTAL,
+    Criterion,
+    ReviewData,
+    disagree,
+    spark,
+)
 
 CHECK_SUFFIX = ":check"
 """How ``calibrate`` names the row of a check that gates a judged criterion."""
@@ -53,24 +62,42 @@ def cell(criterion: Criterion, score: float | None, scored: bool, error: str | N
     return f"{score:.2f}".rstrip("0").rstrip(".") if score not in (0.0, 1.0) else f"{score:g}"
 
 
-def gate_matters(rows: pd.DataFrame, criterion: str, gate: str) -> bool:
-    """Whether a gating check is worth its own row: it failed in some repeat (and so zeroed
-    the criterion), or the judge's part has no score (its check is all that is known)."""
-    gates = rows[rows["criterion"] == gate]
-    judged = rows[rows["criterion"] == criterion]
-    failed = bool((gates["score"].astype(float) < 1.0).any())
-    return failed or not bool(is_scored(judged).any())
+def glyph(criterion: Criterion, value: str, low: float = 0.0, high: float = 1.0) -> str:
+    """A matrix cell in one character, for the repeats side by side: ✓ ✗ ? – and a level as
+    they are; a score (a check's, the overall one on [low, high]) as a bar like the answers'
+    sparkline (the mean beside it gives the number), so a check's 1 is not read as level 1."""
+    if value in ("✓", "✗", "?", "–", " ", ""):
+        return value or " "
+    if criterion.kind not in ("check", "total") and len(value) == 1:
+        return value  # a level
+    try:
+        return spark([float(value)], low, high)
+    except ValueError:
+        return "?"
+
+
+def gate_matters(gate_scores: list[float], judged_scored: bool) -> bool:
+    """Whether a gating check is worth its own row: it failed in some repeat (a score below 1
+    in ``gate_scores``: it zeroed the criterion), or the judge's part has no score
+    (``judged_scored`` False: its check is all that is known)."""
+    return any(score < 1.0 for score in gate_scores) or not judged_scored
 
 
 def shown_criteria(criteria: list[Criterion], grades: pd.DataFrame) -> list[Criterion]:
     """The rows of a matrix over ``grades`` (one answer's, or one item's): each criterion,
     followed by its gating check when the check is worth a row (:func:`gate_matters`)."""
-    present = set(grades["criterion"])
+    names = grades["criterion"].astype(str).tolist()
+    scores = grades["score"].astype(float).tolist()
+    scored = {name for name, ok in zip(names, is_scored(grades).tolist(), strict=True) if ok}
+    gates: dict[str, list[float]] = {}
+    for name, score in zip(names, scores, strict=True):
+        if name.endswith(CHECK_SUFFIX):
+            gates.setdefault(name, []).append(score)
     shown: list[Criterion] = []
     for criterion in criteria:
         shown.append(criterion)
         gate = criterion.id + CHECK_SUFFIX
-        if gate in present and gate_matters(grades, criterion.id, gate):
+        if gate in gates and gate_matters(gates[gate], criterion.id in scored):
             shown.append(Criterion(gate, "its check alone", "gate", None, None, 1))
     return shown
 
@@ -78,7 +105,8 @@ def shown_criteria(criteria: list[Criterion], grades: pd.DataFrame) -> list[Crit
 def verdict_matrix(
     data: ReviewData, key: AnswerKey
 ) -> tuple[list[int], list[str], list[MatrixRow]]:
-    """The verdict matrix of one answer: repeats, expert names, one row per criterion (and
+    """The verdict matrix of one answer: repeats, the names of the experts who graded it (in
+    the order of their numbers, :meth:`ReviewData.expert_label`), one row per criterion (and
     one for a gating check when it failed somewhere or its judge has no score), and a last
     row for the overall score (the headline: ``__total__``, or ``__checks__`` when the
     judge did not run; the experts' overall grades sit beside it)."""
@@ -91,17 +119,25 @@ def verdict_matrix(
         if len(experts)
         else experts
     )
-    names = sorted(answer_experts["expert"].unique()) if len(answer_experts) else []
+    graded = set(answer_experts["expert"]) if len(answer_experts) else set()
+    names = [name for name in data.expert_names if name in graded]  # E1, E2 … order
     out = []
     overall = Criterion(data.headline, "the overall score", "total", None, None, 1)
+    # plain dicts, built once: filtering the frame per criterion took a third of a second
+    grid: dict[str, dict[int, dict]] = {}  # criterion -> repeat -> its grade
+    for grade in mine[["criterion", "repeat", "score", "scored", "error"]].to_dict("records"):
+        grid.setdefault(str(grade["criterion"]), {})[int(grade["repeat"])] = grade
+    given: dict[str, dict[str, float]] = {}
+    for grade in answer_experts[["criterion", "expert", "score"]].to_dict("records"):
+        given.setdefault(str(grade["criterion"]), {})[grade["expert"]] = float(grade["score"])
     for criterion in [*shown_criteria(data.criteria, mine), overall]:
-        rows = mine[mine["criterion"] == criterion.id].set_index("repeat")
+        rows = grid.get(criterion.id, {})
         cells, errors, values = [], [], []
         for repeat in repeats:
-            if repeat not in rows.index:
+            row = rows.get(repeat)
+            if row is None:
                 cells.append(" ")
                 continue
-            row = rows.loc[repeat]
             scored = bool(row["scored"])
             score = float(row["score"]) if scored else None
             cells.append(cell(criterion, score, scored, row["error"]))
@@ -109,19 +145,14 @@ def verdict_matrix(
                 values.append(score)
             elif row["error"]:
                 errors.append(f"repeat {repeat}: {row['error']}")
-        grades_here = answer_experts[answer_experts["criterion"] == criterion.id]
-        by_expert = dict(zip(grades_here["expert"], grades_here["score"], strict=True))
+        by_expert = given.get(criterion.id, {})
         expert_cells = tuple(
             cell(criterion, by_expert[n], True, None) if n in by_expert else " " for n in names
         )
         judge_mean = float(np.mean(values)) if values else None
         expert_mean = float(np.mean(list(by_expert.values()))) if by_expert else None
         limit = DISAGREE_TOTAL * (data.high - data.low) if criterion is overall else DISAGREE
-        disagrees = (
-            judge_mean is not None
-            and expert_mean is not None
-            and abs(judge_mean - expert_mean) > limit
-        )
+        disagrees = disagree(judge_mean, expert_mean, limit)
         out.append(
             MatrixRow(
                 criterion,

@@ -4,8 +4,14 @@ baseline run): the title, the summary above the list, the sort and filter keys, 
 full width and back to the list, the prompts toggle, help and quit.
 
 A screen names its orders and filters (:attr:`RunScreen.ORDERS`, :attr:`RunScreen.FILTERS`
-and their names), the widget each tab focuses (:attr:`RunScreen.TAB_FOCUS`) and its help text,
-and says how its list is shown and hidden (:meth:`RunScreen.show_list`).
+and their names), the widget each tab focuses (:attr:`RunScreen.TAB_FOCUS`), its list
+(:attr:`RunScreen.list_table`) and its help text.
+
+The list's ids are always shown whole. When the terminal is narrower than :data:`NARROW`, or
+the list needs so much of it for its ids that the tabs would get less than :data:`TABS_MIN`
+columns, the list and the tabs take turns: the list takes the whole width, ``enter`` or a
+tab's key shows that tab full width, ``escape`` comes back. Otherwise the list takes the
+width its ids need and the tabs sit beside it; a tab's key still shows it full width.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar, TypeVar
 
+from textual import events
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Static, TabbedContent
@@ -21,6 +28,12 @@ from rubricate.tui.common.help import HelpScreen, KeySection
 from rubricate.tui.review.reasoning import subgrader_criteria
 
 T = TypeVar("T")
+
+NARROW = 96
+"""Below this many columns the list and the tabs are shown one at a time."""
+TABS_MIN = 40
+"""Narrowest the tabs get beside the list; when the list's ids need more of the width, the
+list and the tabs take turns instead."""
 
 HELP_KEY = Binding("question_mark,f1", "help", "Help")
 SORT_KEYS = [Binding("s", "cycle_order", "Sort"), Binding("f", "cycle_filter", "Filter")]
@@ -59,6 +72,10 @@ class RunScreen(Screen[None]):
         super().__init__()
         self.data = data
         self.show_prompts = False
+        self.full_tab = False
+        """A tab is shown full width (the list is hidden)."""
+        self.narrow = False
+        """The terminal is narrower than :data:`NARROW`: the list and the tabs take turns."""
         self._names = subgrader_criteria(data.run.rubric)
 
     # -- what a screen says ------------------------------------------------------------
@@ -66,14 +83,6 @@ class RunScreen(Screen[None]):
     @property
     def list_table(self) -> DataTable:
         """The list on the left."""
-        raise NotImplementedError
-
-    def list_hidden(self) -> bool:
-        """Whether a tab is shown full width (the list is hidden)."""
-        raise NotImplementedError
-
-    def show_list(self, shown: bool) -> None:
-        """Show the list beside the tabs, or hide it for a tab full width."""
         raise NotImplementedError
 
     def show_rows(self) -> None:
@@ -90,6 +99,31 @@ class RunScreen(Screen[None]):
 
     def help_sections(self) -> list[KeySection]:
         raise NotImplementedError
+
+    # -- layout ---------------------------------------------------------------------------
+
+    def list_hidden(self) -> bool:
+        """Whether a tab is shown full width (the list is hidden)."""
+        return self.full_tab
+
+    def show_list(self, shown: bool) -> None:
+        """Show the list (beside the tabs, or alone when narrow), or a tab full width."""
+        self.full_tab = not shown
+        self.lay_out()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.lay_out(event.size.width)
+
+    def lay_out(self, width: int | None = None) -> None:
+        """Show the list and the tabs as the width allows (see the module docstring); call
+        again when the list's rows change (their ids decide what it needs)."""
+        width = self.size.width if width is None else width
+        table = self.list_table
+        needed = table.needed_width() if hasattr(table, "needed_width") else 0
+        self.narrow = 0 < width < max(NARROW, needed + TABS_MIN)
+        table.styles.width = "1fr" if self.narrow else needed
+        table.display = not self.full_tab
+        self.query_one("#tabs").display = self.full_tab or not self.narrow
 
     # -- shared ---------------------------------------------------------------------------
 

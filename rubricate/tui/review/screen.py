@@ -7,6 +7,7 @@ workers; their results carry what they were computed for and stale ones are drop
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -63,16 +64,25 @@ HELP = """
 
 A calibration run: every answer of the calibration set, graded several times by the judge.
 
-**Answers** (left) are grouped by item, best tier first, with the mean score over the
+The first line says whether the judge ran. Without one (no model endpoint) every score and
+figure comes from the rubric's deterministic checks and is called the checks', never the
+judge's.
+
+**Answers** (left; the whole width below 96 columns, where `enter` and the tab keys show a
+tab full width) are grouped by item, best tier first, with the mean score over the
 repeats, its standard deviation, one bar per repeat, and flags: `~` unstable (the repeats
 spread over more than a tenth of the score range), `!` an adversarial answer that scored
-above its item's fair answers, `≠` the judge and the experts disagree. `s` changes the order
-(unstable or disagreeing answers first), `f` filters.
+above its item's fair answers, `≠` the grader and the experts disagree: their means are at
+least half the criterion's scale apart (on levels 0-2, one level), or a quarter of the range
+on the overall score. `s` changes the order (unstable or disagreeing answers first), `f`
+filters.
 
-**Verdicts**: each criterion across the repeats (✓ met, ✗ not met, a level, a check's score,
-`?` an error, `–` not run), the judge's mean, then each expert's grade (E1, E2 … as listed
-above the matrix). **Reasoning**: what the judge wrote for each call about the criterion
-highlighted in the matrix (`m` shows the prompts too).
+**Verdicts**: each criterion across the repeats, one character per repeat (✓ met, ✗ not
+met, a level, a bar for a check's score, `?` an error, `–` not run), the grader's mean over
+them, then each expert's grade. Experts are numbered E1, E2 … in the order they first appear
+in the run's `experts.csv`, for the whole run: a new expert gets the next number and nobody's
+changes. **Reasoning**: what the judge wrote for each call about the criterion highlighted in
+the matrix (`m` shows the prompts too).
 
 **Grading** (`g`): enter your name once, then grade the answer criterion by criterion with
 single keys (`y`/`n`, or the level `0`-`9`; `s` skips, `b` goes back). Every grade is saved to
@@ -144,8 +154,12 @@ class ReviewScreen(ExpertActions, RunScreen):
 
     def on_mount(self) -> None:
         self.show_title()
+        self.lay_out(self.size.width)
         table = self.query_one("#agreement-table", DataTable)
-        table.add_columns("criterion", "experts α", "judge", "experts F1", "judge κ", "stand in")
+        grader = self.data.judge.grader
+        table.add_columns(
+            "criterion", "experts α", grader, "experts F1", f"{grader} κ", "stand in"
+        )
         self.show_rows()
         self.query_one(AnswersTable).focus()
         self.refresh_agreement()
@@ -160,12 +174,6 @@ class ReviewScreen(ExpertActions, RunScreen):
     def list_table(self) -> AnswersTable:
         return self.answers
 
-    def list_hidden(self) -> bool:
-        return not self.answers.display
-
-    def show_list(self, shown: bool) -> None:
-        self.answers.display = shown
-
     def visible_rows(self) -> list:
         rows = order_rows(self.data.rows, self.order, item_order(self.data))
         return filter_rows(rows, self.which, self.app.expert)  # type: ignore[attr-defined]
@@ -174,12 +182,13 @@ class ReviewScreen(ExpertActions, RunScreen):
         keep = select or self.answers.selected()
         rows = self.visible_rows()
         self.answers.show(self.data, rows, self.order == "item", keep)
+        self.lay_out()  # the ids shown decide the list's width
         notes = " · ".join(self.data.run.notes)
         if self.data.expert_problems:
             left_out = len(self.data.expert_problems)
             notes += f"{' · ' if notes else ''}{left_out} expert grade(s) left out: "
             notes += self.data.expert_problems[0]
-        legend = "~ unstable, ! beat fair, ≠ experts disagree"
+        legend = f"~ unstable, ! beat fair, ≠ {self.data.judge.grader} and experts disagree"
         self.show_summary(summary_line(self.data), len(rows), legend, notes)
         self.show_answer()
 
@@ -194,20 +203,24 @@ class ReviewScreen(ExpertActions, RunScreen):
         matrix = self.query_one(VerdictMatrix)
         if key is None:
             item = self.answers.row_key_at_cursor().removeprefix("item:")
-            text_area.load_text(f"Item {item}: choose one of its answers below." if item else "")
+            hint = f"Item {item}: choose one of its answers in the list." if item else ""
+            text_area.load_text(hint)
             matrix.clear(columns=True)
-            self.query_one("#legend", Static).update("")
+            self.query_one("#legend", Static).update(Text(hint))
             self.query_one("#reasoning", TextArea).load_text("")
             return
         text_area.load_text(answer_text(self.data, key) or "(the answer's text is not available)")
         repeats, experts, rows = verdict_matrix(self.data, key)
-        matrix.show(repeats, experts, rows)
-        legend = "experts: " + ", ".join(f"E{i + 1} {n}" for i, n in enumerate(experts))
+        labels = [self.data.expert_label(name) for name in experts]
+        matrix.show(repeats, labels, rows, (self.data.low, self.data.high))
         row = self.data.row(key)
         tier = row.tier if row else "?"
         answer = key[1] if key[1] == tier else f"{key[1]} ({tier})"
-        where = f"item {key[0]} · answer {answer}"
-        self.query_one("#legend", Static).update(where + (" · " + legend if experts else ""))
+        lines = [f"item {key[0]} · answer {answer}"]
+        if experts:
+            pairs = zip(labels, experts, strict=True)
+            lines.append("experts: " + ", ".join(f"{label} {name}" for label, name in pairs))
+        self.query_one("#legend", Static).update(Text("\n".join(lines)))
         self.show_reasoning()
 
     # -- reasoning ----------------------------------------------------------------------
@@ -221,8 +234,9 @@ class ReviewScreen(ExpertActions, RunScreen):
         if key is None:
             return
         criterion = self.query_one(VerdictMatrix).selected_criterion()
+        calls = "judge calls" if self.data.judge.ran else "model calls"
         self.query_one("#reasoning-header", Static).update(
-            f"judge calls about {criterion or 'this answer'} · {self.prompts_note()}"
+            Text(f"{calls} about {criterion or 'this answer'} · {self.prompts_note()}")
         )
         if self._records is not None and self._records[0] == key:
             self._fill_reasoning(criterion)

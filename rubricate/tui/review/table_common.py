@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import DataTable
 
 from rubricate.tui.review.data import Criterion
+
+MIN_FILL = 10
+"""Narrowest the filling column gets."""
 
 
 def cursor_row_key(table: DataTable) -> str | None:
@@ -27,13 +31,38 @@ class FillTable(DataTable):
     def on_resize(self) -> None:
         self._fit()
 
+    def _content_width(self, key: object, column: object) -> int:
+        """A column's content width measured from its cells (Textual updates its own only at
+        the next refresh, after rows were just added); a fixed width as set."""
+        if not column.auto_width and key != self.FILL:  # type: ignore[attr-defined]
+            return column.width  # type: ignore[attr-defined]
+        cells = (cell_len(getattr(c, "plain", str(c))) for c in self.get_column(key))  # type: ignore[arg-type]
+        return max(cell_len(column.label.plain), max(cells, default=0))  # type: ignore[attr-defined]
+
+    def _others_width(self) -> int:
+        """The other columns' width with their padding."""
+        return sum(
+            self._content_width(k, c) + 2 * self.cell_padding
+            for k, c in self.columns.items()
+            if k != self.FILL
+        )
+
+    def needed_width(self) -> int:
+        """The width that shows every cell whole, the :attr:`FILL` column's included (with
+        its padding and room for the scrollbar)."""
+        if self.FILL not in self.columns:
+            return 0
+        column = self.columns[self.FILL]  # type: ignore[index]
+        fill = max(MIN_FILL, self._content_width(self.FILL, column)) + 2 * self.cell_padding
+        return self._others_width() + fill + self.styles.scrollbar_size_vertical
+
     def _fit(self) -> None:
         """Give the :attr:`FILL` column the width the other columns leave."""
         if self.FILL not in self.columns or not self.size.width:
             return
-        others = sum(c.get_render_width(self) for k, c in self.columns.items() if k != self.FILL)
         scrollbar = self.styles.scrollbar_size_vertical  # room for it, shown or not
-        width = max(10, self.size.width - scrollbar - others - 2 * self.cell_padding)
+        others = self._others_width()
+        width = max(MIN_FILL, self.size.width - scrollbar - others - 2 * self.cell_padding)
         column = self.columns[self.FILL]  # type: ignore[index]
         if column.auto_width or column.width != width:
             column.auto_width = False

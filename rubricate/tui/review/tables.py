@@ -1,18 +1,18 @@
 """The review's tables: answers (grouped by item in the set's order) and an answer's verdict
-matrix (criteria x repeats, then the experts' grades)."""
+matrix (criteria x repeats, then the experts' grades). The first column of each takes the
+width the others leave, so ids are cut last."""
 
 from __future__ import annotations
 
 import math
 
 from rich.text import Text
-from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist
 
 from rubricate.calibration.run_dir import AnswerKey
 from rubricate.tui.common.theme import muted, styled
 from rubricate.tui.review.data import AnswerRow, ReviewData, fmt, spark
-from rubricate.tui.review.matrix import MatrixRow
+from rubricate.tui.review.matrix import MatrixRow, glyph
 from rubricate.tui.review.table_common import FillTable, criterion_name, cursor_row_key
 
 TIER_SHORT = {"great": "great", "fair": "fair", "poor": "poor", "adversarial": "adv"}
@@ -114,23 +114,34 @@ class AnswersTable(FillTable):
         return cursor_row_key(self) or ""
 
 
-class VerdictMatrix(DataTable):
-    """Criteria x repeats for one answer, then the judge's mean, then each expert's grade."""
+class VerdictMatrix(FillTable):
+    """Criteria down; the repeats side by side (one character each), the grader's mean over
+    them, then each expert's grade (E1, E2 … as numbered for the whole run) and the experts'
+    mean. The criterion column takes the width the others leave."""
+
+    FILL = "criterion"
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
 
-    def show(self, repeats: list[int], experts: list[str], rows: list[MatrixRow]) -> None:
-        """Replace the columns and rows (keeps the cursor's row index)."""
+    def show(
+        self,
+        repeats: list[int],
+        experts: list[str],
+        rows: list[MatrixRow],
+        scale: tuple[float, float] = (0.0, 1.0),
+    ) -> None:
+        """Replace the columns and rows (keeps the cursor's row index); ``experts`` are the
+        column labels (``E1`` …), ``scale`` the overall score's range."""
         cursor = self.cursor_row
         self.clear(columns=True)
         self.add_column(" ", key="mark", width=1)
         self.add_column("criterion (− penalty)", key="criterion")
-        for repeat in repeats:
-            self.add_column(f"r{repeat}", key=f"r{repeat}")
-        self.add_column("judge", key="judge")
-        for index in range(len(experts)):
-            self.add_column(f"E{index + 1}", key=f"e{index}")
+        reps = f"r{repeats[0]}–{repeats[-1]}" if len(repeats) > 1 else "rep"
+        self.add_column(reps, key="repeats")
+        self.add_column("mean", key="mean")
+        for index, label in enumerate(experts):
+            self.add_column(label, key=f"e{index}")
         if experts:
             self.add_column("experts", key="experts")
         for row in rows:
@@ -143,16 +154,20 @@ class VerdictMatrix(DataTable):
                 label = criterion.id
             name = criterion_name(criterion, label)
             mark = styled(self.app, "≠", "text-accent", bold=True) if row.disagrees else Text("")
-            cells = [self._cell(c) for c in row.cells]
+            low, high = scale if criterion.kind == "total" else (0.0, 1.0)
+            cells = Text(no_wrap=True, end="")
+            for value in row.cells:
+                cells.append_text(self._cell(glyph(criterion, value, low, high)))
             expert_cells = [self._cell(c) for c in row.expert_cells]
-            scale = criterion.max_level if criterion.levels else 1
-            judge = fmt(row.judge_mean * scale) if row.judge_mean is not None else "—"
+            level = criterion.max_level if criterion.levels else 1
+            mean = fmt(row.judge_mean * level) if row.judge_mean is not None else "—"
             tail = []
             if experts:
-                tail = [fmt(row.expert_mean * scale) if row.expert_mean is not None else "—"]
-            self.add_row(mark, name, *cells, judge, *expert_cells, *tail, key=criterion.id)
+                tail = [fmt(row.expert_mean * level) if row.expert_mean is not None else "—"]
+            self.add_row(mark, name, cells, mean, *expert_cells, *tail, key=criterion.id)
         if self.row_count:
             self.move_cursor(row=min(cursor, self.row_count - 1), animate=False)
+        self._fit()
 
     def _cell(self, value: str) -> Text:
         if value == "✓":
