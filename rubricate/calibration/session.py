@@ -118,9 +118,10 @@ def prepare(request: CalibrateRequest) -> Prepared:
         InputError / RubricFormatError / GraderError: with one line naming file and line.
     """
     from rubricate.rubrics.compile import compile_exact
-    from rubricate.rubrics.loader import load_rubric, read_text
+    from rubricate.rubrics.lint import load_checked_rubric
+    from rubricate.rubrics.loader import read_text
 
-    loaded = load_rubric(request.rubric)
+    loaded = load_checked_rubric(request.rubric)
     rubric = loaded.rubric
     if request.judge_model:
         rubric = rubric.model_copy(

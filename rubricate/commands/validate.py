@@ -2,6 +2,7 @@
 
 Local checks, without running the grader:
 
+- keys that appear twice in one JSON object (JSON keeps the last: a sub-grader silently lost);
 - the static validation of the runtime (:func:`rubricate.judge.validate.validate_grader`):
   grader types, required fields, template variables, ``calculate_output`` names, ranges,
   python source that compiles, defines ``grade(sample, item)`` with two parameters and stays
@@ -31,7 +32,7 @@ from rubricate.commands._common import emit_json, format_option
 from rubricate.errors import CheckFailed, InputError
 
 
-def _read(path: Path) -> Any:
+def _read(path: Path) -> tuple[Any, list[str]]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -48,7 +49,9 @@ def _read(path: Path) -> Any:
         ) from None
     if not isinstance(data, dict):
         raise InputError(f"{path}: a grader is a JSON object ({{...}}), got {type(data).__name__}")
-    return data
+    from rubricate.judge.validate import duplicate_keys
+
+    return data, duplicate_keys(text)
 
 
 def local_problems(grader: dict[str, Any]) -> tuple[list[str], list[str]]:
@@ -73,8 +76,9 @@ def local_problems(grader: dict[str, Any]) -> tuple[list[str], list[str]]:
 @format_option("text", "json")
 def validate_command(grader_file: Path, remote: bool, output_format: str) -> None:
     """Check GRADER.json locally (and with --remote, by the API)."""
-    grader = _read(grader_file)
+    grader, repeated = _read(grader_file)
     errors, warnings = local_problems(grader)
+    errors = repeated + errors
     remote_result: dict[str, Any] = {"checked": False, "ok": None, "message": None}
     if remote:
         from rubricate.export.sdk import open_sdk

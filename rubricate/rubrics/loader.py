@@ -57,7 +57,8 @@ def is_unreadable(error: RubricFormatError) -> bool:
     return bool(getattr(error, "unreadable", False))
 
 
-def _summary_message(problems: list[Problem]) -> str:
+def summary_message(problems: list[Problem]) -> str:
+    """The first problem on one line, plus how many more there are."""
     first = problems[0].format()
     if len(problems) == 1:
         return first
@@ -230,7 +231,7 @@ def parse_rubric(text: str, filename: str = "<string>") -> LoadedRubric:
                 "wrong-type",
             )
         )
-        raise RubricFormatError(_summary_message(problems), problems=problems)
+        raise RubricFormatError(summary_message(problems), problems=problems)
     data = yamlio.to_plain(doc)
     rubric: Rubric | None = None
     try:
@@ -239,7 +240,7 @@ def parse_rubric(text: str, filename: str = "<string>") -> LoadedRubric:
         problems += schema_problems(error, data, doc, filename)
     if problems or rubric is None:
         problems.sort(key=lambda p: (p.line or 0, p.col or 0))
-        raise RubricFormatError(_summary_message(problems), problems=problems)
+        raise RubricFormatError(summary_message(problems), problems=problems)
     return LoadedRubric(rubric=rubric, path=filename, text=text, doc=doc)
 
 

@@ -9,6 +9,9 @@ the YAML node (or the items line) it concerns. :data:`RULES` lists them all.
 
 ``lint_file`` is what ``rubricate check`` runs: load problems and lint problems together,
 never an exception for bad rubric content (a bad ``--items`` file is an input error).
+``load_checked_rubric`` is what every other command runs: a rubric that ``check`` rejects is
+refused before it is compiled (a duplicate id would double a weight in the formula; a regex that
+does not compile would fail on every sample), with one line naming the first error.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from rubricate.rubrics.lint.templates import (
 )
 from rubricate.rubrics.lint.weights import weight_rules
 from rubricate.rubrics.lint.wording import bundled_reason, wording_rules
-from rubricate.rubrics.loader import LoadedRubric, load_rubric
+from rubricate.rubrics.loader import LoadedRubric, load_rubric, summary_message
 from rubricate.rubrics.problems import Problem, sort_key
 
 __all__ = [
@@ -41,6 +44,8 @@ __all__ = [
     "bundled_reason",
     "lint_file",
     "lint_rubric",
+    "load_checked_rubric",
+    "refuse_lint_errors",
     "template_references",
     "template_variables",
 ]
@@ -145,3 +150,28 @@ def lint_file(
     if items is None:
         return lint_rubric(loaded)
     return lint_rubric(loaded, items.items, items_file=items.path, item_lines=items.lines)
+
+
+def refuse_lint_errors(loaded: LoadedRubric) -> None:
+    """Raise when ``rubricate check`` would report an error on ``loaded`` (warnings pass).
+
+    Raises:
+        RubricFormatError: one line, the first error (``file:line:col: field: message``) and
+            how many more there are; ``problems`` holds them all.
+    """
+    errors = [p for p in lint_rubric(loaded) if p.severity == "error"]
+    if errors:
+        raise RubricFormatError(summary_message(errors), problems=errors)
+
+
+def load_checked_rubric(path: str | Path) -> LoadedRubric:
+    """Load a rubric and refuse it unless ``rubricate check`` passes it (warnings allowed).
+
+    What ``compile``, ``grade``, ``calibrate``, ``baseline``, ``export`` and ``serve`` load.
+
+    Raises:
+        UnreadableRubricError / RubricFormatError: it does not load, or has lint errors.
+    """
+    loaded = load_rubric(path)
+    refuse_lint_errors(loaded)
+    return loaded
