@@ -13,8 +13,11 @@ problem found as :class:`~rubricate.rubrics.problems.Problem`:
 
 - :class:`UnreadableRubricError` (``.unreadable`` is True; see :func:`is_unreadable`): not a
   rubric file at all (missing, a directory, binary, not UTF-8, empty, not YAML: a tab, bad
-  indentation). ``rubricate check`` exits 2 on these; there is only ever one problem, as
-  nothing past it can be read.
+  indentation), or one past the loading bounds (rule ``too-large``: over
+  :data:`MAX_RUBRIC_BYTES`, nested deeper than :data:`~.yamlio.MAX_DEPTH`, aliases expanding
+  to more than :data:`~.yamlio.MAX_NODES` values, an alias of its own container).
+  ``rubricate check`` exits 2 on these; there is only ever one problem, as nothing past it
+  can be read.
 - a plain ``RubricFormatError``: YAML that does not follow the
   format (wrong types, unknown or missing keys, duplicate keys). ``check`` exits 1.
 
@@ -42,13 +45,18 @@ _EMPTY_HINT = (
 )
 
 
+MAX_RUBRIC_BYTES = 2 * 1024 * 1024
+"""Largest rubric file read (2 MiB; the shipped examples are under 20 kB). Long texts belong
+in the items file."""
+
+
 class UnreadableRubricError(RubricFormatError):
     """Input that is not a readable YAML file: missing, binary, not UTF-8, empty, bad YAML."""
 
     unreadable = True
 
 
-UNREADABLE_RULES = frozenset({"unreadable", "empty-file", "yaml-syntax"})
+UNREADABLE_RULES = frozenset({"unreadable", "empty-file", "yaml-syntax", "too-large"})
 """Rules of problems that mean the input could not be read at all (``check`` exits 2)."""
 
 
@@ -153,6 +161,9 @@ def read_text(path: str | Path) -> str:
     if file.is_dir():
         _unreadable(name, "is a directory, not a rubric file (give DIR/rubric.yaml)", "unreadable")
     try:
+        size = file.stat().st_size
+        if size > MAX_RUBRIC_BYTES:
+            _too_large(name, size)
         data = file.read_bytes()
     except OSError as error:
         _unreadable(name, f"cannot be read: {error.strerror or error}", "unreadable")
@@ -176,19 +187,36 @@ def read_text(path: str | Path) -> str:
         )
 
 
-def _parse_tree(text: str, filename: str) -> Any:
+def _too_large(filename: str, size: int) -> NoReturn:
+    _unreadable(
+        filename,
+        f"is {size / 1024 / 1024:.1f} MiB; rubric files are limited to "
+        f"{MAX_RUBRIC_BYTES // 1024 // 1024} MiB: move long texts (answers, references) into "
+        "the items file",
+        "too-large",
+        1,
+        1,
+    )
+
+
+def _parse_tree(text: str, filename: str) -> tuple[Any, list[yamlio.DuplicateKey]]:
     if not text.strip():
         _unreadable(filename, f"is empty; {_EMPTY_HINT}", "empty-file", 1, 1)
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_RUBRIC_BYTES:
+        _too_large(filename, size)
     try:
-        doc = yamlio.parse_yaml(text)
+        doc, duplicates = yamlio.parse_document(text)
+    except yamlio.YamlLimitError as error:
+        _unreadable(filename, error.message, "too-large", error.line, error.col)
     except yamlio.YamlSyntaxError as error:
         _unreadable(filename, error.message, "yaml-syntax", error.line, error.col)
     if doc is None:
         _unreadable(filename, f"has no content, only comments; {_EMPTY_HINT}", "empty-file", 1, 1)
-    return doc
+    return doc, duplicates
 
 
-def _duplicate_problems(text: str, filename: str) -> list[Problem]:
+def _duplicate_problems(duplicates: list[yamlio.DuplicateKey], filename: str) -> list[Problem]:
     return [
         Problem(
             filename,
@@ -200,7 +228,7 @@ def _duplicate_problems(text: str, filename: str) -> list[Problem]:
             "error",
             "duplicate-key",
         )
-        for dup in yamlio.duplicate_keys(text)
+        for dup in duplicates
     ]
 
 
@@ -216,8 +244,8 @@ def parse_rubric(text: str, filename: str = "<string>") -> LoadedRubric:
         RubricFormatError: the YAML does not follow the format; ``problems`` lists every
             problem, each at its line and column.
     """
-    doc = _parse_tree(text, filename)
-    problems = _duplicate_problems(text, filename)
+    doc, duplicates = _parse_tree(text, filename)
+    problems = _duplicate_problems(duplicates, filename)
     if not isinstance(doc, dict):
         found = "a list" if isinstance(doc, list) else f"{yamlio.to_plain(doc)!r}"
         problems.append(

@@ -24,10 +24,28 @@ import ast
 import math
 from decimal import Decimal
 
-from rubricate.errors import GraderError
+from rubricate.errors import GraderError, InputError
 from rubricate.rubrics.compile.names import FORMULA_FUNCTIONS, gate_name, subgrader_names
 from rubricate.rubrics.model import Criterion, Rubric
 from rubricate.rubrics.scoring import weighted_mean
+
+MAX_GROUP_DEPTH = 12
+"""Deepest nesting of groups compiled. Each group adds three levels to the formula
+(``min(1, max(0, (...)))``) and the runtime parses at most 50
+(:data:`rubricate.judge.formula.MAX_DEPTH`, as a parser of the platform's grammar must stop
+somewhere): 12 groups, the clip to ``score.range`` and a levelled leaf stay within it."""
+
+
+def group_depth(nodes: list[Criterion]) -> int:
+    """How many groups deep the deepest criterion under ``nodes`` sits (0: no groups)."""
+    deepest = 0
+    stack = [(node, 0) for node in nodes]
+    while stack:
+        node, depth = stack.pop()
+        if node.children is not None:
+            stack.extend((child, depth + 1) for child in node.children)
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def number(value: float) -> str:
@@ -72,8 +90,15 @@ def build_formula(rubric: Rubric) -> str:
     """The ``calculate_output`` formula of ``rubric``'s ``multi`` grader.
 
     Raises:
-        InputError: a list of criteria has no positive weight, or sub-grader names collide.
+        InputError: a list of criteria has no positive weight, sub-grader names collide, or
+            groups nest deeper than :data:`MAX_GROUP_DEPTH`.
     """
+    depth = group_depth(rubric.criteria)
+    if depth > MAX_GROUP_DEPTH:
+        raise InputError(
+            f"rubric {rubric.id!r}: criteria nested {depth} groups deep; a formula holds at "
+            f"most {MAX_GROUP_DEPTH}: flatten the groups"
+        )
     names = subgrader_names(rubric)
     terms: dict[str, str] = {}
 
@@ -98,6 +123,13 @@ def build_formula(rubric: Rubric) -> str:
 _ALLOWED_OPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)
 
 
+def _show(node: ast.AST) -> str:
+    try:
+        return ast.unparse(node)[:80]
+    except RecursionError:
+        return type(node).__name__
+
+
 def check_formula(formula: str, names: set[str] | frozenset[str]) -> None:
     """Check that ``formula`` uses only the platform's grammar and known sub-grader names.
 
@@ -115,17 +147,20 @@ def check_formula(formula: str, names: set[str] | frozenset[str]) -> None:
         tree = ast.parse(formula.replace("^", "**"), mode="eval")
     except SyntaxError as error:
         raise GraderError(f"{where}: not a valid formula ({error.msg})") from None
+    except (RecursionError, MemoryError):
+        raise GraderError(f"{where}: nested too deeply to parse") from None
 
-    def visit(node: ast.AST) -> None:
+    stack: list[ast.AST] = [tree]  # a loop, not recursion: a 1,000-term sum is 1,000 deep
+    while stack:
+        node = stack.pop()
         if isinstance(node, ast.Expression):
-            visit(node.body)
+            stack.append(node.body)
         elif isinstance(node, ast.BinOp) and isinstance(node.op, _ALLOWED_OPS):
-            visit(node.left)
-            visit(node.right)
+            stack += [node.right, node.left]
         elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-            visit(node.operand)
+            stack.append(node.operand)
         elif isinstance(node, ast.Constant) and type(node.value) in (int, float):
-            return
+            continue
         elif isinstance(node, ast.Name):
             if node.id not in names:
                 known = ", ".join(sorted(names)) or "none"
@@ -136,9 +171,6 @@ def check_formula(formula: str, names: set[str] | frozenset[str]) -> None:
                     f"{where}: '{node.func.id}(...)' is not allowed; functions are "
                     + ", ".join(FORMULA_FUNCTIONS)
                 )
-            for arg in node.args:
-                visit(arg)
+            stack += reversed(node.args)
         else:
-            raise GraderError(f"{where}: '{ast.unparse(node)}' is not allowed in a formula")
-
-    visit(tree)
+            raise GraderError(f"{where}: '{_show(node)}' is not allowed in a formula")

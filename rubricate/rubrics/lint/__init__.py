@@ -55,6 +55,7 @@ RULES: dict[str, tuple[str, str]] = {
     "unreadable": ("error", "the file is missing, a directory, binary or not UTF-8"),
     "empty-file": ("error", "the file is empty or only comments"),
     "yaml-syntax": ("error", "not valid YAML (a tab, bad indentation, an unclosed bracket)"),
+    "too-large": ("error", "over 2 MiB, nested over 64 deep, or aliases expanding too far"),
     "duplicate-key": ("error", "a key appears twice in one mapping"),
     "unknown-key": ("error", "a key the format does not have (with a did-you-mean)"),
     "missing-key": ("error", "a required key is missing"),
@@ -68,6 +69,7 @@ RULES: dict[str, tuple[str, str]] = {
     "penalty-only-group": ("error", "a group whose children have no positive weight"),
     "tracked-criterion": ("info", "weight 0: computed and reported, not scored"),
     "pass-threshold-range": ("error", "pass_threshold outside score.range"),
+    "group-depth": ("error", "groups nested deeper than a formula holds (12)"),
     "bad-regex": ("error", "a regex check that does not compile"),
     "python-syntax": ("error", "a python check that does not parse"),
     "python-no-grade": ("error", "a python check without def grade(sample, item)"),
@@ -130,7 +132,8 @@ def lint_file(
     """Load problems and lint problems of one rubric file, together.
 
     Never raises for bad rubric content: an unreadable or invalid file gives its load
-    problems (rules ``unreadable``, ``empty-file``, ``yaml-syntax`` mean it could not be read).
+    problems (rules ``unreadable``, ``empty-file``, ``yaml-syntax``, ``too-large`` mean it could
+    not be read).
 
     Args:
         path: the rubric file.
