@@ -28,12 +28,19 @@ Choices (YAML 1.2, as ruamel reads it):
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
+from ruamel.yaml.comments import (
+    CommentedKeyMap,
+    CommentedKeySeq,
+    CommentedMap,
+    CommentedSeq,
+    TaggedScalar,
+)
 from ruamel.yaml.composer import MaxDepthExceededError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -337,10 +344,20 @@ def _duplicates(root: Node) -> list[DuplicateKey]:
     return sorted(found, key=lambda d: (d.line, d.col))
 
 
+def _plain_key(key: Any) -> Any:
+    """A mapping key as a plain value; a key that is itself a mapping or a sequence (YAML
+    allows ``? {a: 1}``, and ``{{ x }}`` unquoted in a flow mapping is one) becomes its JSON
+    text, so that it can be named in a problem."""
+    if isinstance(key, CommentedKeyMap | CommentedKeySeq):
+        return json.dumps(to_plain(dict(key) if isinstance(key, CommentedKeyMap) else list(key)),
+                          ensure_ascii=False, default=str)  # fmt: skip
+    return to_plain(key)
+
+
 def to_plain(value: Any) -> Any:
     """The loaded tree as plain Python values (ruamel's subclasses and tags removed)."""
     if isinstance(value, dict):
-        return {to_plain(k): to_plain(v) for k, v in value.items()}
+        return {_plain_key(k): to_plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [to_plain(v) for v in value]
     if isinstance(value, TaggedScalar):

@@ -129,21 +129,33 @@ def test_groups_nested_deeper_than_a_formula_can_hold_are_a_lint_error(tmp_path:
     assert done.returncode == 2 and "nested 20 groups deep" in _one_line(done)
 
 
+def _worst_case_groups(depth: int, width: int, top_width: int) -> dict:
+    """``depth`` nested groups, each also holding ``width`` checks (so its sum is chunked), a
+    levelled judged criterion at the bottom, ``top_width`` checks beside the top group."""
+
+    def fill(prefix: str, n: int) -> list[dict]:
+        return [{"id": f"{prefix}-{i}", "weight": 0.5, "check": {"contains": "x"}}
+                for i in range(n)]  # fmt: skip
+
+    node: dict = {"id": "lv", "text": "Explains", "weight": 1,
+                  "levels": {0: "no", 1: "some", 2: "yes"}}  # fmt: skip
+    for level in range(depth):
+        node = {"id": f"g{level}", "weight": 1, "children": [node, *fill(f"f{level}", width)]}
+    return {**HEAD, "score": {"range": [-1, 2]}, "criteria": [node, *fill("top", top_width)]}
+
+
 @pytest.mark.subprocess
 def test_the_deepest_groups_check_allows_compile_and_run(tmp_path: Path) -> None:
-    from rubricate.rubrics.compile.formula import MAX_GROUP_DEPTH
+    from rubricate.judge.formula import parse
+    from rubricate.rubrics.compile.formula import MAX_GROUP_DEPTH, SUM_CHUNK
 
     path = tmp_path / "groups.yaml"
-    rubric = _nested(MAX_GROUP_DEPTH)
-    rubric["score"] = {"range": [-1, 2]}
-    rubric["criteria"][0]["children"][0]["children"].append(
-        {"id": "lv", "text": "Explains", "weight": 1, "levels": {0: "no", 1: "some", 2: "yes"}})
+    rubric = _worst_case_groups(MAX_GROUP_DEPTH, SUM_CHUNK + 1, SUM_CHUNK**2 + 1)
     path.write_text(json.dumps(rubric), encoding="utf-8")
-    assert _rubricate(tmp_path, "check", str(path)).returncode == 0
+    done = _rubricate(tmp_path, "check", str(path))
+    assert done.returncode == 0, done.stdout[-2000:]
     done = _rubricate(tmp_path, "compile", str(path), "-o", str(tmp_path / "g.json"))
-    assert done.returncode == 0, done.stderr
-    from rubricate.judge.formula import parse
-
+    assert done.returncode == 0, done.stderr[-2000:]
     grader = json.loads((tmp_path / "g.json").read_text(encoding="utf-8"))
     names = parse(grader["calculate_output"]).names  # the runtime's parser takes it
     assert names == set(grader["graders"])

@@ -169,7 +169,7 @@ def source_problems(source: str) -> list[tuple[str, str]]:
     except SyntaxError as error:
         problems.append(("error", f"does not compile: line {error.lineno}: {error.msg}"))
         return problems
-    except (RecursionError, MemoryError):
+    except (RecursionError, MemoryError, ValueError):
         problems.append(("error", "does not compile: nested too deeply for the Python parser"))
         return problems
     problem = _grade_function_problem(tree)

@@ -7,8 +7,9 @@ sub-graders' results (tests evaluate both on hand-worked cases):
 - a check is its sub-grader's score (checks apply their own thresholds);
 - a criterion with a check and text is ``gate * judge``: a failed check zeroes it;
 - a list of criteria is ``(w1 * a + w2 * b - w3 * c) / P`` with ``P`` the sum of positive
-  weights (omitted when 1); weight-0 (tracked) criteria are left out: their sub-graders stay
-  in ``graders`` and are reported as sub-rewards, but do not count;
+  weights (omitted when 1); a list of more than :data:`SUM_CHUNK` criteria is summed in
+  parenthesised chunks of that many; weight-0 (tracked) criteria are left out: their
+  sub-graders stay in ``graders`` and are reported as sub-rewards, but do not count;
 - a group is ``min(1, max(0, <its list>))``;
 - the whole is mapped onto ``score.range`` and clipped: ``min(hi, max(lo, lo + (hi - lo) *
   <top list>))``, which for the default [0, 1] reads ``min(1, max(0, <top list>))``.
@@ -29,11 +30,12 @@ from rubricate.rubrics.compile.names import FORMULA_FUNCTIONS, gate_name, subgra
 from rubricate.rubrics.model import Criterion, Rubric
 from rubricate.rubrics.scoring import weighted_mean
 
-MAX_GROUP_DEPTH = 12
+MAX_GROUP_DEPTH = 10
 """Deepest nesting of groups compiled. Each group adds three levels to the formula
-(``min(1, max(0, (...)))``) and the runtime parses at most 50
-(:data:`rubricate.judge.formula.MAX_DEPTH`, as a parser of the platform's grammar must stop
-somewhere): 12 groups, the clip to ``score.range`` and a levelled leaf stay within it."""
+(``min(1, max(0, (...)))``), a list of more than :data:`SUM_CHUNK` criteria one or two more
+(its chunks), and the runtime parses at most 50 (:data:`rubricate.judge.formula.MAX_DEPTH`,
+as a parser of the platform's grammar must stop somewhere): 10 groups of long lists, the clip
+to ``score.range`` and a levelled leaf stay within it."""
 
 
 def group_depth(nodes: list[Criterion]) -> int:
@@ -67,22 +69,45 @@ def _leaf_term(criterion: Criterion, name: str) -> str:
     return judge
 
 
+SUM_CHUNK = 64
+"""Terms per parenthesised sum: a list of more criteria is summed in chunks of sums (of
+chunks ...), so a formula's syntax tree stays shallow (Python's parser, which checks it, and
+other parsers of the grammar recurse on a flat 3,000-term sum)."""
+
+
+def _signed_sum(parts: list[tuple[bool, str]]) -> str:
+    """``a + b - c`` from ``(positive, term)`` parts; a leading negative is ``0 - c``."""
+    text = ""
+    for positive, piece in parts:
+        if not text:
+            text = piece if positive else f"0 - {piece}"
+        else:
+            text += (" + " if positive else " - ") + piece
+    return text
+
+
+def _chunked_sum(parts: list[tuple[bool, str]]) -> str:
+    """The sum of ``parts``, grouped ``SUM_CHUNK`` at a time when there are more."""
+    while len(parts) > SUM_CHUNK:
+        parts = [
+            (True, f"({_signed_sum(parts[i : i + SUM_CHUNK])})")
+            for i in range(0, len(parts), SUM_CHUNK)
+        ]
+    return _signed_sum(parts)
+
+
 def _mean(nodes: list[Criterion], terms: dict[str, str], where: str) -> str:
     # Validates the denominator exactly as scoring does (same error for the same rubric).
     weighted_mean([(n.weight, 0.0) for n in nodes], where)
     positive = math.fsum(n.weight for n in nodes if n.weight > 0)
-    parts: list[str] = []
+    parts: list[tuple[bool, str]] = []
     for node in nodes:
         if node.weight == 0:
             continue
         term = terms[node.id]
         size = abs(node.weight)
-        piece = term if size == 1 else f"{number(size)} * {term}"
-        if not parts:
-            parts.append(piece if node.weight > 0 else f"0 - {piece}")
-        else:
-            parts.append(("+ " if node.weight > 0 else "- ") + piece)
-    body = " ".join(parts)
+        parts.append((node.weight > 0, term if size == 1 else f"{number(size)} * {term}"))
+    body = _chunked_sum(parts)
     return f"({body})" if positive == 1 else f"({body}) / {number(positive)}"
 
 

@@ -69,7 +69,7 @@ RULES: dict[str, tuple[str, str]] = {
     "penalty-only-group": ("error", "a group whose children have no positive weight"),
     "tracked-criterion": ("info", "weight 0: computed and reported, not scored"),
     "pass-threshold-range": ("error", "pass_threshold outside score.range"),
-    "group-depth": ("error", "groups nested deeper than a formula holds (12)"),
+    "group-depth": ("error", "groups nested deeper than a formula holds (10)"),
     "bad-regex": ("error", "a regex check that does not compile"),
     "python-syntax": ("error", "a python check that does not parse"),
     "python-no-grade": ("error", "a python check without def grade(sample, item)"),
