@@ -112,6 +112,11 @@ def _key_figures(data: dict[str, Any]) -> list[str]:
     unscored = data["unscored"]
     if unscored.get("share") is not None:
         rows.append(("Unscored grades", f"{unscored['unscored']} ({pct(unscored['share'], 1)})"))
+    clipped = data.get("clipped")
+    if clipped is not None:
+        how = "counted as scored" if clipped["counted_as_scored"] else "left out"
+        rows.append(("Judge results outside their range (clipped)",
+                     f"{clipped['replies']}" + (f" ({how})" if clipped["replies"] else "")))
     total = (data.get("agreement") or {}).get("total") or {}
     if total.get("stand_in"):
         rows.append(("Judge can stand in for an expert", total["stand_in"]))

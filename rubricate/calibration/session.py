@@ -74,6 +74,8 @@ class CalibrateRequest:
     figures: bool = True
     workers: int = 2
     seed: int = 0
+    score_clipped: bool = False
+    """Count judge results outside their range as scored (``--score-clipped``)."""
 
 
 @dataclass
@@ -172,6 +174,7 @@ def manifest(prepared: Prepared, settings: ClientSettings) -> dict[str, Any]:
         "repeats_mode": "fixed" if request.repeats is not None else "auto",
         "judge_model": judge_model(prepared.grader),
         "judge_model_override": request.judge_model,
+        "score_clipped": request.score_clipped,
         **start_fields(settings, judged_run=False),
         "excluded": [
             {"item_id": k.item_id, "answer_id": k.answer_id, "describe": k.describe()}

@@ -40,6 +40,7 @@ from rubricate.commands._common import (
     emit_json,
     format_option,
     note,
+    score_clipped_option,
     target_option,
     warn,
     workers_option,
@@ -84,6 +85,9 @@ def _summary(outcome: Any) -> dict[str, Any]:
         "max_flip_p": max((r["flip_p"] for r in flips), default=None),
         "not_run": data["coverage"]["not_run"],
         "unscored_share": data["unscored"]["share"],
+        "unscored": data["unscored"]["unscored"],
+        "graded_rows": data["unscored"]["rows"],
+        "clipped": data["clipped"],
         "rewrite_first": [r["criterion"] for r in data["readiness"]["rewrite_first"]],
         "usage": outcome.manifest["usage"],
         "files": [str(p) for p in outcome.files],
@@ -105,6 +109,13 @@ def _print_text(summary: dict[str, Any]) -> None:
             f"ordered great > fair > poor: {_num(summary['ordered_share'])}; AUC great vs poor: "
             f"{_num(summary['auc'])}; adversarial above fair: {summary['adversarial_risks']}"
         )
+    clipped = summary["clipped"]
+    how = "counted as scored" if clipped["counted_as_scored"] else "unscored, left out"
+    click.echo(
+        f"unscored: {summary['unscored']} of {summary['graded_rows']} graded rows; judge results "
+        f"outside their range (clipped): {clipped['replies']}"
+        + (f" ({how})" if clipped["replies"] else "")
+    )
     if summary["max_flip_p"] is not None:
         click.echo(f"highest judge flip probability: {_num(summary['max_flip_p'])}")
     if summary["rewrite_first"]:
@@ -196,6 +207,7 @@ def _report_only(out: Path | None, figures: bool, output_format: str) -> None:
     help="Rebuild the reports of the run in --out from its files; grade nothing.",
 )
 @click.option("--schema", is_flag=True, help="Print the JSON Schema of a calibration set line.")
+@score_clipped_option
 @client_options
 @format_option("text", "json")
 def calibrate(
@@ -214,6 +226,7 @@ def calibrate(
     fail_unless_ready: bool,
     report_only: bool,
     schema: bool,
+    score_clipped: bool,
     client_settings: ClientSettings,
     output_format: str,
 ) -> None:
@@ -257,6 +270,7 @@ def calibrate(
         exclude_leaked=exclude_leaked,
         figures=not no_figures,
         workers=workers,
+        score_clipped=score_clipped,
     )
     prepared = prepare(request)
     for leak in prepared.leaks:
