@@ -43,7 +43,7 @@ from rubricate.rubrics.loader import parse_rubric
 from rubricate.testing import FakeOpenAI
 from rubricate.testing.replies import last_user_text, prompt_text
 
-_CRITERION = re.compile(r'<criterion id="([^"]+)"')
+_CRITERION = re.compile(r'<criterion(?:-[0-9a-f]+)? id="([^"]+)"')
 
 
 def scripted_judge(flip_p: dict[str, float]) -> Callable[[Any], bool]:

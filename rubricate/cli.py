@@ -99,6 +99,24 @@ def usage_message(error: click.UsageError) -> str:
     return f"{prefix}{what} (see {path} --help)"
 
 
+INTERRUPTED = 130
+"""Exit code after Ctrl-C (SIGINT): the shell's 128 + 2, not the usage-error code 2."""
+
+
+def interrupted_line() -> str:
+    """What an interrupted command says on stderr: what was kept and how to resume."""
+    from rubricate.judge.store import committed_in_process
+
+    paid = committed_in_process()
+    if not paid:
+        return "rubricate: interrupted; no model call was paid for in this process"
+    calls = "call is" if paid == 1 else "calls are"
+    return (
+        f"rubricate: interrupted; {paid} paid model {calls} kept in the call store: "
+        "rerun the same command to resume without paying for them again"
+    )
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the command line on ``argv`` and return the exit code (tests call this)."""
     try:
@@ -108,7 +126,11 @@ def run(argv: list[str] | None = None) -> int:
         return int(exit_code_for(error))
     except click.exceptions.Exit as done:
         return int(done.exit_code)
-    except click.Abort:
+    except click.Abort as abort:
+        # click turns Ctrl-C into Abort (from KeyboardInterrupt); a prompt's EOF is an abort.
+        if isinstance(abort.__cause__ or abort.__context__, KeyboardInterrupt):
+            click.echo(interrupted_line(), err=True)
+            return INTERRUPTED
         click.echo(error_line("aborted"), err=True)
         return int(ExitCode.USAGE)
     except click.UsageError as error:
@@ -118,8 +140,8 @@ def run(argv: list[str] | None = None) -> int:
         click.echo(error_line(_sentence(error.format_message())), err=True)
         return int(error.exit_code)
     except KeyboardInterrupt:
-        click.echo(error_line("interrupted; everything already computed is kept"), err=True)
-        return 130
+        click.echo(interrupted_line(), err=True)
+        return INTERRUPTED
     return int(result) if isinstance(result, int) else int(ExitCode.OK)
 
 

@@ -190,10 +190,11 @@ def prepare_baseline(request: BaselineRequest) -> PreparedBaseline:
     from rubricate.export.rft_rows import build_rows, grader_item_fields, rubric_item_fields
     from rubricate.rubrics.compile import compile_exact
     from rubricate.rubrics.items import read_items
-    from rubricate.rubrics.loader import load_rubric, read_text
+    from rubricate.rubrics.lint import load_checked_rubric
+    from rubricate.rubrics.loader import read_text
 
     _check_request(request)
-    loaded = load_rubric(request.rubric)
+    loaded = load_checked_rubric(request.rubric)
     rubric = loaded.rubric
     target, grader, text = compile_exact(rubric, request.target)  # type: ignore[arg-type]
     generation = GenerationSettings(

@@ -187,7 +187,9 @@ async def execute(
     runner: CalibrationRunner | None = None
     stopped: EndpointDown | None = None
     try:
-        async with Runtime(client, python_workers=request.workers) as runtime:
+        async with Runtime(
+            client, python_workers=request.workers, score_clipped=request.score_clipped
+        ) as runtime:
             runner = CalibrationRunner(prepared.grader, plan, runtime, writer,
                                        progress=progress, concurrency=jobs_at_once)  # fmt: skip
             progress.start(description="grading")

@@ -13,7 +13,7 @@ column         type         meaning
 ``criterion``  str          a criterion id, or :data:`TOTAL` for the grader's overall reward
 ``score``      float        the score in the rubric's range; NaN when unscored
 ``scored``     bool         False when the grade errored (unparseable reply, refusal, ...)
-``error``      str | None   why it is unscored
+``error``      str | None   why it is unscored (on a scored row: a note, e.g. clipped)
 =============  ===========  ==============================================================
 
 Conventions:
@@ -105,3 +105,15 @@ def unscored_counts(grades: pd.DataFrame) -> pd.DataFrame:
     top = errors.groupby("criterion")["error"].agg(lambda s: s.value_counts().index[0])
     table["top_error"] = top.reindex(table.index)
     return table
+
+
+CLIPPED_PREFIX = "model_grader_clipped"
+"""How the ``error`` of a row whose judge result was clipped to its range starts."""
+
+
+def clipped_counts(grades: pd.DataFrame) -> pd.Series:
+    """Per criterion: rows whose judge result fell outside its range and was clipped (scored
+    or not), indexed by criterion; only criteria with some."""
+    error = grades["error"].astype("string").fillna("")
+    clipped = grades[error.str.startswith(CLIPPED_PREFIX)]
+    return clipped.groupby("criterion", sort=True).size().astype(int)

@@ -21,6 +21,10 @@ statistic and counted under ``unscored``.
 - ``agreement``: see :mod:`.report_agreement` (None without expert grades).
 - ``unscored``: per criterion rows, unscored rows and share, most frequent error; ``flag`` when
   more than :data:`UNSCORED_LIMIT` of the graded rows are unscored.
+- ``clipped``: judge results outside their range (which the platform clips): ``assessed``
+  is false (and the counts null) when the judge did not run; how many
+  (``replies``), how many rewards they touched (``totals``), per criterion, and whether the run
+  counted them as scored (``--score-clipped``) or left them out (unscored, the default).
 - ``readiness``: saturation and headroom of the headline, the variance study (per answer: mean,
   max, min, SD, headroom over repeats, sorted by mean), the plain-language verdict and the
   criteria to rewrite first (:mod:`.report_verdict`).
@@ -44,7 +48,13 @@ from rubricate.calibration.discrimination import (
     tier_means,
     tier_order,
 )
-from rubricate.calibration.grades_table import TIERS, TOTAL, scored_rows, unscored_counts
+from rubricate.calibration.grades_table import (
+    TIERS,
+    TOTAL,
+    clipped_counts,
+    scored_rows,
+    unscored_counts,
+)
 from rubricate.calibration.readiness import readiness, variance_study
 from rubricate.calibration.report_agreement import agreement_section
 from rubricate.calibration.report_verdict import (
@@ -200,6 +210,23 @@ def _unscored(graded: pd.DataFrame, criteria: list[str]) -> dict[str, Any]:
     )
 
 
+def _clipped(graded: pd.DataFrame, criteria: list[str], counted: bool) -> dict[str, Any]:
+    """Judge results outside their range, clipped by the platform: each is one criterion row
+    (a holistic grader's: its total row); ``totals`` are the rewards they touched."""
+    rows = graded[graded["criterion"].isin([*criteria, TOTAL])]
+    per = clipped_counts(rows) if len(rows) else pd.Series(dtype=int)
+    replies = per.get(TOTAL, 0) if criteria == [TOTAL] else per.drop(TOTAL, errors="ignore").sum()
+    return {
+        "assessed": True,
+        "replies": int(replies),
+        "totals": int(per.get(TOTAL, 0)),
+        "counted_as_scored": counted,
+        "per_criterion": [
+            {"criterion": str(c), "rows": int(n)} for c, n in per.items() if c != TOTAL
+        ],
+    }
+
+
 def _coverage(grades: pd.DataFrame, plan: GraderPlan, leaks: list[dict[str, Any]]) -> dict:
     answers = grades.drop_duplicates(["item_id", "answer_id"])
     not_run = grades[is_not_run(grades)]
@@ -255,8 +282,11 @@ def build_report_data(
         "coverage": _coverage(grades, plan, leaks or []),
         "stability": _stability(graded, headline, criteria, seed),
         "unscored": _unscored(graded, criteria),
+        "clipped": _clipped(graded, criteria, bool(manifest.get("score_clipped"))),
         "adaptive": adaptive,
     }
+    if not data["coverage"]["judge"]["ran"]:  # no judge reply: nothing could be clipped
+        data["clipped"].update(assessed=False, replies=None, totals=None)
     discrimination: dict[str, Any] = {"headline": None, "criteria": [], "checks": []}
     if headline is not None:
         discrimination["headline"] = _headline_discrimination(graded, headline, seed)

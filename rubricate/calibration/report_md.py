@@ -13,6 +13,7 @@ from typing import Any
 
 from rubricate.calibration.report_md_agreement import agreement_lines
 from rubricate.calibration.report_md_sections import (
+    NOT_RUN_CLIPPED,
     cell,
     ci,
     cost_lines,
@@ -119,6 +120,13 @@ def _key_figures(data: dict[str, Any]) -> list[str]:
     unscored = data["unscored"]
     if unscored.get("share") is not None:
         rows.append(("Unscored grades", f"{unscored['unscored']} ({pct(unscored['share'], 1)})"))
+    clipped = data.get("clipped")
+    if clipped is not None and clipped.get("assessed") is False:
+        rows.append(("Results outside their range (clipped)", NOT_RUN_CLIPPED))
+    elif clipped is not None:
+        how = "counted as scored" if clipped["counted_as_scored"] else "left out"
+        rows.append(("Results outside their range (clipped)",
+                     f"{clipped['replies']}" + (f" ({how})" if clipped["replies"] else "")))
     total = (data.get("agreement") or {}).get("total") or {}
     if total.get("stand_in"):
         rows.append(("Grader can stand in for an expert", total["stand_in"]))

@@ -209,6 +209,35 @@ def unscored_lines(data: dict[str, Any], figures: Figures) -> list[str]:
                    [[f"`{r['criterion']}`", r["n_rows"], r["n_unscored"],
                      pct(r["share_unscored"], 1), r.get("top_error") or ""] for r in bad],
                    "lrrrl")  # fmt: skip
+    return lines + clipped_lines(data)
+
+
+NOT_RUN_CLIPPED = "not assessed (the judge did not run)"
+
+
+def clipped_lines(data: dict[str, Any]) -> list[str]:
+    """The clipped judge results: always said, even when there are none."""
+    section = data.get("clipped") or {"replies": 0, "counted_as_scored": False}
+    if section.get("assessed") is False:
+        return [f"Results outside their range (clipped): {NOT_RUN_CLIPPED}.", ""]
+    n = section["replies"]
+    if not n:
+        return ["No result fell outside its range (none was clipped).", ""]
+    how = (
+        "counted as scored at the clipped value, as asked (`--score-clipped`)"
+        if section["counted_as_scored"]
+        else "left out of every statistic as unscored (`--score-clipped` would count them)"
+    )
+    lines = [
+        f"**{n} judge result{'s' if n != 1 else ''} fell outside the criterion's range** "
+        f"(`model_grader_clipped`): the platform clips such a result to the range and trains on "
+        f"it, but the judge did not answer on the scale it was given; here they are {how}. "
+        "Read the judge's replies in `records.jsonl` and tighten the prompt or the range.",
+        "",
+    ]
+    lines += table(["criterion", "clipped"],
+                   [[f"`{r['criterion']}`", r["rows"]] for r in section["per_criterion"]],
+                   "lr")  # fmt: skip
     return lines
 
 

@@ -75,6 +75,8 @@ class CalibrateRequest:
     figures: bool = True
     workers: int = 2
     seed: int = 0
+    score_clipped: bool = False
+    """Count judge results outside their range as scored (``--score-clipped``)."""
 
 
 @dataclass
@@ -121,9 +123,10 @@ def prepare(request: CalibrateRequest) -> Prepared:
         InputError / RubricFormatError / GraderError: with one line naming file and line.
     """
     from rubricate.rubrics.compile import compile_exact
-    from rubricate.rubrics.loader import load_rubric, read_text
+    from rubricate.rubrics.lint import load_checked_rubric
+    from rubricate.rubrics.loader import read_text
 
-    loaded = load_rubric(request.rubric)
+    loaded = load_checked_rubric(request.rubric)
     rubric = loaded.rubric
     if request.judge_model:
         rubric = rubric.model_copy(
@@ -175,6 +178,7 @@ def manifest(prepared: Prepared, settings: ClientSettings) -> dict[str, Any]:
         "repeats_mode": "fixed" if request.repeats is not None else "auto",
         "judge_model": judge_model(prepared.grader),
         "judge_model_override": request.judge_model,
+        "score_clipped": request.score_clipped,
         **start_fields(settings, judged_run=False),
         "excluded": [
             {"item_id": k.item_id, "answer_id": k.answer_id, "describe": k.describe()}

@@ -20,6 +20,9 @@ leaf criteria. One record gives these rows (``criterion`` column):
 Other targets (``score_model``, ``python``) report only ``__total__``.
 
 A row is *unscored* (``scored`` False, no score) when its sub-grader erred; ``error`` says why.
+A judge result outside its range (clipped by the platform) makes its rows unscored with an
+``error`` starting ``model_grader_clipped``; a run with ``--score-clipped`` keeps them scored at
+the clipped value, with :data:`CLIPPED_SCORED` as their ``error``, so they are still counted.
 It is *not run* when the sub-graders it needs were never attempted because no model endpoint is
 configured: ``error`` then starts with :data:`NOT_RUN`, and statistics leave such rows out
 entirely (they are not judge errors). A gated criterion whose judge did not run is not run even
@@ -36,7 +39,7 @@ import pandas as pd
 
 from rubricate.calibration.grades_table import TOTAL
 from rubricate.errors import InputError
-from rubricate.judge.graders.base import NOT_CONFIGURED
+from rubricate.judge.graders.base import CLIPPED, NOT_CONFIGURED
 from rubricate.judge.graders.kinds import MODEL_TYPES
 from rubricate.judge.records import GradeRecord
 from rubricate.rubrics.compile import subgrader_plan
@@ -50,6 +53,8 @@ CHECK_SUFFIX = ":check"
 NOT_RUN = "not run"
 """How the ``error`` of a never-attempted row starts."""
 NOT_RUN_ERROR = f"{NOT_RUN}: no model endpoint configured"
+CLIPPED_SCORED = f"{CLIPPED}: counted as scored at the clipped value (--score-clipped)"
+"""The ``error`` of a *scored* row whose judge result was clipped (the run counted it)."""
 
 
 @dataclass(frozen=True)
@@ -161,12 +166,13 @@ def _criterion_row(plan: CriterionPlan, record: GradeRecord) -> Row:
         if judged is None:
             return _missing(record, plan.id, plan.judge)
         judged /= plan.max_level
+    note = CLIPPED_SCORED if plan.judge is not None and plan.judge in record.clipped else None
     if plan.check is None:
-        return (plan.id, float(judged), True, None)  # type: ignore[arg-type]
+        return (plan.id, float(judged), True, note)  # type: ignore[arg-type]
     check = _value(record, plan.check)
     if check is None:
         return _missing(record, plan.id, plan.check)
-    return (plan.id, check if judged is None else check * judged, True, None)
+    return (plan.id, check if judged is None else check * judged, True, note)
 
 
 def _checks_score(rubric: Rubric, values: dict[str, float | None]) -> Row:
@@ -195,7 +201,7 @@ def _checks_score(rubric: Rubric, values: dict[str, float | None]) -> Row:
 
 def _total_row(record: GradeRecord) -> Row:
     if record.scored:
-        return (TOTAL, float(record.reward), True, None)
+        return (TOTAL, float(record.reward), True, CLIPPED_SCORED if record.clipped else None)
     errors = set(record.sub_errors.values())
     details = record.metadata.errors.model_grader_server_error_details
     if (errors and errors <= {NOT_CONFIGURED}) or (not errors and details == "not_configured"):

@@ -64,6 +64,15 @@ workers_option = click.option(
 )
 """``--workers N``: python-grader worker processes of the local runtime (default 2)."""
 
+score_clipped_option = click.option(
+    "--score-clipped",
+    is_flag=True,
+    help="Count a judge result outside its range as scored, at the clipped value the platform "
+    "uses. Default: unscored (flag model_grader_clipped), counted, left out of every mean.",
+)
+"""``--score-clipped``: clipped judge results count as scored (see
+:func:`rubricate.judge.graders.base.clip`)."""
+
 
 MAX_UNSCORED = 0.02
 """Default ``--max-unscored``: the share of unscored grades the calibration report flags."""

@@ -65,9 +65,9 @@ def _extract_grader(data: Any, name: str) -> dict[str, Any]:
 def _compile_rubric(path: Path) -> dict[str, Any]:
     # Deferred: the rubric loader and compiler (ruamel, Jinja) are only needed for rubrics.
     from rubricate.rubrics.compile import compile_rubric
-    from rubricate.rubrics.loader import load_rubric
+    from rubricate.rubrics.lint import load_checked_rubric
 
-    return compile_rubric(load_rubric(path).rubric)
+    return compile_rubric(load_checked_rubric(path).rubric)
 
 
 def load_grader(path: Path) -> tuple[dict[str, Any], str]:
@@ -89,6 +89,12 @@ def load_grader(path: Path) -> tuple[dict[str, Any], str]:
             f"{name}:{error.lineno}:{error.colno}: not valid JSON ({error.msg}); a grader file "
             "is one JSON object"
         ) from None
+    from rubricate.judge.validate import duplicate_keys
+
+    repeated = duplicate_keys(text)
+    if repeated:
+        more = f" (and {len(repeated) - 1} more)" if len(repeated) > 1 else ""
+        raise InputError(f"{name}: {repeated[0]}{more}")
     return _extract_grader(data, name), "grader JSON"
 
 

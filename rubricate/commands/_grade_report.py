@@ -7,7 +7,9 @@
   sub-grader succeeded (a multi record that failed elsewhere still counts its good parts);
 - ``errors``: how many records have each error flag set; ``not_run``: records whose model
   graders were not run because no endpoint is configured;
-- ``clipped``: records in which some model result was clipped to its range.
+- ``clipped``: records in which some judge result fell outside its range and was clipped
+  (flag ``model_grader_clipped``); they are unscored, unless ``score_clipped`` (the run's
+  ``--score-clipped``) counts them at the clipped value; ``clipped_scored`` says which.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from collections import Counter, defaultdict
 from statistics import fmean
 from typing import Any
 
+from rubricate.judge.graders.base import only_clipped
 from rubricate.judge.records import GradeRecord
 
 
-def summarize(records: list[GradeRecord]) -> dict[str, Any]:
+def summarize(records: list[GradeRecord], *, score_clipped: bool = False) -> dict[str, Any]:
     """The summary of a run (see the module docstring)."""
     scored = [r.reward for r in records if r.scored]
     subs: dict[str, list[float]] = defaultdict(list)
@@ -40,6 +43,7 @@ def summarize(records: list[GradeRecord]) -> dict[str, Any]:
         "errors": dict(sorted(errors.items())),
         "not_run": not_run,
         "clipped": sum(1 for r in records if r.clipped),
+        "clipped_scored": score_clipped,
     }
 
 
@@ -66,8 +70,14 @@ def render_summary(summary: dict[str, Any], grader: dict[str, Any], source: str)
         width = max(len(k) for k in summary["errors"])
         for flag, n in summary["errors"].items():
             lines.append(f"  {flag:<{width}}  {n}")
-    if summary["clipped"]:
-        lines.append(f"clipped: {summary['clipped']} records had a model result outside its range")
+    how = (
+        "counted as scored at the clipped value (--score-clipped)"
+        if summary.get("clipped_scored")
+        else "unscored, left out of the mean (--score-clipped counts them)"
+    )
+    lines.append(
+        f"clipped: {summary['clipped']} records had a judge result outside its range ({how})"
+    )
     return lines
 
 
@@ -82,22 +92,24 @@ def compare(local: list[GradeRecord], remote: list[dict[str, Any]]) -> dict[str,
     rows, diffs = [], []
     differ = 0
     for record, answer in zip(local, remote, strict=True):
+        # the platform scores a clipped result at its clipped value: compare that
+        local_scored = record.scored or only_clipped(record)
         remote_reward = answer.get("reward")
         remote_flags = [
             k for k, v in ((answer.get("metadata") or {}).get("errors") or {}).items() if v is True
         ]
         remote_scored = "error" not in answer and not remote_flags
         difference = None
-        if record.scored and remote_scored and isinstance(remote_reward, (int, float)):
+        if local_scored and remote_scored and isinstance(remote_reward, (int, float)):
             difference = float(remote_reward) - record.reward
             diffs.append(abs(difference))
-        mismatch = (record.scored != remote_scored) or (
+        mismatch = (local_scored != remote_scored) or (
             difference is not None and abs(difference) > 1e-6
         )
         differ += mismatch
         rows.append(
             {
-                "local": record.reward if record.scored else None,
+                "local": record.reward if local_scored else None,
                 "local_error": record.error,
                 "remote": remote_reward if remote_scored else None,
                 "remote_error": answer.get("error") or (", ".join(remote_flags) or None),

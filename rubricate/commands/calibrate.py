@@ -47,6 +47,7 @@ from rubricate.commands._common import (
     format_option,
     max_unscored_option,
     note,
+    score_clipped_option,
     target_option,
     warn,
     workers_option,
@@ -95,6 +96,9 @@ def _summary(outcome: Any) -> dict[str, Any]:
         "checks": data["readiness"]["checks"],
         "not_run": data["coverage"]["not_run"],
         "unscored_share": data["unscored"]["share"],
+        "unscored": data["unscored"]["unscored"],
+        "graded_rows": data["unscored"]["rows"],
+        "clipped": data["clipped"],
         "rewrite_first": [r["criterion"] for r in data["readiness"]["rewrite_first"]],
         "usage": outcome.manifest["usage"],
         "files": [str(p) for p in outcome.files],
@@ -136,6 +140,17 @@ def _print_text(summary: dict[str, Any]) -> None:
             f"poor: {_measured(summary['auc'])}; adversarial above fair: "
             f"{summary['adversarial_risks']}"
         )
+    clipped = summary["clipped"]
+    how = "counted as scored" if clipped["counted_as_scored"] else "unscored, left out"
+    outside = (
+        "not assessed (the judge did not run)"
+        if clipped.get("assessed") is False
+        else f"{clipped['replies']}" + (f" ({how})" if clipped["replies"] else "")
+    )
+    click.echo(
+        f"unscored: {summary['unscored']} of {summary['graded_rows']} graded rows; results "
+        f"outside their range (clipped): {outside}"
+    )
     if summary["max_flip_p"] is not None:
         criterion = summary["max_flip_p_criterion"]
         source = summary["scored_by"].get(criterion, "grader")
@@ -247,6 +262,7 @@ def _gate(verdict: dict[str, Any]) -> None:
 )
 @click.option("--schema", is_flag=True, help="Print the JSON Schema of a calibration set line.")
 @max_unscored_option
+@score_clipped_option
 @client_options
 @format_option("text", "json")
 def calibrate(
@@ -266,6 +282,7 @@ def calibrate(
     report_only: bool,
     schema: bool,
     max_unscored: float,
+    score_clipped: bool,
     client_settings: ClientSettings,
     output_format: str,
 ) -> None:
@@ -309,6 +326,7 @@ def calibrate(
         exclude_leaked=exclude_leaked,
         figures=not no_figures,
         workers=workers,
+        score_clipped=score_clipped,
     )
     prepared = prepare(request)
     for line in prepared.warnings:

@@ -10,7 +10,8 @@
 
 Every grader is validated against the ``openai`` models before anything is written. Exit 0 on
 success; 2 with one line (file, line, field, how to fix) for an unreadable or invalid rubric, a
-rubric the target cannot express, or an output that cannot be written.
+rubric ``rubricate check`` rejects (its first error), a rubric the target cannot express, or an
+output that cannot be written.
 """
 
 from __future__ import annotations
@@ -62,9 +63,9 @@ def compile_command(
     """Compile RUBRIC into the exact grader JSON an RFT job or eval takes."""
     from rubricate.rubrics.compile import compile_rubric, grader_json, subgrader_plan
     from rubricate.rubrics.compile.validate import validate_grader
-    from rubricate.rubrics.loader import load_rubric
+    from rubricate.rubrics.lint import load_checked_rubric
 
-    loaded = load_rubric(rubric).rubric
+    loaded = load_checked_rubric(rubric).rubric
     grader = compile_rubric(loaded, target)  # type: ignore[arg-type]
     validate_grader(grader)
     text = grader_json(grader)

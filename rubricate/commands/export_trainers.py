@@ -82,9 +82,9 @@ def _write(out: Path, files: dict[str, bytes], target: str, compiled: Any, fmt: 
 
 def _load(rubric: Path, target: str | None) -> tuple[Any, Any]:
     from rubricate.export.reward_bundle import compile_for_bundle
-    from rubricate.rubrics.loader import load_rubric
+    from rubricate.rubrics.lint import load_checked_rubric
 
-    loaded = load_rubric(rubric)
+    loaded = load_checked_rubric(rubric)
     return loaded, compile_for_bundle(loaded, target)
 
 

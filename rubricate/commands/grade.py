@@ -3,8 +3,9 @@
 Runs a grader (an OpenAI grader JSON file, or a rubric compiled on the fly) on every sample
 with the local runtime, exactly as a training job would grade it, and prints a summary: how
 many samples, how many scored, the mean reward over scored samples only, each sub-grader's
-mean, error counts by flag, and how many results were clipped. How samples match items, and
-which grader files are accepted: :mod:`rubricate.commands._grade_inputs`.
+mean, error counts by flag, and how many judge results fell outside their range and were
+clipped (unscored and left out of the mean unless ``--score-clipped``). How samples match
+items, and which grader files are accepted: :mod:`rubricate.commands._grade_inputs`.
 
 - ``--out FILE``: one JSON line per sample, in the samples' order: ``item_id``,
   ``sample_line`` and the grade record (``reward``, ``sub_rewards``, ``metadata`` with the
@@ -44,6 +45,7 @@ from rubricate.commands._common import (
     max_unscored_option,
     note,
     progress_bar,
+    score_clipped_option,
     warn,
     workers_option,
 )
@@ -81,6 +83,7 @@ async def _run(
     workers: int,
     repeat: int,
     remote: bool,
+    score_clipped: bool = False,
 ) -> tuple[list[GradeRecord], list[dict[str, Any]] | None, str | None]:
     from rubricate.judge.client import open_client
     from rubricate.judge.runtime import Runtime
@@ -96,7 +99,9 @@ async def _run(
     usage = None
     runtime: Runtime | None = None
     try:
-        async with Runtime(client, python_workers=workers) as runtime:
+        async with Runtime(
+            client, python_workers=workers, score_clipped=score_clipped
+        ) as runtime:
             with progress_bar("grading", total=len(pairs)) as bar:
                 records = await runtime.grade_many(
                     grader,
@@ -171,6 +176,7 @@ def _write_records(
 )
 @click.option("--remote", is_flag=True, help="Also run the API's graders-run endpoint; compare.")
 @max_unscored_option
+@score_clipped_option
 @client_options
 @format_option("text", "json")
 def grade_command(
@@ -182,6 +188,7 @@ def grade_command(
     repeat: int,
     remote: bool,
     max_unscored: float,
+    score_clipped: bool,
     client_settings: ClientSettings,
     output_format: str,
 ) -> None:
@@ -196,11 +203,12 @@ def grade_command(
     _check(grader, grader_or_rubric)
     pairs = pair_up(items, samples)
     records, answers, usage = asyncio.run(
-        _run(grader, pairs, client_settings, workers=workers, repeat=repeat, remote=remote)
+        _run(grader, pairs, client_settings, workers=workers, repeat=repeat, remote=remote,
+             score_clipped=score_clipped)  # fmt: skip
     )
     if out is not None:
         _write_records(out, pairs, records, answers)
-    summary = summarize(records)
+    summary = summarize(records, score_clipped=score_clipped)
     comparison = compare(records, answers) if answers is not None else None
     if summary["not_run"]:
         warn(f"{summary['not_run']} samples were not graded by a model: no endpoint configured")

@@ -2,6 +2,7 @@
 
 Local checks, without running the grader:
 
+- keys that appear twice in one JSON object (JSON keeps the last: a sub-grader silently lost);
 - the static validation of the runtime (:func:`rubricate.judge.validate.validate_grader`):
   grader types, required fields, template variables, ``calculate_output`` names, ranges,
   python source that compiles, defines ``grade(sample, item)`` with two parameters and stays
@@ -21,6 +22,7 @@ cannot be read or is not JSON. stdout: one line per problem and a verdict, or wi
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +34,22 @@ from rubricate.errors import CheckFailed, InputError
 from rubricate.judge.calls import ClientSettings
 
 
-def _read(path: Path) -> Any:
-    from rubricate.files import read_json
+def _read(path: Path) -> tuple[Any, list[str]]:
+    from rubricate.files import read_text
 
-    data = read_json(path, "grader JSON file")
+    text = read_text(path, "grader JSON file")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(
+            f"{path}:{error.lineno}:{error.colno}: not valid JSON ({error.msg}); a grader JSON "
+            "file is one JSON document"
+        ) from None
     if not isinstance(data, dict):
         raise InputError(f"{path}: a grader is a JSON object ({{...}}), got {type(data).__name__}")
-    return data
+    from rubricate.judge.validate import duplicate_keys
+
+    return data, duplicate_keys(text)
 
 
 def local_problems(grader: dict[str, Any]) -> tuple[list[str], list[str]]:
@@ -66,8 +77,9 @@ def validate_command(
     grader_file: Path, remote: bool, client_settings: ClientSettings, output_format: str
 ) -> None:
     """Check GRADER.json locally (and with --remote, by the API)."""
-    grader = _read(grader_file)
+    grader, repeated = _read(grader_file)
     errors, warnings = local_problems(grader)
+    errors = repeated + errors
     remote_result: dict[str, Any] = {"checked": False, "ok": None, "message": None}
     if remote:
         from rubricate.export.sdk import open_sdk

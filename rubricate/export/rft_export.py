@@ -9,16 +9,15 @@ these grader bytes (:mod:`.calibration_link`) and assembles the job, the manifes
 README. :mod:`.bundle` writes the result, and only when :attr:`Prepared.errors` is empty: a
 problem anywhere means nothing is written.
 
-Input problems that stop everything at once (a rubric that does not load or compile, a dataset
-file that is not JSONL) raise; everything else is collected into :attr:`Prepared.problems`
-(errors and warnings, each with its file and, for rows, its line), so one run reports them
-all.
+Input problems that stop everything at once (a rubric that does not load, that ``rubricate
+check`` rejects or that does not compile, a dataset file that is not JSONL) raise; everything
+else is collected into :attr:`Prepared.problems` (errors and warnings, each with its file and,
+for rows, its line), so one run reports them all.
 
-Also checked, as warnings: rubric lint errors are errors here too (``rubricate check`` would
-fail); a model RFT is not documented for (OpenAI: ``o4-mini-2025-04-16``; Azure OpenAI:
-``o4-mini`` 2025-04-16 and ``gpt-5`` 2025-08-07 in preview); a grader that reads
-``{{ sample.output_json }}`` with no ``--response-format`` (the sample then has JSON only
-when the model happens to answer with it).
+Also checked, as warnings: a model RFT is not documented for (OpenAI:
+``o4-mini-2025-04-16``; Azure OpenAI: ``o4-mini`` 2025-04-16 and ``gpt-5`` 2025-08-07 in
+preview); a grader that reads ``{{ sample.output_json }}`` with no ``--response-format`` (the
+sample then has JSON only when the model happens to answer with it).
 """
 
 from __future__ import annotations
@@ -171,14 +170,12 @@ def prepare_rft(options: RftOptions) -> Prepared:
     """
     from rubricate.rubrics.compile import grader_json
     from rubricate.rubrics.items import read_items
-    from rubricate.rubrics.lint import lint_rubric
-    from rubricate.rubrics.loader import load_rubric
+    from rubricate.rubrics.lint import load_checked_rubric
 
-    loaded = load_rubric(options.rubric)
+    loaded = load_checked_rubric(options.rubric)
     rubric = loaded.rubric
     prepared = Prepared()
     problems = prepared.problems
-    problems += [p for p in lint_rubric(loaded) if p.severity == "error"]
     grader = _compile(loaded, options.target)
     prepared.grader_text = grader_json(grader)
     prepared.grader_sha256 = sha256(prepared.grader_text.encode("utf-8"))

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from rubricate.errors import GraderError
 
-MAX_LENGTH = 10_000
-"""Longest formula accepted, in characters."""
+MAX_LENGTH = 1_000_000
+"""Longest formula accepted, in characters (a rubric of 10,000 weighted criteria compiles to
+~200,000; sums are parsed flat, so length costs linear time, never depth)."""
 MAX_DEPTH = 50
 """Deepest nesting accepted (parentheses, signs, powers and calls each add a level)."""
 

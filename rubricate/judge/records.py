@@ -7,8 +7,12 @@ compare field by field, plus what the platform does not return and a user needs:
 - ``scored``: False when any error flag is set. ``reward`` then holds what the platform would
   have returned (usually 0) but statistics must exclude the record: an error is never a
   silent 0. ``error`` says why in one line.
-- ``clipped``: sub-graders whose model result fell outside ``range`` and was clipped, as the
-  platform does. Clipping is not an error, but it is never silent either.
+- ``clipped``: graders whose model result fell outside ``range`` and was clipped, as the
+  platform does. The reward keeps the platform's clipped value, but the judge did not answer
+  on the scale it was given, so the record carries rubricate's own flag
+  ``metadata.errors.model_grader_clipped`` (the platform has no such flag; :meth:`api_shape`
+  leaves it out) and is unscored: statistics leave it out and count it, unless the run counts
+  clipped results as scored (``--score-clipped``), which keeps the flag and the count.
 - ``calls``: every model call with its exact prompt and raw reply, next to its score.
 - ``stdout``: what python graders printed.
 """
@@ -23,7 +27,8 @@ from rubricate.judge.calls import Usage
 
 
 class GraderErrors(BaseModel):
-    """The platform's ``metadata.errors`` flags, all False when the grade is clean."""
+    """The platform's ``metadata.errors`` flags, plus rubricate's own ``model_grader_clipped``;
+    all False when the grade is clean."""
 
     formula_parse_error: bool = False
     invalid_variable_error: bool = False
@@ -39,6 +44,9 @@ class GraderErrors(BaseModel):
     sample_parse_error: bool = False
     truncated_observation_error: bool = False
     unresponsive_reward_error: bool = False
+    model_grader_clipped: bool = False
+    """rubricate's own flag, not the platform's: a model grader's result was outside its
+    ``range`` and was clipped to it (see :data:`OWN_FLAGS`)."""
 
     def any(self) -> bool:
         """True when any flag is set."""
@@ -53,6 +61,10 @@ class GraderErrors(BaseModel):
         for name, value in other.model_dump().items():
             if value is True or (value and getattr(self, name) in (None, False)):
                 setattr(self, name, value)
+
+
+OWN_FLAGS = frozenset({"model_grader_clipped"})
+"""Flags of :class:`GraderErrors` that the platform's ``GraderRunResponse`` does not have."""
 
 
 class GradeMetadata(BaseModel):
@@ -107,13 +119,18 @@ class GradeRecord(BaseModel):
     sub_errors: dict[str, str] = Field(default_factory=dict)
     """Per sub-grader, why it errored."""
     clipped: list[str] = Field(default_factory=list)
-    """Names of graders whose result was outside ``range`` and was clipped."""
+    """Names of graders whose result was outside ``range`` and was clipped (flag
+    ``model_grader_clipped``)."""
     calls: list[ModelCallRecord] = Field(default_factory=list)
     stdout: str = ""
     """What python graders printed."""
 
     def api_shape(self) -> dict[str, Any]:
-        """Only the fields of the API's ``GraderRunResponse``."""
-        return self.model_dump(
+        """Only the fields of the API's ``GraderRunResponse`` (rubricate's own error flags,
+        :data:`OWN_FLAGS`, left out)."""
+        shape = self.model_dump(
             include={"reward", "sub_rewards", "metadata", "model_grader_token_usage_per_model"}
         )
+        for flag in OWN_FLAGS:
+            shape["metadata"]["errors"].pop(flag, None)
+        return shape

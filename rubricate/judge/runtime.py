@@ -79,6 +79,9 @@ class Runtime:
         python_memory_mb: memory limit of each python worker (the platform's: 2048 MB).
         python_max_calls_per_worker: replace a python worker after this many calls (None:
             never; 1: a new process per call, which the throughput benchmark compares with).
+        score_clipped: count a model result outside its ``range`` as scored at its clipped
+            value (the platform's reward); by default such a record is unscored, flagged
+            ``model_grader_clipped`` and counted, never averaged in.
     """
 
     def __init__(
@@ -89,8 +92,10 @@ class Runtime:
         python_timeout_s: float = 120,
         python_memory_mb: int = 2048,
         python_max_calls_per_worker: int | None = None,
+        score_clipped: bool = False,
     ) -> None:
         self.client = client
+        self.score_clipped = score_clipped
         self.python_max_calls_per_worker = python_max_calls_per_worker
         self.python_workers = python_workers
         self.python_timeout_s = python_timeout_s
@@ -139,7 +144,12 @@ class Runtime:
         return GRADERS[kind]
 
     async def _grade(self, grader: dict, item: dict, sample: dict, repeat: int) -> GradeRecord:
-        ctx = GradeContext(client=self.client, python=self.python_pool, repeat=repeat)
+        ctx = GradeContext(
+            client=self.client,
+            python=self.python_pool,
+            repeat=repeat,
+            score_clipped=self.score_clipped,
+        )
         start = time.perf_counter()
         name = str(grader.get("name") or grader["type"])
         record = await self._dispatch(grader["type"])(grader, item, sample, ctx, name)

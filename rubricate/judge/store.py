@@ -92,6 +92,14 @@ _REPLY_COLUMNS = (
 )
 
 
+_committed_in_process = 0
+
+
+def committed_in_process() -> int:
+    """Answers committed to any call store by this process (what an interrupt keeps)."""
+    return _committed_in_process
+
+
 def _pack(vectors: list[list[float]] | None) -> tuple[bytes | None, int | None]:
     if not vectors:
         return None, None
@@ -234,6 +242,8 @@ class CallStore:
                     f"{self.path}: cannot write to the call store ({error}); "
                     "check the disk, or pass another --store PATH"
                 ) from None
+        global _committed_in_process
+        _committed_in_process += 1
 
     def put_error(self, key: str, request: ModelRequest, error: CallError, attempts: int) -> None:
         """Record the last error of a call that has no answer."""

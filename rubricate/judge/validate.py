@@ -9,10 +9,13 @@ Errors (the config would not run here, or the platform would reject it): a missi
 ``evaluation_metric``; a malformed ``{{ }}`` template reference; a ``range`` that is not two
 increasing numbers; ``passing_labels`` not among ``labels``; a nested ``multi``; a sub-grader
 key that is not a formula identifier; a ``calculate_output`` that does not parse or reads an
-undefined name; python ``source`` over 256 kB, not compiling, or without a top-level
-``def grade(sample, item)`` of two parameters.
+undefined name; python ``source`` over 256 kB, not compiling, without a top-level
+``def grade(sample, item)`` of two parameters, or holding a literal regex that does not compile.
+:func:`duplicate_keys` finds keys repeated in one JSON object of a grader file (a sub-grader
+that JSON silently dropped).
 
-Warnings (legal, but likely not what you want): a missing ``name`` (the API reference requires
+Warnings (legal, but likely not what you want): a ``calculate_output`` that reads one
+sub-grader several times (counted several times); a missing ``name`` (the API reference requires
 one; the graders guide's python example omits it); unknown keys; ``cosine`` (evals only, not
 RFT); a python ``image_tag`` other than ``2025-05-08``; python imports the platform's image
 lacks (its packages: numpy, scipy, sympy, pandas, rapidfuzz, scikit-learn, rouge-score,
@@ -25,6 +28,7 @@ at all; the runtime raises :class:`~rubricate.errors.GraderError` on those.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -245,6 +249,58 @@ class _Checker:
         unknown = sorted(names - set(subs))
         if unknown:
             self.error(where, f"reads {', '.join(unknown)}, which no sub-grader is named")
+        for name, count in sorted(_name_counts(formula).items()):
+            if count > 1 and name in subs:
+                self.warn(
+                    where,
+                    f"reads {name} {count} times: that sub-grader counts {count} times in the "
+                    "score (two criteria with one id compile to this); check the formula",
+                )
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _name_counts(formula: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for name in _NAME.findall(formula):
+        counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
+def duplicate_keys(text: str) -> list[str]:
+    """Every key that appears twice in one JSON object of ``text``, as a problem line
+    ``"<path>: key "<k>" appears twice ..."`` (``json.loads`` silently keeps the last one, so
+    one sub-grader would replace another). Empty when ``text`` is not JSON.
+    """
+    repeated: dict[int, list[str]] = {}
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in items:
+            if key in out:
+                repeated.setdefault(id(out), []).append(key)
+            out[key] = value
+        return out
+
+    try:
+        root = json.loads(text, object_pairs_hook=pairs)
+    except (ValueError, RecursionError):
+        return []
+    found: list[str] = []
+    stack: list[tuple[str, Any]] = [("", root)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            for key in repeated.get(id(node), []):
+                found.append(
+                    f'{path or "(top level)"}: key "{key}" appears twice in one object; JSON '
+                    "keeps only the last, so the first is silently lost: rename one"
+                )
+            stack.extend((_join(path, str(k)), v) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((f"{path}[{i}]", v) for i, v in enumerate(node))
+    return sorted(found)
 
 
 def _join(path: str, key: str) -> str:

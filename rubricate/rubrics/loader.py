@@ -13,8 +13,11 @@ problem found as :class:`~rubricate.rubrics.problems.Problem`:
 
 - :class:`UnreadableRubricError` (``.unreadable`` is True; see :func:`is_unreadable`): not a
   rubric file at all (missing, a directory, binary, not UTF-8, empty, not YAML: a tab, bad
-  indentation). ``rubricate check`` exits 2 on these; there is only ever one problem, as
-  nothing past it can be read.
+  indentation), or one past the loading bounds (rule ``too-large``: over
+  :data:`MAX_RUBRIC_BYTES`, nested deeper than :data:`~.yamlio.MAX_DEPTH`, aliases expanding
+  to more than :data:`~.yamlio.MAX_NODES` values, an alias of its own container).
+  ``rubricate check`` exits 2 on these; there is only ever one problem, as nothing past it
+  can be read.
 - a plain ``RubricFormatError``: YAML that does not follow the
   format (wrong types, unknown or missing keys, duplicate keys). ``check`` exits 1.
 
@@ -42,13 +45,18 @@ _EMPTY_HINT = (
 )
 
 
+MAX_RUBRIC_BYTES = 2 * 1024 * 1024
+"""Largest rubric file read (2 MiB; the shipped examples are under 20 kB). Long texts belong
+in the items file."""
+
+
 class UnreadableRubricError(RubricFormatError):
     """Input that is not a readable YAML file: missing, binary, not UTF-8, empty, bad YAML."""
 
     unreadable = True
 
 
-UNREADABLE_RULES = frozenset({"unreadable", "empty-file", "yaml-syntax"})
+UNREADABLE_RULES = frozenset({"unreadable", "empty-file", "yaml-syntax", "too-large"})
 """Rules of problems that mean the input could not be read at all (``check`` exits 2)."""
 
 
@@ -57,7 +65,8 @@ def is_unreadable(error: RubricFormatError) -> bool:
     return bool(getattr(error, "unreadable", False))
 
 
-def _summary_message(problems: list[Problem]) -> str:
+def summary_message(problems: list[Problem]) -> str:
+    """The first problem on one line, plus how many more there are."""
     first = problems[0].format()
     if len(problems) == 1:
         return first
@@ -151,6 +160,12 @@ def read_text(path: str | Path) -> str:
     from rubricate.files import read_text as read_file
 
     try:
+        size = Path(path).stat().st_size
+    except OSError:
+        size = 0  # the files layer names the problem below
+    if size > MAX_RUBRIC_BYTES:
+        _too_large(str(path), size)
+    try:
         return read_file(path, "rubric file")
     except UnreadableFile as error:
         reason = error.reason
@@ -159,19 +174,36 @@ def read_text(path: str | Path) -> str:
         _unreadable(str(path), reason, "unreadable", error.line, error.col)
 
 
-def _parse_tree(text: str, filename: str) -> Any:
+def _too_large(filename: str, size: int) -> NoReturn:
+    _unreadable(
+        filename,
+        f"is {size / 1024 / 1024:.1f} MiB; rubric files are limited to "
+        f"{MAX_RUBRIC_BYTES // 1024 // 1024} MiB: move long texts (answers, references) into "
+        "the items file",
+        "too-large",
+        1,
+        1,
+    )
+
+
+def _parse_tree(text: str, filename: str) -> tuple[Any, list[yamlio.DuplicateKey]]:
     if not text.strip():
         _unreadable(filename, f"is empty; {_EMPTY_HINT}", "empty-file", 1, 1)
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_RUBRIC_BYTES:
+        _too_large(filename, size)
     try:
-        doc = yamlio.parse_yaml(text)
+        doc, duplicates = yamlio.parse_document(text)
+    except yamlio.YamlLimitError as error:
+        _unreadable(filename, error.message, "too-large", error.line, error.col)
     except yamlio.YamlSyntaxError as error:
         _unreadable(filename, error.message, "yaml-syntax", error.line, error.col)
     if doc is None:
         _unreadable(filename, f"has no content, only comments; {_EMPTY_HINT}", "empty-file", 1, 1)
-    return doc
+    return doc, duplicates
 
 
-def _duplicate_problems(text: str, filename: str) -> list[Problem]:
+def _duplicate_problems(duplicates: list[yamlio.DuplicateKey], filename: str) -> list[Problem]:
     return [
         Problem(
             filename,
@@ -183,7 +215,7 @@ def _duplicate_problems(text: str, filename: str) -> list[Problem]:
             "error",
             "duplicate-key",
         )
-        for dup in yamlio.duplicate_keys(text)
+        for dup in duplicates
     ]
 
 
@@ -199,8 +231,8 @@ def parse_rubric(text: str, filename: str = "<string>") -> LoadedRubric:
         RubricFormatError: the YAML does not follow the format; ``problems`` lists every
             problem, each at its line and column.
     """
-    doc = _parse_tree(text, filename)
-    problems = _duplicate_problems(text, filename)
+    doc, duplicates = _parse_tree(text, filename)
+    problems = _duplicate_problems(duplicates, filename)
     if not isinstance(doc, dict):
         found = "a list" if isinstance(doc, list) else f"{yamlio.to_plain(doc)!r}"
         problems.append(
@@ -214,7 +246,7 @@ def parse_rubric(text: str, filename: str = "<string>") -> LoadedRubric:
                 "wrong-type",
             )
         )
-        raise RubricFormatError(_summary_message(problems), problems=problems)
+        raise RubricFormatError(summary_message(problems), problems=problems)
     data = yamlio.to_plain(doc)
     rubric: Rubric | None = None
     try:
@@ -223,7 +255,7 @@ def parse_rubric(text: str, filename: str = "<string>") -> LoadedRubric:
         problems += schema_problems(error, data, doc, filename)
     if problems or rubric is None:
         problems.sort(key=lambda p: (p.line or 0, p.col or 0))
-        raise RubricFormatError(_summary_message(problems), problems=problems)
+        raise RubricFormatError(summary_message(problems), problems=problems)
     return LoadedRubric(rubric=rubric, path=filename, text=text, doc=doc)
 
 

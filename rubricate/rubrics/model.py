@@ -35,9 +35,15 @@ Tier = Literal["great", "fair", "poor"]
 
 
 class _Strict(BaseModel):
-    """Base of every format model: unknown keys are errors; field docstrings document the schema."""
+    """Base of every format model: unknown keys are errors; field docstrings document the schema.
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    Numbers are finite: ``.inf`` and ``.nan`` (YAML's infinity and not-a-number) are refused
+    wherever a number goes (a weight of ``.inf`` cannot be scored or written in a formula).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid", use_attribute_docstrings=True, allow_inf_nan=False
+    )
 
 
 # --------------------------------------------------------------------------- checks

@@ -14,6 +14,12 @@ Choices (YAML 1.2, as ruamel reads it):
 - A tag such as ``!foo bar`` is read as its plain value.
 - :func:`to_plain` turns the loaded tree into plain ``dict``/``list``/``str``/``int``/
   ``float``/``bool``/``None`` values for validation.
+- Loading is bounded (:func:`parse_document`): collections nest at most :data:`MAX_DEPTH`
+  deep and the document, with every alias (``*name``) expanded, holds at most
+  :data:`MAX_NODES` values; an alias that refers to a collection containing it is refused. A
+  few lines of anchors and aliases can otherwise stand for billions of values (the "billion
+  laughs"), which plain-data conversion and validation would expand. Each is a
+  :class:`YamlLimitError` with the line it concerns.
 - Saving (:func:`dump_yaml`) keeps comments, key order, quotes, block scalars and the
   document's own indentation (:func:`guess_indent`). One thing ruamel cannot keep: a flow
   collection written over several lines (``{a: 1,\n b: 2}``) comes back on one line.
@@ -22,12 +28,20 @@ Choices (YAML 1.2, as ruamel reads it):
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
+from ruamel.yaml.comments import (
+    CommentedKeyMap,
+    CommentedKeySeq,
+    CommentedMap,
+    CommentedSeq,
+    TaggedScalar,
+)
+from ruamel.yaml.composer import MaxDepthExceededError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.scalarbool import ScalarBoolean
@@ -36,6 +50,13 @@ from rubricate.rubrics.problems import NodePath
 
 Position = tuple[int, int]
 """A 1-based (line, column)."""
+
+
+MAX_DEPTH = 64
+"""Deepest nesting of mappings and sequences read (a rubric's groups of groups need ~2 a level)."""
+MAX_NODES = 200_000
+"""Most values (keys, scalars, collections) a document may hold once its aliases are expanded;
+a rubric with 10,000 criteria holds about 70,000."""
 
 
 class YamlSyntaxError(ValueError):
@@ -52,6 +73,10 @@ class YamlSyntaxError(ValueError):
         self.message = message
         self.line = line
         self.col = col
+
+
+class YamlLimitError(YamlSyntaxError):
+    """YAML that parses but is too deep, or whose aliases expand too far, to be read."""
 
 
 @dataclass(frozen=True)
@@ -148,26 +173,131 @@ def _syntax_error(error: YAMLError) -> YamlSyntaxError:
 
 
 def parse_yaml(text: str) -> Any:
-    """Parse one YAML document with positions kept.
+    """Parse one YAML document with positions kept (bounded: see :func:`parse_document`).
 
     Returns:
         The document (a ``CommentedMap`` for a mapping), or None for an empty document.
 
     Raises:
         YamlSyntaxError: the text is not YAML (bad indentation, a tab, an unclosed bracket,
-            several documents).
+            several documents), or exceeds a limit (:class:`YamlLimitError`).
     """
+    return parse_document(text)[0]
+
+
+def _depth_error(line: int | None, col: int | None) -> YamlLimitError:
+    where = f" (at line {line})" if line is not None else ""
+    return YamlLimitError(
+        f"nested more than {MAX_DEPTH} levels deep{where}; rubricate reads at most that many: "
+        "flatten the groups or the value",
+        line,
+        col,
+    )
+
+
+def parse_document(text: str) -> tuple[Any, list[DuplicateKey]]:
+    """Parse one YAML document once: the loaded document and its duplicate keys.
+
+    Bounded: nesting deeper than :data:`MAX_DEPTH`, more than :data:`MAX_NODES` values with
+    aliases expanded, or an alias inside the collection it names, raise
+    :class:`YamlLimitError` before anything is built from the document.
+
+    Raises:
+        YamlSyntaxError: as :func:`parse_yaml`.
+    """
+    yaml = new_yaml()
+    yaml.max_depth = MAX_DEPTH + 1  # ruamel counts the scalar at the bottom as a level
     try:
-        return new_yaml().load(text)
+        node = yaml.compose(io.StringIO(text))
+    except MaxDepthExceededError as error:
+        mark = error.problem_mark
+        if mark is None:
+            raise _depth_error(None, None) from None
+        raise _depth_error(mark.line + 1, mark.column + 1) from None
+    except YAMLError as error:
+        raise _syntax_error(error) from None
+    except RecursionError:
+        raise _depth_error(None, None) from None
+    if node is None:
+        return None, []
+    check_expansion(node)
+    duplicates = _duplicates(node)
+    try:  # built from the node already composed: the text is parsed once
+        return yaml.constructor.construct_document(node), duplicates
     except YAMLError as error:
         raise _syntax_error(error) from None
 
 
-def _compose(text: str) -> Node | None:
-    try:
-        return new_yaml().compose(io.StringIO(text))
-    except YAMLError as error:
-        raise _syntax_error(error) from None
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _at(node: Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _self_alias(node: Node) -> YamlLimitError:
+    line, col = _at(node)
+    return YamlLimitError(
+        f"an alias refers to itself: the collection at line {line} contains an alias of "
+        "itself, which would be infinite; remove that alias",
+        line,
+        col,
+    )
+
+
+def check_expansion(root: Node) -> int:
+    """How many values ``root`` holds with every alias expanded (a node reached twice counts
+    twice).
+
+    Raises:
+        YamlLimitError: more than :data:`MAX_NODES`, or a collection that contains an alias
+            of itself (it would be infinite).
+    """
+    size: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        if finished:
+            on_path.discard(key)
+            total = 1 + sum(size[id(child)] for child in _children(node))
+            size[key] = min(total, MAX_NODES + 1)
+            if total > MAX_NODES:
+                line, col = _biggest_anchor(root, size)
+                raise YamlLimitError(
+                    f"its aliases (*name) expand to more than {MAX_NODES:,} values (the "
+                    f"largest repeats the anchor at line {line}); a rubric needs far fewer: "
+                    "write the values out instead of repeating aliases",
+                    line,
+                    col,
+                )
+            continue
+        if key in size:
+            continue
+        if key in on_path:
+            raise _self_alias(node)
+        on_path.add(key)
+        stack.append((node, True))
+        for child in _children(node):
+            if id(child) in on_path:
+                raise _self_alias(child)
+            if id(child) not in size:
+                stack.append((child, False))
+    return size[id(root)]
+
+
+def _biggest_anchor(root: Node, size: dict[int, int]) -> tuple[int, int]:
+    """Where the anchored collection with the largest expansion is."""
+    anchored = [n for n in _walk_nodes(root) if getattr(n, "anchor", None) and id(n) in size]
+    if not anchored:
+        return _at(root)
+    return _at(max(anchored, key=lambda n: size[id(n)]))
 
 
 def _walk_nodes(node: Node) -> Iterator[Node]:
@@ -190,11 +320,12 @@ def duplicate_keys(text: str) -> list[DuplicateKey]:
     """Every key that repeats within one mapping, in document order.
 
     Raises:
-        YamlSyntaxError: the text is not YAML.
+        YamlSyntaxError: the text is not YAML (or exceeds a limit, see :func:`parse_document`).
     """
-    root = _compose(text)
-    if root is None:
-        return []
+    return parse_document(text)[1]
+
+
+def _duplicates(root: Node) -> list[DuplicateKey]:
     found: list[DuplicateKey] = []
     for node in _walk_nodes(root):
         if not isinstance(node, MappingNode):
@@ -213,10 +344,20 @@ def duplicate_keys(text: str) -> list[DuplicateKey]:
     return sorted(found, key=lambda d: (d.line, d.col))
 
 
+def _plain_key(key: Any) -> Any:
+    """A mapping key as a plain value; a key that is itself a mapping or a sequence (YAML
+    allows ``? {a: 1}``, and ``{{ x }}`` unquoted in a flow mapping is one) becomes its JSON
+    text, so that it can be named in a problem."""
+    if isinstance(key, CommentedKeyMap | CommentedKeySeq):
+        return json.dumps(to_plain(dict(key) if isinstance(key, CommentedKeyMap) else list(key)),
+                          ensure_ascii=False, default=str)  # fmt: skip
+    return to_plain(key)
+
+
 def to_plain(value: Any) -> Any:
     """The loaded tree as plain Python values (ruamel's subclasses and tags removed)."""
     if isinstance(value, dict):
-        return {to_plain(k): to_plain(v) for k, v in value.items()}
+        return {_plain_key(k): to_plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [to_plain(v) for v in value]
     if isinstance(value, TaggedScalar):

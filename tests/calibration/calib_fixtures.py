@@ -21,7 +21,7 @@ from pathlib import Path
 
 from rubricate.testing.replies import last_user_text, prompt_text
 
-_CRITERION = re.compile(r'<criterion id="([^"]+)"')
+_CRITERION = re.compile(r'<criterion(?:-[0-9a-f]+)? id="([^"]+)"')  # tags carry the prompt's nonce
 
 RUBRIC = """\
 rubric: 1

@@ -103,7 +103,8 @@ def test_colliding_names_are_reported(tmp_path: Path, capsys) -> None:
         encoding="utf-8",
     )
     err = _error(["compile", str(rubric)], capsys)
-    assert "'a-b' and 'a_b'" in err
+    # refused by the lint gate, at the line and column of the second id
+    assert f"{rubric}:6:10: criteria[1].id: " in err and '"a_b" and "a-b" (line 5)' in err
 
 
 @pytest.mark.subprocess

@@ -180,18 +180,26 @@ def test_model_grader_against_the_loopback_server(
                               {"output_text": "[[SCORE=3]] Rome"}])  # fmt: skip
     store = files["dir"] / "calls.sqlite"
     out = files["dir"] / "r.jsonl"
-    assert _grade(files, "--store", str(store), "--out", str(out)) == 0
+    # one of three unscored is over --max-unscored's 2%: the records are written, exit 1
+    assert _grade(files, "--store", str(store), "--out", str(out)) == 1
     captured = capsys.readouterr()
-    assert "samples: 3  scored: 3" in captured.out
-    assert "clipped: 1 records" in captured.out
+    assert "1 of 3" in captured.err and "--max-unscored" in captured.err
+    # [[SCORE=3]] on the default range [0, 1]: clipped, so unscored, counted, not averaged
+    assert "samples: 3  scored: 2  unscored: 1" in captured.out
+    assert "mean reward (scored only): 0.5000" in captured.out
+    assert "model_grader_clipped  1" in captured.out
+    assert "clipped: 1 records had a judge result outside its range (unscored" in captured.out
     assert "model calls: 3 calls" in captured.err
     rows = [json.loads(line) for line in out.read_text().splitlines()]
-    assert [r["reward"] for r in rows] == [1.0, 0.0, 1.0]
+    assert [r["reward"] for r in rows] == [1.0, 0.0, 1.0]  # the platform's rewards
+    assert [r["scored"] for r in rows] == [True, True, False]
+    assert rows[2]["metadata"]["errors"]["model_grader_clipped"] is True
+    assert rows[2]["error"].startswith("model_grader_clipped: the judge replied 3")
     assert rows[0]["calls"][0]["messages"] == [
         {"role": "user", "content": "Paris vs [[PASS]] Paris"}
     ]
     # a rerun replays from the store: no new request
-    assert _grade(files, "--store", str(store)) == 0
+    assert _grade(files, "--store", str(store), "--max-unscored", "0.5") == 0
     assert fake_openai_env.count() == 3
 
 
@@ -264,3 +272,19 @@ def test_shipped_eurovoc_samples_hand_checked(tmp_path: Path, capsys) -> None:  
     )
     summary = json.loads(capsys.readouterr().out)
     assert summary["summary"]["mean_reward"] == pytest.approx(0.6)
+
+
+def test_score_clipped_counts_them_and_still_shows_them(
+    files, capsys, fake_openai_env: FakeOpenAI
+) -> None:  # noqa: ANN001
+    files["grader"].write_text(json.dumps(JUDGE), encoding="utf-8")
+    _jsonl(files["samples"], [{"output_text": "[[PASS]] Paris"}, {"output_text": "Bonn"},
+                              {"output_text": "[[SCORE=3]] Rome"}])  # fmt: skip
+    assert _grade(files, "--score-clipped", "--json") == 0
+    summary = json.loads(capsys.readouterr().out)["summary"]
+    assert summary["scored"] == 3 and summary["mean_reward"] == pytest.approx(2 / 3)
+    assert summary["clipped"] == 1 and summary["clipped_scored"] is True
+    assert summary["errors"] == {"model_grader_clipped": 1}
+    assert _grade(files, "--score-clipped") == 0
+    assert "clipped: 1 records had a judge result outside its range (counted as scored" in (
+        capsys.readouterr().out)  # fmt: skip

@@ -111,3 +111,60 @@ def test_remote_validation_through_the_sdk(
 def test_remote_without_an_endpoint_is_a_usage_error(tmp_path: Path, capsys) -> None:
     assert run(["validate", str(_write(tmp_path, GOOD)), "--remote"]) == 2
     assert "OPENAI_API_KEY" in capsys.readouterr().err
+
+
+def _judge(name: str) -> dict:
+    return {
+        "type": "score_model", "name": name, "model": "o4-mini-2025-04-16", "range": [0, 1],
+        "input": [{"role": "user", "content": "Is it right? {{ sample.output_text }}"}],
+    }  # fmt: skip
+
+
+def test_a_regex_that_does_not_compile_is_not_valid(tmp_path: Path, capsys) -> None:
+    """What compile used to write for tests/data/bad_rubrics/bad_regex.yaml."""
+    from rubricate.rubrics.compile.embed import grader_source
+
+    source = grader_source(title="The regex check of criterion ownership.", origin="a test",
+                           entry="check_regex", name="CHECK",
+                           config={"kind": "regex", "regex": "33\\.33%(\\s+",
+                                   "ignore_case": False})  # fmt: skip
+    grader = {"type": "multi", "name": "bad", "calculate_output": "gate * ownership",
+              "graders": {"gate": {"type": "python", "name": "gate", "source": source},
+                          "ownership": _judge("ownership")}}  # fmt: skip
+    literal = dict(grader, graders={"gate": {"type": "python", "name": "gate", "source": (
+        "import re\n\ndef grade(sample, item):\n"
+        "    return 1.0 if re.search(r'[z-a]', sample['output_text']) else 0.0\n")},
+        "ownership": _judge("ownership")})  # fmt: skip
+    for case in (grader, literal):
+        path = _write(tmp_path, case)
+        assert run(["validate", str(path)]) == 1
+        out = capsys.readouterr().out
+        assert "graders.gate.source: regex" in out and "does not compile" in out, out
+        assert "is valid" not in out
+
+
+def test_duplicate_subgrader_names_are_not_valid(tmp_path: Path, capsys) -> None:
+    """JSON keeps the last of two equal keys: one sub-grader silently replaced the other."""
+    first, second = json.dumps(_judge("ownership")), json.dumps(_judge("closing"))
+    text = ('{"type": "multi", "name": "twice", "calculate_output": "0.5 * ownership + '
+            f'0.5 * closing", "graders": {{"ownership": {first}, "closing": {second}, '
+            f'"ownership": {first}}}}}')  # fmt: skip
+    path = tmp_path / "twice.json"
+    path.write_text(text, encoding="utf-8")
+    assert run(["validate", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert 'graders: key "ownership" appears twice' in out and "is valid" not in out
+    assert run(["grade", str(path), "--items", str(path), "--samples", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"rubricate: error: {path}: graders: key \"ownership\" appears twice")
+
+
+def test_a_formula_counting_a_subgrader_twice_is_warned(tmp_path: Path, capsys) -> None:
+    """What compile used to write for two criteria sharing the id ``ownership``."""
+    grader = {"type": "multi", "name": "doubled",
+              "calculate_output": "min(1, max(0, (0.4 * ownership + 0.2 * closing + "
+                                  "0.4 * ownership)))",
+              "graders": {"ownership": _judge("ownership"), "closing": _judge("closing")}}
+    assert run(["validate", str(_write(tmp_path, grader))]) == 0
+    out = capsys.readouterr().out
+    assert "warning: calculate_output: reads ownership 2 times" in out, out

@@ -111,8 +111,12 @@ def test_deep_nesting_is_rejected_cleanly() -> None:
 
 
 def test_too_long_is_rejected() -> None:
+    from rubricate.judge.formula import MAX_LENGTH
+
     with pytest.raises(FormulaError, match="longer"):
-        parse("1+" * 6000 + "1")
+        parse("1+" * (MAX_LENGTH // 2 + 1) + "1")
+    # a sum of 20,000 terms (a rubric of 20,000 criteria) is within it, and parsed flat
+    assert evaluate("+".join(["1"] * 20_000), {}) == 20_000
 
 
 def test_bad_values_for_names() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from rubricate.judge.graders.base import GradeContext
@@ -39,7 +41,7 @@ ITEM = {"reference_answer": "Paris", "image": "https://example.invalid/p.png"}
 SAMPLE = make_sample("It is Paris.")
 
 
-async def _score(client: ScriptedClient | None, grader: dict = SCORE, **ctx: int):  # noqa: ANN202
+async def _score(client: ScriptedClient | None, grader: dict = SCORE, **ctx: Any):  # noqa: ANN202
     return await grade_score_model(
         grader, ITEM, SAMPLE, GradeContext(client=client, **ctx), grader["name"]
     )
@@ -93,17 +95,32 @@ async def test_repeats_are_distinct_store_keys() -> None:
         (-3, [-5, 5], -3.0, False),
     ],
 )
-async def test_out_of_range_is_clipped_and_listed(result, bounds, reward, clipped) -> None:  # noqa: ANN001
+async def test_out_of_range_is_flagged_clipped_and_unscored(result, bounds, reward, clipped) -> None:  # noqa: ANN001,E501
     record = await _score(ScriptedClient([score_reply(result)]), {**SCORE, "range": bounds})
-    assert record.scored and record.reward == reward
+    assert record.reward == reward  # the platform's clipped value, as a trainer would get
     assert record.clipped == (["quality"] if clipped else [])
+    assert record.metadata.errors.model_grader_clipped is clipped
+    assert record.scored is not clipped  # never averaged as a score
+    if clipped:
+        assert record.error == (
+            f"model_grader_clipped: the judge replied {result:g}, outside the range "
+            f"[{bounds[0]:g}, {bounds[1]:g}]; the platform clips it to {reward:g}"
+        )
+        # the platform has no such flag: the API-shaped record leaves it out
+        assert "model_grader_clipped" not in record.api_shape()["metadata"]["errors"]
     assert record.calls[0].result == result  # the unclipped value is kept
+
+
+async def test_clipped_results_count_as_scored_only_when_asked() -> None:
+    record = await _score(ScriptedClient([score_reply(7)]), score_clipped=True)
+    assert record.scored and record.reward == 1.0 and record.error is None
+    assert record.metadata.errors.model_grader_clipped and record.clipped == ["quality"]
 
 
 async def test_default_range_is_0_to_1() -> None:
     grader = {k: v for k, v in SCORE.items() if k != "range"}
     record = await _score(ScriptedClient([score_reply(3)]), grader)
-    assert record.reward == 1.0 and record.clipped == ["quality"]
+    assert record.reward == 1.0 and record.clipped == ["quality"] and not record.scored
 
 
 @pytest.mark.parametrize(

@@ -54,7 +54,8 @@ async def test_out_of_range_reply_is_clipped(
     fake_openai: FakeOpenAI, settings: ClientSettings
 ) -> None:
     record = await _grade(settings, SCORE, {"ref": "x"}, "[[SCORE=7]] essay")
-    assert record.scored and record.reward == 1.0 and record.clipped == ["judge"]
+    assert not record.scored and record.reward == 1.0 and record.clipped == ["judge"]
+    assert record.metadata.errors.model_grader_clipped
     assert record.calls[0].result == 7.0
 
 

@@ -110,8 +110,11 @@ async def test_sub_graders_run_concurrently_and_merge_calls() -> None:
     start = time.perf_counter()
     record = await _grade(grader, "answer", client)
     assert time.perf_counter() - start < 0.8  # three 0.3 s calls at once, not 0.9 s
-    assert record.scored and record.reward == pytest.approx((0.5 + 0.5 + 1.0) / 3)
-    assert record.clipped == ["c"]  # sub-grader keys
+    # c replied 7 on [0, 1]: the platform's reward uses 1.0, but the record is unscored
+    assert not record.scored and record.reward == pytest.approx((0.5 + 0.5 + 1.0) / 3)
+    assert record.clipped == ["c"] and record.metadata.errors.model_grader_clipped
+    assert record.sub_rewards == {"a": 0.5, "b": 0.5}  # c is not a score
+    assert record.error.startswith("model_grader_clipped: c: the judge replied 7")
     assert sorted(call.grader for call in record.calls) == ["rubric.a", "rubric.b", "rubric.c"]
     assert record.metadata.token_usage == 330
     assert record.model_grader_token_usage_per_model["judge"]["total_tokens"] == 330
@@ -147,3 +150,23 @@ async def test_python_sub_grader_output_is_kept() -> None:
     }
     record = await _grade(grader, '{"email": "john.doe@gmail.com"}')
     assert record.reward == 1.25 and "checked" in record.stdout
+
+
+async def test_a_clipped_sub_grader_counts_only_when_asked() -> None:
+    grader = {"type": "multi", "name": "rubric", "calculate_output": "(a + b) / 2",
+              "graders": {k: _judge(k) for k in ("a", "b")}}  # fmt: skip
+    client = ScriptedClient([score_reply(7.5), score_reply(0.5)])
+    async with Runtime(client, score_clipped=True) as rt:
+        record = await rt.grade(grader, ITEM, make_sample("x"))
+    assert record.scored and record.reward == pytest.approx(0.75)
+    assert record.sub_rewards == {"a": 1.0, "b": 0.5}
+    assert record.metadata.errors.model_grader_clipped and record.clipped == ["a"]
+
+
+async def test_a_clipped_and_a_failed_sub_grader_is_a_plain_failure() -> None:
+    grader = {"type": "multi", "name": "rubric", "calculate_output": "(a + b) / 2",
+              "graders": {k: _judge(k) for k in ("a", "b")}}  # fmt: skip
+    record = await _grade(grader, "x", ScriptedClient([score_reply(7.5), text_reply("no")]))
+    assert not record.scored and record.reward == 0.0
+    assert record.metadata.errors.model_grader_clipped
+    assert record.metadata.errors.model_grader_parse_error

@@ -255,3 +255,25 @@ _subs = st.fixed_dictionaries(
 def test_formula_equals_scoring_everywhere(subs: dict) -> None:
     expected = score(RUBRIC, verdicts_from_subrewards(RUBRIC, subs))
     assert evaluate(build_formula(RUBRIC), subs) == pytest.approx(expected, abs=1e-12)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.sampled_from([1, 0.5, 0.05, -0.2, -1, 0]), min_size=65, max_size=4200),
+    st.randoms(use_true_random=False),
+)
+def test_long_lists_are_summed_in_chunks_and_still_equal_scoring(weights, rnd) -> None:
+    """More than SUM_CHUNK criteria: a sum of parenthesised sums, with the same value."""
+    from rubricate.rubrics.compile.formula import SUM_CHUNK
+
+    weights[0] = 1  # a positive weight to divide by
+    criteria = [{"id": f"c{i}", "check": {"contains": "x"}, "weight": w}
+                for i, w in enumerate(weights)]  # fmt: skip
+    rubric = make(criteria, score={"range": [-1, 2]})
+    formula = build_formula(rubric)
+    counted = sum(1 for w in weights if w != 0)
+    assert ("((" in formula) == (counted > SUM_CHUNK)
+    check_formula(formula, frozenset(f"c{i}" for i in range(len(weights))))
+    subs = {f"c{i}": rnd.random() for i in range(len(weights))}
+    expected = score(rubric, verdicts_from_subrewards(rubric, subs))
+    assert evaluate(formula, subs) == pytest.approx(expected, abs=1e-9)

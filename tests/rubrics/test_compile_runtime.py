@@ -28,7 +28,7 @@ from rubricate.rubrics.loader import load_rubric
 from rubricate.rubrics.scoring import score
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-_CRITERION = re.compile(r'<criterion id="([^"]+)"')
+_CRITERION = re.compile(r'<criterion-[0-9a-f]+ id="([^"]+)"')  # tags carry the prompt's nonce
 
 
 class TableJudge:

@@ -39,11 +39,14 @@ class GradeContext:
         client: the model client; None when no model endpoint is configured.
         python: returns the python sandbox pool, starting it on first use.
         repeat: the repeat index passed to every model call (repeats are separate samples).
+        score_clipped: count a model result clipped to its range as scored (the flag
+            ``model_grader_clipped`` is still set); by default such a record is unscored.
     """
 
     client: ModelClient | None = None
     python: Callable[[], Awaitable[PythonRunner]] | None = None
     repeat: int = 0
+    score_clipped: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -87,6 +90,43 @@ def fail(
     record.scored = False
     record.error = message
     return record
+
+
+CLIPPED = "model_grader_clipped"
+"""rubricate's flag (and the start of the ``error``) of a result clipped to its range."""
+
+
+def clip(
+    record: GradeRecord, result: float, low: float, high: float, *, score_clipped: bool
+) -> GradeRecord:
+    """Set ``record``'s reward to ``result`` clipped to ``[low, high]``, as the platform does.
+
+    A result outside the range also sets :data:`CLIPPED`, lists the grader in
+    ``record.clipped`` and, unless ``score_clipped``, makes the record unscored (its reward
+    keeps the platform's clipped value): the judge did not answer on the scale it was given,
+    so its number is not averaged as a score.
+    """
+    reward = min(max(result, low), high)
+    record.reward = reward
+    if reward == result:
+        return record
+    record.metadata.errors.model_grader_clipped = True
+    record.clipped.append(record.metadata.name)
+    if not score_clipped:
+        record.scored = False
+        record.error = (
+            f"{CLIPPED}: the judge replied {result:g}, outside the range [{low:g}, {high:g}]; "
+            f"the platform clips it to {reward:g}"
+        )
+    return record
+
+
+def only_clipped(record: GradeRecord) -> bool:
+    """True when ``record`` is unscored only because a result was clipped."""
+    return (
+        not record.scored
+        and record.metadata.errors.flags() == [CLIPPED]
+    )
 
 
 def input_and_reference(

@@ -15,8 +15,10 @@ Here:
   parts are passed as they are. A missing variable -> ``invalid_variable_error``, no call.
 - the request is a :class:`ModelRequest` with the reply schema and the sampling parameters,
   sent with ``repeat`` so repeats are separate samples (and reruns replay from the store).
-- a result outside ``range`` is clipped, and the grader's name is listed in
-  ``record.clipped`` (not an error, never silent); the call keeps the unclipped ``result``.
+- a result outside ``range`` is clipped (the reward is the platform's clipped value), the
+  grader's name is listed in ``record.clipped`` and rubricate's own flag
+  ``model_grader_clipped`` is set; the record is unscored unless the context counts clipped
+  results as scored (``score_clipped``); the call keeps the unclipped ``result``.
 - a reply that cannot be parsed -> ``model_grader_parse_error`` (reward 0, unscored); so does a
   reply cut off at the token limit; a refusal -> ``model_grader_refusal_error``; a call that
   failed after the client's retries -> ``model_grader_server_error`` with
@@ -32,7 +34,14 @@ from __future__ import annotations
 from typing import Any
 
 from rubricate.judge.calls import ModelReply, ModelRequest
-from rubricate.judge.graders.base import GradeContext, add_call, fail, new_record, not_configured
+from rubricate.judge.graders.base import (
+    GradeContext,
+    add_call,
+    clip,
+    fail,
+    new_record,
+    not_configured,
+)
 from rubricate.judge.graders.judge_reply import (
     SCORE_SCHEMA,
     ReplyParseError,
@@ -167,11 +176,7 @@ async def grade_score_model(
     assert verdict.result is not None
     call.result, call.steps = verdict.result, verdict.steps
     low, high = (float(x) for x in (grader.get("range") or DEFAULT_RANGE))
-    reward = min(max(verdict.result, low), high)
-    if reward != verdict.result:
-        record.clipped.append(record.metadata.name)
-    record.reward = reward
-    return record
+    return clip(record, verdict.result, low, high, score_clipped=ctx.score_clipped)
 
 
 async def grade_label_model(

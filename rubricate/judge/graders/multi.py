@@ -15,7 +15,10 @@ Here:
   read a fake 0) and ``reward`` is 0, the platform's value;
 - a formula that does not parse or evaluate (unknown name, division by zero, overflow) ->
   ``formula_parse_error``;
-- ``clipped`` lists the keys of sub-graders whose model result was clipped to their range;
+- ``clipped`` lists the keys of sub-graders whose model result was clipped to their range,
+  and rubricate's flag ``model_grader_clipped`` is set. A sub-grader left unscored only by
+  clipping is not in ``sub_rewards``; the reward is still the platform's (the formula over the
+  clipped values) but the record is unscored, its ``error`` starting ``model_grader_clipped``;
 - the formula's value is the reward, not clipped (the platform documents no clipping).
 """
 
@@ -24,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from rubricate.judge.formula import FormulaError, evaluate
-from rubricate.judge.graders.base import GradeContext, fail, new_record
+from rubricate.judge.graders.base import CLIPPED, GradeContext, fail, new_record, only_clipped
 from rubricate.judge.records import GradeRecord
 from rubricate.judge.tasks import gather_or_cancel
 
@@ -63,18 +66,24 @@ async def grade(
     results = await gather_or_cancel(  # one that raises (the endpoint is down) stops the rest
         dispatch(subs[k]["type"])(subs[k], item, sample, ctx, f"{path}.{k}") for k in keys
     )
+    clipped: dict[str, float] = {}
     for key, sub in zip(keys, results, strict=True):
         _merge_usage(record, sub)
         if sub.stdout:
             record.stdout += f"[{key}]\n{sub.stdout}" if len(keys) > 1 else sub.stdout
         if sub.clipped:
             record.clipped.append(key)
+            record.metadata.errors.model_grader_clipped = True
         if sub.scored:
             record.sub_rewards[key] = sub.reward
             record.metadata.scores[key] = sub.reward
         else:
             record.metadata.errors.merge(sub.metadata.errors)
             record.sub_errors[key] = sub.error or "error"
+            if only_clipped(sub):
+                clipped[key] = sub.reward
+    if record.sub_errors and set(record.sub_errors) == set(clipped):
+        return _clipped(record, grader, clipped)
     if record.sub_errors:
         failed = ", ".join(f"{k} ({record.sub_errors[k]})" for k in record.sub_errors)
         message = f"sub-grader failed: {failed}"
@@ -84,4 +93,16 @@ async def grade(
         record.reward = evaluate(grader["calculate_output"], record.sub_rewards)
     except FormulaError as error:
         return fail(record, "formula_parse_error", error.msg)
+    return record
+
+
+def _clipped(record: GradeRecord, grader: dict, clipped: dict[str, float]) -> GradeRecord:
+    """Unscored because sub-graders were clipped; the reward is still the platform's."""
+    try:
+        record.reward = evaluate(grader["calculate_output"], {**record.sub_rewards, **clipped})
+    except FormulaError as error:
+        return fail(record, "formula_parse_error", error.msg)
+    record.scored = False
+    parts = "; ".join(record.sub_errors[k].removeprefix(f"{CLIPPED}: ") for k in clipped)
+    record.error = f"{CLIPPED}: {', '.join(clipped)}: {parts}"
     return record

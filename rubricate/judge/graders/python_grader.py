@@ -23,6 +23,7 @@ Everything the call printed (stdout and stderr) is in ``record.stdout``.
 from __future__ import annotations
 
 import ast
+import re
 import sys
 
 from rubricate.judge.graders.base import GradeContext, fail, new_record, one_line
@@ -103,11 +104,60 @@ def _grade_function_problem(tree: ast.Module) -> str | None:
     return "no top-level def grade(sample, item)"
 
 
+_RE_FUNCTIONS = frozenset(
+    {"compile", "search", "match", "fullmatch", "findall", "finditer", "sub", "subn", "split"}
+)
+
+
+def _literal_patterns(tree: ast.AST) -> list[tuple[int, str]]:
+    """``(line, pattern)`` of every regex written as a literal: the first argument of a
+    ``re.<function>(...)`` call, and the ``"regex"`` value of a dict literal (the config of a
+    rubric's regex check, as compile embeds it)."""
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "re"
+            and node.func.attr in _RE_FUNCTIONS
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            found.append((node.lineno, node.args[0].value))
+        elif isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values, strict=True):
+                if (
+                    isinstance(key, ast.Constant)
+                    and key.value == "regex"
+                    and isinstance(value, ast.Constant)
+                    and isinstance(value.value, str)
+                ):
+                    found.append((value.lineno, value.value))
+    return found
+
+
+def regex_problems(tree: ast.AST) -> list[str]:
+    """A message for every literal regex in ``tree`` that does not compile (it would fail on
+    every sample)."""
+    problems = []
+    for line, pattern in _literal_patterns(tree):
+        try:
+            re.compile(pattern)
+        except (re.error, RecursionError, OverflowError) as error:
+            problems.append(
+                f"regex {pattern!r} (line {line}) does not compile: {error}; fix the pattern"
+            )
+    return problems
+
+
 def source_problems(source: str) -> list[tuple[str, str]]:
     """Static problems of a python grader's source, as ``(severity, message)``.
 
     Errors: over 256 kB, does not compile, no top-level ``def grade(sample, item)`` taking
-    two arguments (extra ones must have defaults), an ``async def grade``. Warning: imports
+    two arguments (extra ones must have defaults), an ``async def grade``, a literal regex
+    that does not compile (:func:`regex_problems`). Warning: imports
     of modules neither in the standard library nor in :data:`PLATFORM_PACKAGES`.
     """
     problems: list[tuple[str, str]] = []
@@ -119,9 +169,13 @@ def source_problems(source: str) -> list[tuple[str, str]]:
     except SyntaxError as error:
         problems.append(("error", f"does not compile: line {error.lineno}: {error.msg}"))
         return problems
+    except (RecursionError, MemoryError, ValueError):
+        problems.append(("error", "does not compile: nested too deeply for the Python parser"))
+        return problems
     problem = _grade_function_problem(tree)
     if problem:
         problems.append(("error", problem))
+    problems += [("error", message) for message in regex_problems(tree)]
     missing: set[str] = set()
     for node in ast.walk(tree):
         names: list[str] = []

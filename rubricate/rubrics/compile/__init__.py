@@ -17,9 +17,10 @@ Validation against the ``openai`` models is separate (:mod:`.validate`), because
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Literal, get_args
 
-from rubricate.errors import GraderError
+from rubricate.errors import GraderError, InputError
 from rubricate.rubrics.compile.formula import build_formula
 from rubricate.rubrics.compile.multi import multi_grader
 from rubricate.rubrics.compile.names import (
@@ -30,7 +31,7 @@ from rubricate.rubrics.compile.names import (
 from rubricate.rubrics.compile.python_target import python_grader
 from rubricate.rubrics.compile.score_model import holistic_grader
 from rubricate.rubrics.compile.serialize import grader_json, grader_sha256
-from rubricate.rubrics.model import Rubric
+from rubricate.rubrics.model import RegexCheck, Rubric
 
 Target = Literal["multi", "score_model", "python"]
 TARGETS: tuple[str, ...] = get_args(Target)
@@ -63,11 +64,17 @@ def applicable_targets(rubric: Rubric) -> list[Target]:
 def compile_rubric(rubric: Rubric, target: Target | None = None) -> dict[str, Any]:
     """Compile ``rubric`` into the grader JSON of ``target`` (None: :func:`default_target`).
 
+    Callers load rubrics with :func:`rubricate.rubrics.lint.load_checked_rubric`, which refuses
+    every lint error first; this function still refuses the two that would compile into a
+    wrong grader rather than fail (a duplicate id, a regex that does not compile).
+
     Raises:
         GraderError: the rubric cannot be compiled to that target (e.g. judged criteria for
             ``python``, per-item criteria for ``multi``), or the target is unknown.
-        InputError: sub-grader names collide, or a list of criteria has no positive weight.
+        InputError: duplicate ids, a regex that does not compile, sub-grader names collide,
+            or a list of criteria has no positive weight.
     """
+    _refuse_wrong_graders(rubric)
     chosen = target or default_target(rubric)
     if chosen == "multi":
         return multi_grader(rubric)
@@ -76,6 +83,25 @@ def compile_rubric(rubric: Rubric, target: Target | None = None) -> dict[str, An
     if chosen == "python":
         return python_grader(rubric)
     raise GraderError(f"unknown compile target {chosen!r}; choose one of {', '.join(TARGETS)}")
+
+
+def _refuse_wrong_graders(rubric: Rubric) -> None:
+    seen: set[str] = set()
+    for _, criterion in rubric.walk():
+        if criterion.id in seen:
+            raise InputError(
+                f'rubric {rubric.id!r}: duplicate id "{criterion.id}"; ids must be unique across '
+                "all criteria, groups included: rename one (`rubricate check` shows where)"
+            )
+        seen.add(criterion.id)
+        if isinstance(criterion.check, RegexCheck):
+            try:
+                re.compile(criterion.check.regex)
+            except (re.error, RecursionError, OverflowError) as error:
+                raise InputError(
+                    f"rubric {rubric.id!r}: criterion {criterion.id!r}: regex "
+                    f"{criterion.check.regex!r} does not compile ({error}); fix the pattern"
+                ) from None
 
 
 def compile_exact(rubric: Rubric, target: Target | None = None) -> tuple[Target, dict, str]:

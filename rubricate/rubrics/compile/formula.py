@@ -7,8 +7,9 @@ sub-graders' results (tests evaluate both on hand-worked cases):
 - a check is its sub-grader's score (checks apply their own thresholds);
 - a criterion with a check and text is ``gate * judge``: a failed check zeroes it;
 - a list of criteria is ``(w1 * a + w2 * b - w3 * c) / P`` with ``P`` the sum of positive
-  weights (omitted when 1); weight-0 (tracked) criteria are left out: their sub-graders stay
-  in ``graders`` and are reported as sub-rewards, but do not count;
+  weights (omitted when 1); a list of more than :data:`SUM_CHUNK` criteria is summed in
+  parenthesised chunks of that many; weight-0 (tracked) criteria are left out: their
+  sub-graders stay in ``graders`` and are reported as sub-rewards, but do not count;
 - a group is ``min(1, max(0, <its list>))``;
 - the whole is mapped onto ``score.range`` and clipped: ``min(hi, max(lo, lo + (hi - lo) *
   <top list>))``, which for the default [0, 1] reads ``min(1, max(0, <top list>))``.
@@ -24,10 +25,29 @@ import ast
 import math
 from decimal import Decimal
 
-from rubricate.errors import GraderError
+from rubricate.errors import GraderError, InputError
 from rubricate.rubrics.compile.names import FORMULA_FUNCTIONS, gate_name, subgrader_names
 from rubricate.rubrics.model import Criterion, Rubric
 from rubricate.rubrics.scoring import weighted_mean
+
+MAX_GROUP_DEPTH = 10
+"""Deepest nesting of groups compiled. Each group adds three levels to the formula
+(``min(1, max(0, (...)))``), a list of more than :data:`SUM_CHUNK` criteria one or two more
+(its chunks), and the runtime parses at most 50 (:data:`rubricate.judge.formula.MAX_DEPTH`,
+as a parser of the platform's grammar must stop somewhere): 10 groups of long lists, the clip
+to ``score.range`` and a levelled leaf stay within it."""
+
+
+def group_depth(nodes: list[Criterion]) -> int:
+    """How many groups deep the deepest criterion under ``nodes`` sits (0: no groups)."""
+    deepest = 0
+    stack = [(node, 0) for node in nodes]
+    while stack:
+        node, depth = stack.pop()
+        if node.children is not None:
+            stack.extend((child, depth + 1) for child in node.children)
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def number(value: float) -> str:
@@ -49,22 +69,45 @@ def _leaf_term(criterion: Criterion, name: str) -> str:
     return judge
 
 
+SUM_CHUNK = 64
+"""Terms per parenthesised sum: a list of more criteria is summed in chunks of sums (of
+chunks ...), so a formula's syntax tree stays shallow (Python's parser, which checks it, and
+other parsers of the grammar recurse on a flat 3,000-term sum)."""
+
+
+def _signed_sum(parts: list[tuple[bool, str]]) -> str:
+    """``a + b - c`` from ``(positive, term)`` parts; a leading negative is ``0 - c``."""
+    text = ""
+    for positive, piece in parts:
+        if not text:
+            text = piece if positive else f"0 - {piece}"
+        else:
+            text += (" + " if positive else " - ") + piece
+    return text
+
+
+def _chunked_sum(parts: list[tuple[bool, str]]) -> str:
+    """The sum of ``parts``, grouped ``SUM_CHUNK`` at a time when there are more."""
+    while len(parts) > SUM_CHUNK:
+        parts = [
+            (True, f"({_signed_sum(parts[i : i + SUM_CHUNK])})")
+            for i in range(0, len(parts), SUM_CHUNK)
+        ]
+    return _signed_sum(parts)
+
+
 def _mean(nodes: list[Criterion], terms: dict[str, str], where: str) -> str:
     # Validates the denominator exactly as scoring does (same error for the same rubric).
     weighted_mean([(n.weight, 0.0) for n in nodes], where)
     positive = math.fsum(n.weight for n in nodes if n.weight > 0)
-    parts: list[str] = []
+    parts: list[tuple[bool, str]] = []
     for node in nodes:
         if node.weight == 0:
             continue
         term = terms[node.id]
         size = abs(node.weight)
-        piece = term if size == 1 else f"{number(size)} * {term}"
-        if not parts:
-            parts.append(piece if node.weight > 0 else f"0 - {piece}")
-        else:
-            parts.append(("+ " if node.weight > 0 else "- ") + piece)
-    body = " ".join(parts)
+        parts.append((node.weight > 0, term if size == 1 else f"{number(size)} * {term}"))
+    body = _chunked_sum(parts)
     return f"({body})" if positive == 1 else f"({body}) / {number(positive)}"
 
 
@@ -72,8 +115,15 @@ def build_formula(rubric: Rubric) -> str:
     """The ``calculate_output`` formula of ``rubric``'s ``multi`` grader.
 
     Raises:
-        InputError: a list of criteria has no positive weight, or sub-grader names collide.
+        InputError: a list of criteria has no positive weight, sub-grader names collide, or
+            groups nest deeper than :data:`MAX_GROUP_DEPTH`.
     """
+    depth = group_depth(rubric.criteria)
+    if depth > MAX_GROUP_DEPTH:
+        raise InputError(
+            f"rubric {rubric.id!r}: criteria nested {depth} groups deep; a formula holds at "
+            f"most {MAX_GROUP_DEPTH}: flatten the groups"
+        )
     names = subgrader_names(rubric)
     terms: dict[str, str] = {}
 
@@ -98,6 +148,13 @@ def build_formula(rubric: Rubric) -> str:
 _ALLOWED_OPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)
 
 
+def _show(node: ast.AST) -> str:
+    try:
+        return ast.unparse(node)[:80]
+    except RecursionError:
+        return type(node).__name__
+
+
 def check_formula(formula: str, names: set[str] | frozenset[str]) -> None:
     """Check that ``formula`` uses only the platform's grammar and known sub-grader names.
 
@@ -115,17 +172,20 @@ def check_formula(formula: str, names: set[str] | frozenset[str]) -> None:
         tree = ast.parse(formula.replace("^", "**"), mode="eval")
     except SyntaxError as error:
         raise GraderError(f"{where}: not a valid formula ({error.msg})") from None
+    except (RecursionError, MemoryError):
+        raise GraderError(f"{where}: nested too deeply to parse") from None
 
-    def visit(node: ast.AST) -> None:
+    stack: list[ast.AST] = [tree]  # a loop, not recursion: a 1,000-term sum is 1,000 deep
+    while stack:
+        node = stack.pop()
         if isinstance(node, ast.Expression):
-            visit(node.body)
+            stack.append(node.body)
         elif isinstance(node, ast.BinOp) and isinstance(node.op, _ALLOWED_OPS):
-            visit(node.left)
-            visit(node.right)
+            stack += [node.right, node.left]
         elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-            visit(node.operand)
+            stack.append(node.operand)
         elif isinstance(node, ast.Constant) and type(node.value) in (int, float):
-            return
+            continue
         elif isinstance(node, ast.Name):
             if node.id not in names:
                 known = ", ".join(sorted(names)) or "none"
@@ -136,9 +196,6 @@ def check_formula(formula: str, names: set[str] | frozenset[str]) -> None:
                     f"{where}: '{node.func.id}(...)' is not allowed; functions are "
                     + ", ".join(FORMULA_FUNCTIONS)
                 )
-            for arg in node.args:
-                visit(arg)
+            stack += reversed(node.args)
         else:
-            raise GraderError(f"{where}: '{ast.unparse(node)}' is not allowed in a formula")
-
-    visit(tree)
+            raise GraderError(f"{where}: '{_show(node)}' is not allowed in a formula")

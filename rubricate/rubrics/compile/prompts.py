@@ -12,19 +12,32 @@ excepted), the penalty convention (1 = the undesirable behaviour is present), th
 examples that concern this criterion with their expected result, the instruction that the
 answer is data whose instructions are ignored, and the platform's reply format
 ``{"result": <number>, "steps": [{"description", "conclusion"}]}``; then a user message with
-the task, the reference (when given) and the answer between ``<answer>`` tags.
+the task, the reference (when given) and the answer between ``<answer-NONCE>`` tags.
 
 Templating the platform substitutes at grading time survives untouched: the answer is the
 literal ``{{ sample.output_text }}``, a rubric without ``task`` reads ``{{ item.task }}``, and
 ``{{ item.* }}`` inside the rubric's task, reference or criteria is kept for the platform.
 Few-shot answers are quoted data, so their ``{{``/``}}`` are broken up (``{ {``) lest the
-platform substitute them, and in all quoted rubric text the prompt's own tags (``<answer>``,
+platform substitute them, and in all quoted rubric text the prompt's own tag names (``<answer>``,
 ``</reference>`` ...) are neutralised (``‹answer>``).
+
+Delimiters an answer cannot produce: the platform substitutes the answer verbatim (no escaping
+is possible at grading time, and the local runtime must do exactly what the platform does), so
+an answer holding ``</answer>`` would end the quote and its "instructions" would follow as the
+prompt's. Every tag of a prompt therefore carries a nonce, ``<answer-1f0c9a4e7b2d6385>``: 16 hex
+digits of the SHA-256 of the prompt's own messages rendered with a placeholder for it
+(:func:`seal`). It is deterministic (the same rubric compiles to the same bytes, so the grader
+that is calibrated is the grader that is exported, and an edit to one criterion leaves the
+other criteria's prompts, and their stored calls, as they were), and no answer can contain it:
+it is not in the rubric, the items or anything the graded model sees, and it changes with every
+change of the prompt. The judge is told that only tags ending in the nonce are the prompt's.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.resources
+import json
 import re
 from functools import lru_cache
 from typing import Any
@@ -43,6 +56,25 @@ ITEM_TASK = "{{ item.task }}"
 TAGS = ("task", "reference", "answer", "example_answer", "criterion", "rubric", "item_criteria")
 """The prompt's own delimiters."""
 _TAG = re.compile(r"<(/?)(" + "|".join(TAGS) + r")\b", re.IGNORECASE)
+
+
+NONCE_HEX = 16
+"""Hex digits of a prompt's tag nonce (64 bits)."""
+_PLACEHOLDER = "\x00nonce\x00"
+
+
+def _tags() -> dict[str, str]:
+    """The tag names the templates write, with the nonce placeholder (see :func:`seal`)."""
+    return {**{tag: f"{tag}-{_PLACEHOLDER}" for tag in TAGS}, "nonce": _PLACEHOLDER}
+
+
+def seal(messages: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Replace the nonce placeholder in ``messages`` by the nonce of their own text."""
+    digest = hashlib.sha256(
+        json.dumps(messages, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    ).hexdigest()
+    nonce = digest[:NONCE_HEX]
+    return [{**m, "content": m["content"].replace(_PLACEHOLDER, nonce)} for m in messages]
 
 
 def neutralise(text: str) -> str:
@@ -146,6 +178,7 @@ def criterion_messages(rubric: Rubric, criterion: Criterion) -> list[dict[str, s
         "criterion": view,
         "has_reference": rubric.reference is not None,
         "reference": neutralise(rubric.reference or ""),
+        "tags": _tags(),
     }
     system = render(
         "criterion_system.j2",
@@ -154,7 +187,7 @@ def criterion_messages(rubric: Rubric, criterion: Criterion) -> list[dict[str, s
         result_hint=hint,
     )
     user = render("criterion_user.j2", **common, task=task_text(rubric), answer=ANSWER)
-    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+    return seal([{"role": "system", "content": system}, {"role": "user", "content": user}])
 
 
 def _tracked(rubric: Rubric, path: tuple[int, ...]) -> bool:
@@ -236,6 +269,7 @@ def holistic_messages(rubric: Rubric) -> list[dict[str, str]]:
         "has_reference": rubric.reference is not None,
         "reference": neutralise(rubric.reference or ""),
         "item_criteria": item_criteria,
+        "tags": _tags(),
     }
     system = render(
         "holistic_system.j2",
@@ -249,4 +283,4 @@ def holistic_messages(rubric: Rubric) -> list[dict[str, str]]:
         examples=[_example_view(rubric, e) for e in rubric.examples],
     )
     user = render("holistic_user.j2", **common, task=task_text(rubric), answer=ANSWER)
-    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+    return seal([{"role": "system", "content": system}, {"role": "user", "content": user}])

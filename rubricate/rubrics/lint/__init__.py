@@ -9,6 +9,9 @@ the YAML node (or the items line) it concerns. :data:`RULES` lists them all.
 
 ``lint_file`` is what ``rubricate check`` runs: load problems and lint problems together,
 never an exception for bad rubric content (a bad ``--items`` file is an input error).
+``load_checked_rubric`` is what every other command runs: a rubric that ``check`` rejects is
+refused before it is compiled (a duplicate id would double a weight in the formula; a regex that
+does not compile would fail on every sample), with one line naming the first error.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from rubricate.rubrics.lint.templates import (
 )
 from rubricate.rubrics.lint.weights import weight_rules
 from rubricate.rubrics.lint.wording import bundled_reason, wording_rules
-from rubricate.rubrics.loader import LoadedRubric, load_rubric
+from rubricate.rubrics.loader import LoadedRubric, load_rubric, summary_message
 from rubricate.rubrics.problems import Problem, sort_key
 
 __all__ = [
@@ -42,6 +45,8 @@ __all__ = [
     "bundled_reason",
     "lint_file",
     "lint_rubric",
+    "load_checked_rubric",
+    "refuse_lint_errors",
     "template_references",
     "template_variables",
 ]
@@ -51,6 +56,7 @@ RULES: dict[str, tuple[str, str]] = {
     "unreadable": ("error", "the file is missing, a directory, binary or not UTF-8"),
     "empty-file": ("error", "the file is empty or only comments"),
     "yaml-syntax": ("error", "not valid YAML (a tab, bad indentation, an unclosed bracket)"),
+    "too-large": ("error", "over 2 MiB, nested over 64 deep, or aliases expanding too far"),
     "duplicate-key": ("error", "a key appears twice in one mapping"),
     "unknown-key": ("error", "a key the format does not have (with a did-you-mean)"),
     "missing-key": ("error", "a required key is missing"),
@@ -64,6 +70,7 @@ RULES: dict[str, tuple[str, str]] = {
     "penalty-only-group": ("error", "a group whose children have no positive weight"),
     "tracked-criterion": ("info", "weight 0: computed and reported, not scored"),
     "pass-threshold-range": ("error", "pass_threshold outside score.range"),
+    "group-depth": ("error", "groups nested deeper than a formula holds (10)"),
     "bad-regex": ("error", "a regex check that does not compile"),
     "python-syntax": ("error", "a python check that does not parse"),
     "python-no-grade": ("error", "a python check without def grade(sample, item)"),
@@ -128,7 +135,8 @@ def lint_file(
     """Load problems and lint problems of one rubric file, together.
 
     Never raises for bad rubric content: an unreadable or invalid file gives its load
-    problems (rules ``unreadable``, ``empty-file``, ``yaml-syntax`` mean it could not be read).
+    problems (rules ``unreadable``, ``empty-file``, ``yaml-syntax``, ``too-large`` mean it could
+    not be read).
 
     Args:
         path: the rubric file.
@@ -148,3 +156,28 @@ def lint_file(
     if items is None:
         return lint_rubric(loaded)
     return lint_rubric(loaded, items.items, items_file=items.path, item_lines=items.lines)
+
+
+def refuse_lint_errors(loaded: LoadedRubric) -> None:
+    """Raise when ``rubricate check`` would report an error on ``loaded`` (warnings pass).
+
+    Raises:
+        RubricFormatError: one line, the first error (``file:line:col: field: message``) and
+            how many more there are; ``problems`` holds them all.
+    """
+    errors = [p for p in lint_rubric(loaded) if p.severity == "error"]
+    if errors:
+        raise RubricFormatError(summary_message(errors), problems=errors)
+
+
+def load_checked_rubric(path: str | Path) -> LoadedRubric:
+    """Load a rubric and refuse it unless ``rubricate check`` passes it (warnings allowed).
+
+    What ``compile``, ``grade``, ``calibrate``, ``baseline``, ``export`` and ``serve`` load.
+
+    Raises:
+        UnreadableRubricError / RubricFormatError: it does not load, or has lint errors.
+    """
+    loaded = load_rubric(path)
+    refuse_lint_errors(loaded)
+    return loaded

@@ -75,6 +75,15 @@ def _regex(ctx: LintContext, node: NodePath, check: RegexCheck) -> list[Problem]
                 "bad-regex",
             )
         ]
+    except (OverflowError, RecursionError) as error:  # a repeat count past 2**32, deep groups
+        reason = str(error) if isinstance(error, OverflowError) else "nested too deeply"
+        return [
+            ctx.at(
+                node,
+                f"regex does not compile: {reason}; simplify the pattern",
+                "bad-regex",
+            )
+        ]
     return []
 
 
@@ -101,6 +110,8 @@ def _python(ctx: LintContext, node: NodePath, source: str) -> list[Problem]:
                 "python-syntax",
             )
         ]
+    except (RecursionError, MemoryError, ValueError):
+        return [ctx.at(node, "python does not parse: nested too deeply", "python-syntax")]
     problems = _grade_signature(ctx, node, tree)
     problems += _imports(ctx, node, tree)
     return problems

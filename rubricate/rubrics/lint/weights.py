@@ -11,6 +11,8 @@ Rules:
 - ``penalty-only-group`` (error): a group whose children have no positive weight.
 - ``tracked-criterion`` (info): weight 0, reported but not scored.
 - ``pass-threshold-range`` (error): ``pass_threshold`` outside ``score.range``.
+- ``group-depth`` (error): groups nested deeper than a ``multi`` grader's formula can hold
+  (:data:`~rubricate.rubrics.compile.formula.MAX_GROUP_DEPTH`).
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ def weight_rules(ctx: LintContext) -> list[Problem]:
                     "info",
                 )
             )
+    problems += _group_depth(ctx)
     low, high = rubric.score.range
     threshold = rubric.pass_threshold
     if threshold is not None and not low <= threshold <= high:
@@ -69,4 +72,24 @@ def weight_rules(ctx: LintContext) -> list[Problem]:
                 "pass-threshold-range",
             )
         )
+    return problems
+
+
+def _group_depth(ctx: LintContext) -> list[Problem]:
+    from rubricate.rubrics.compile.formula import MAX_GROUP_DEPTH, group_depth
+
+    problems = []
+    for index, top in enumerate(ctx.rubric.criteria):
+        depth = group_depth([top])
+        if depth > MAX_GROUP_DEPTH:
+            problems.append(
+                ctx.at(
+                    ("criteria", index),
+                    f'"{top.id}" holds criteria nested {depth} groups deep; the compiled '
+                    f"formula holds at most {MAX_GROUP_DEPTH} (the runtime parses at most 50 "
+                    "levels of brackets): flatten the groups",
+                    "group-depth",
+                    at_value=False,
+                )
+            )
     return problems
