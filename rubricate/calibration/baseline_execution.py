@@ -164,6 +164,7 @@ async def execute_baseline(
         status="complete",
         usage=run_usage(client, time.perf_counter() - started),
         counts=_counts(prepared, samples, grades),
+        python_sandbox=runtime.python_isolation,
     )
     writer.write_manifest(run)
     rows = {item.item_id: item.row for item in prepared.items}

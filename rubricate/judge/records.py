@@ -10,7 +10,7 @@ compare field by field, plus what the platform does not return and a user needs:
 - ``clipped``: sub-graders whose model result fell outside ``range`` and was clipped, as the
   platform does. Clipping is not an error, but it is never silent either.
 - ``calls``: every model call with its exact prompt and raw reply, next to its score.
-- ``stdout``: what python graders printed.
+- ``stdout``: what python graders printed; ``sandbox``: the isolation they ran under.
 """
 
 from __future__ import annotations
@@ -111,6 +111,9 @@ class GradeRecord(BaseModel):
     calls: list[ModelCallRecord] = Field(default_factory=list)
     stdout: str = ""
     """What python graders printed."""
+    sandbox: str | None = None
+    """The isolation python graders ran under: ``"bubblewrap"`` or ``"best-effort (missing:
+    ...)"`` (see :mod:`rubricate.judge.sandbox.isolation`); None without python graders."""
 
     def api_shape(self) -> dict[str, Any]:
         """Only the fields of the API's ``GraderRunResponse``."""

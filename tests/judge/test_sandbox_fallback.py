@@ -4,11 +4,14 @@ Python-level ways into the parent's environment."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+from pathlib import Path
 
 import pytest
 
+from rubricate.cli import run
 from rubricate.errors import GraderError
 from rubricate.judge.sandbox.isolation import sandbox_mode
 from rubricate.judge.sandbox.pool import WorkerPool
@@ -71,3 +74,36 @@ async def test_path_tricks_are_refused_by_the_audit_hook(
         result = await pool.run(read_via(expression, setup), {}, {"pid": pid})
     assert_contained(result)
     assert "other processes' /proc entries" in result.details
+
+
+def _grade_files(tmp_path: Path) -> list[str]:
+    grader = tmp_path / "grader.json"
+    grader.write_text(json.dumps({"type": "python", "name": "py", "source": ECHO}))
+    items = tmp_path / "items.jsonl"
+    items.write_text('{"id": "a"}\n')
+    samples = tmp_path / "samples.jsonl"
+    samples.write_text('{"item_id": "a", "output_text": "x"}\n')
+    return [str(grader), "--items", str(items), "--samples", str(samples)]
+
+
+def test_the_command_line_refuses_when_the_sandbox_is_required(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")  # no bwrap to be found
+    monkeypatch.delenv("RUBRICATE_SANDBOX", raising=False)  # restored after the test
+    code = run(["grade", *_grade_files(tmp_path), "--sandbox", "required"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.strip().count("\n") == 0 and "bubblewrap" in err and "--sandbox" in err
+
+
+def test_best_effort_records_say_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.setenv("RUBRICATE_SANDBOX", "best-effort")
+    out = tmp_path / "records.jsonl"
+    assert run(["grade", *_grade_files(tmp_path), "--out", str(out)]) == 0
+    record = json.loads(out.read_text())
+    assert record["reward"] == 0.5
+    assert record["sandbox"].startswith("best-effort (missing: bubblewrap (bwrap is not installed")
