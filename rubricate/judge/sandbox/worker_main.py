@@ -67,6 +67,10 @@ STDOUT_LIMIT = 64 * 1024
 """Most characters of output kept per call."""
 MAX_EXECUTORS = 8
 """Grader sources kept loaded per worker (least recently used ones are stopped)."""
+STRAY_NOTE = (
+    b"[sandbox: this grader's previous call wrote to the reply channel after its reply; "
+    b"its process was replaced before this call]\n"
+)
 MAX_REPLY = 1024 * 1024
 """Largest reply an executor may send."""
 SWEEP_GRACE_S = 0.05
@@ -123,10 +127,12 @@ class Executor:
     """The supervisor's handle on one executor process."""
 
     def __init__(
-        self, pid: int, request_fd: int, reply_fd: int, output_fd: int, scratch: str
+        self, pid: int, request_fd: int, reply_fd: int, output_fd: int, scratch: str, source: str
     ) -> None:
         self.pid = pid
         self.scratch = scratch
+        self.source = source
+        """Kept to start the executor afresh; the supervisor never compiles or runs it."""
         self.request_fd = request_fd
         self.reply_fd = reply_fd
         self.output_fd = output_fd
@@ -163,7 +169,7 @@ class Executor:
         return status
 
 
-def _describe_status(status: int | None) -> tuple[str, str]:
+def _describe_status(status: int | None, timeout_s: float) -> tuple[str, str]:
     """``(kind, details)`` for an executor that ended without a reply."""
     if status is None:
         return "crashed", "the python grader's process ended without replying"
@@ -175,7 +181,9 @@ def _describe_status(status: int | None) -> tuple[str, str]:
                 "(a forbidden system call; signal SIGSYS)"
             )
         if number == signal.SIGXCPU:
-            return "timeout", "grade() used up its CPU time; the call was killed"
+            return "timeout", (
+                f"grade() used more CPU time than its {timeout_s:g} s limit; the call was killed"
+            )
         if number == signal.SIGXFSZ:
             return "crashed", "the grader wrote a file over the 1 GiB limit (signal SIGXFSZ)"
         try:
@@ -224,7 +232,7 @@ class Supervisor:
             os.close(fd)
         for fd in (request_w, reply_r, output_r):
             os.set_blocking(fd, False)
-        return Executor(pid, request_w, reply_r, output_r, scratch)
+        return Executor(pid, request_w, reply_r, output_r, scratch, source)
 
     def _discard(self, source_id: str, executor: Executor) -> int | None:
         if self.executors.get(source_id) is executor:
@@ -275,15 +283,22 @@ class Supervisor:
         return reply
 
     def _call(
-        self, source_id: str, executor: Executor, request: dict, deadline: float, output: Output
+        self,
+        source_id: str,
+        executor: Executor,
+        request: dict,
+        deadline: float,
+        output: Output,
     ) -> dict:
         call_id = self.next_id
         self.next_id += 1
-        stray = _read_available(executor.reply_fd)
         _read_available(executor.output_fd)  # printed between calls: nobody's output
-        if stray:
+        if _read_available(executor.reply_fd):
+            # written after its last reply: the call it claims is over; start afresh
             self._discard(source_id, executor)
-            return _protocol_error("between two calls")
+            executor = self._start(executor.source)
+            self.executors[source_id] = executor
+            output.add(STRAY_NOTE)
         message = {"id": call_id, "sample": request["sample"], "item": request["item"],
                    "cpu_s": self.timeout_s}  # fmt: skip
         outcome, reply = _exchange(executor, guards.frame(message), call_id, deadline, output)
@@ -300,7 +315,9 @@ class Supervisor:
                                "the call was killed"}  # fmt: skip
         if outcome == "problem":
             return _protocol_error(reply["problem"])
-        kind, details = _describe_status(status if status is not None else executor.status)
+        kind, details = _describe_status(
+            status if status is not None else executor.status, self.timeout_s
+        )
         return {"ok": False, "kind": kind, "details": details}
 
     def serve(self) -> None:

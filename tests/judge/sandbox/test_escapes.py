@@ -451,3 +451,28 @@ async def test_a_rubric_check_gets_the_same_sandbox(tmp_path: Path) -> None:
     assert SECRET not in text
     record = json.loads(text)
     assert record["scored"] is False and record["error"]
+
+
+async def test_a_reply_forged_after_the_call_shifts_nothing() -> None:
+    source = f"""
+import os, threading, time
+FRAME = {_forged_frame(42.0)!r}
+def forge():
+    time.sleep(0.2)
+    for fd in range(1024):
+        try:
+            os.write(fd, FRAME)
+        except OSError:
+            pass
+def grade(sample, item):
+    threading.Thread(target=forge).start()
+    return float(item["value"])
+"""
+    async with WorkerPool(1) as pool:
+        assert (await pool.run(source, {}, {"value": 0.25})).value == 0.25
+        await asyncio.sleep(1.0)
+        assert (await pool.run(ECHO, {}, {"value": 0.5})).value == 0.5
+        again = await pool.run(source, {}, {"value": 0.75})
+        assert again.value == 0.75
+        assert "wrote to the reply channel after its reply" in again.stdout
+        assert pool.started == 1
