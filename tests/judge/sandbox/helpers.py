@@ -3,9 +3,13 @@ attempt was contained, and a scan of the host's processes for anything left behi
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 SECRET = "sk-escape-test-3f9c2a7b41d8e6051c"
 """Put in the test process's ``OPENAI_API_KEY``: no grader output may ever contain it."""
@@ -86,3 +90,44 @@ ENVIRON_TRICKS = {
     "bytes": ("f'/proc/{pid}/environ'.encode()", ""),
     "task": ("f'/proc/{pid}/task/{pid}/environ'", ""),
 }
+
+
+OWNER = """
+import asyncio, json, os, sys
+from rubricate.judge.sandbox.pool import WorkerPool
+
+async def main():
+    cases = json.load(sys.stdin)
+    results = {}
+    async with WorkerPool(1) as pool:
+        for name, source, item in cases:
+            if item.get("pid") == "owner":
+                item["pid"] = os.getpid()
+            result = await pool.run(source, {}, item)
+            results[name] = {"value": result.value, "kind": result.kind,
+                             "details": result.details, "stdout": result.stdout}
+    print(json.dumps(results))
+
+asyncio.run(main())
+"""
+
+
+def run_in_owner(cases: list[tuple[str, str, dict]]) -> dict[str, SimpleNamespace]:
+    """Run graders in a pool owned by a new process that has :data:`SECRET` in its initial
+    environment, as a user's ``rubricate`` has the exported key (``/proc/<pid>/environ``
+    shows the environment a process started with, not later ``os.environ`` changes).
+
+    Item ``{"pid": "owner"}`` becomes the owner's pid.
+    """
+    env = {**os.environ, "OPENAI_API_KEY": SECRET}
+    done = subprocess.run(
+        [sys.executable, "-c", OWNER],
+        input=json.dumps(cases),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = json.loads(done.stdout)
+    return {name: SimpleNamespace(**r, ok=r["kind"] is None) for name, r in results.items()}

@@ -28,6 +28,7 @@ from tests.judge.sandbox.helpers import (
     assert_contained,
     processes_matching,
     read_via,
+    run_in_owner,
 )
 
 ECHO = "def grade(sample, item):\n    return float(item['value'])\n"
@@ -40,18 +41,9 @@ def grade(sample, item):
 """
 
 
-@pytest.mark.parametrize("whose", ["parent", "rubricate", "pid 1"])
-@pytest.mark.parametrize("trick", sorted(ENVIRON_TRICKS))
-async def test_the_parents_environment_cannot_be_read(trick: str, whose: str) -> None:
-    expression, setup = ENVIRON_TRICKS[trick]
-    pid = {"parent": None, "rubricate": os.getpid(), "pid 1": 1}[whose]
-    async with WorkerPool(1) as pool:
-        result = await pool.run(read_via(expression, setup), {}, {"pid": pid})
-    assert_contained(result)
+WHOSE = {"parent": None, "rubricate": "owner", "pid 1": 1}
 
-
-async def test_the_parents_environment_cannot_be_read_with_native_code() -> None:
-    source = """
+NATIVE_READ = """
 import ctypes, os
 def grade(sample, item):
     libc = ctypes.CDLL(None, use_errno=True)
@@ -68,9 +60,30 @@ def grade(sample, item):
         raise PermissionError("no environment with a key was readable")
     return 1.0
 """
-    async with WorkerPool(1) as pool:
-        result = await pool.run(source, {}, {"pid": os.getpid()})
-    assert_contained(result, "OPENAI_API_KEY")
+
+
+@pytest.fixture(scope="module")
+def environ_attempts() -> dict:
+    """Every way into the parent's environment, run once in a pool whose owner holds a key."""
+    cases = [
+        (f"{trick}/{whose}", read_via(*ENVIRON_TRICKS[trick]), {"pid": pid})
+        for trick in ENVIRON_TRICKS
+        for whose, pid in WHOSE.items()
+    ]
+    cases.append(("native", NATIVE_READ, {"pid": "owner"}))
+    return run_in_owner(cases)
+
+
+@pytest.mark.parametrize("whose", sorted(WHOSE))
+@pytest.mark.parametrize("trick", sorted(ENVIRON_TRICKS))
+def test_the_parents_environment_cannot_be_read(
+    trick: str, whose: str, environ_attempts: dict
+) -> None:
+    assert_contained(environ_attempts[f"{trick}/{whose}"], "OPENAI_API_KEY")
+
+
+def test_the_parents_environment_cannot_be_read_with_native_code(environ_attempts: dict) -> None:
+    assert_contained(environ_attempts["native"], "OPENAI_API_KEY")
 
 
 async def test_the_environment_is_minimal() -> None:
