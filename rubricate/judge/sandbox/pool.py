@@ -124,9 +124,10 @@ class _Worker:
         while chunk := await self.proc.stderr.read(4096):
             self.stderr_tail = (self.stderr_tail + chunk)[-4096:]
 
-    async def request(self, message: dict) -> dict:
+    async def request(self, message: dict, payload: bytes) -> dict:
+        """Send a request and its payload (two frames); the reply."""
         assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(_frame(message))
+        self.proc.stdin.write(_frame(message) + struct.pack(">I", len(payload)) + payload)
         await self.proc.stdin.drain()
         return await self.receive()
 
@@ -359,14 +360,10 @@ class WorkerPool:
         if self._closed:
             raise RuntimeError("the worker pool is closed")
         source_id = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
-        message: dict[str, Any] = {
-            "op": "grade",
-            "source_id": source_id,
-            "sample": sample,
-            "item": item,
-        }
+        message: dict[str, Any] = {"op": "grade", "source_id": source_id}
         try:
-            _frame(message)
+            payload = json.dumps({"sample": sample, "item": item}, ensure_ascii=False)
+            data = payload.encode("utf-8", "surrogatepass")
         except (TypeError, ValueError) as error:
             return WorkerResult(kind="bad_input", details=f"sample or item is not JSON: {error}")
         async with self._slots:
@@ -380,7 +377,7 @@ class WorkerPool:
                 await worker.kill()
                 return WorkerResult(kind="crashed", details="the worker pool was closed")
             try:
-                result = await self._call(worker, message, source)
+                result = await self._call(worker, message, data, source)
             finally:
                 self._busy.discard(worker)
         result.sandbox = self._label()
@@ -389,11 +386,13 @@ class WorkerPool:
     def _label(self) -> str:
         return self.isolation.label if self.isolation else ""
 
-    async def _call(self, worker: _Worker, message: dict, source: str) -> WorkerResult:
+    async def _call(
+        self, worker: _Worker, message: dict, payload: bytes, source: str
+    ) -> WorkerResult:
         start = time.perf_counter()
         try:
             reply = await asyncio.wait_for(
-                self._exchange(worker, message, source), self.timeout_s + BACKSTOP_S
+                self._exchange(worker, message, payload, source), self.timeout_s + BACKSTOP_S
             )
         except TimeoutError:
             await worker.kill()
@@ -431,12 +430,12 @@ class WorkerPool:
         )
 
     @staticmethod
-    async def _exchange(worker: _Worker, message: dict, source: str) -> dict:
+    async def _exchange(worker: _Worker, message: dict, payload: bytes, source: str) -> dict:
         source_id = message["source_id"]
         first = source_id not in worker.known
-        reply = await worker.request({**message, "source": source} if first else message)
+        reply = await worker.request({**message, "source": source} if first else message, payload)
         if reply.get("kind") == "need_source":
-            reply = await worker.request({**message, "source": source})
+            reply = await worker.request({**message, "source": source}, payload)
         worker.known.add(source_id)
         return reply
 

@@ -8,8 +8,8 @@ on (``worker_guards.py``: limits, the audit hook, the seccomp filter), so no gra
 (module level included) ever runs unguarded. It then runs the module once and serves
 ``grade(sample, item)`` calls until the supervisor closes the request pipe.
 
-Messages (length-prefixed JSON, as everywhere in the sandbox): request
-``{"id", "sample", "item", "cpu_s"}``; reply ``{"id", "ok": true, "value"}`` or
+Messages (length-prefixed JSON, as everywhere in the sandbox): request ``{"id", "cpu_s"}``
+then ``{"sample", "item"}`` (as the pool sent it); reply ``{"id", "ok": true, "value"}`` or
 ``{"id", "ok": false, "kind": "runtime_error" | "memory", "details", "fatal"?}``.
 ``fatal`` says the executor exits after this reply (its source did not load).
 """
@@ -43,6 +43,13 @@ def _read_exactly(fd: int, n: int) -> bytes:
 def _receive() -> dict:
     (size,) = struct.unpack(">I", _read_exactly(REQUEST_FD, 4))
     return json.loads(_read_exactly(REQUEST_FD, size))
+
+
+def _receive_call() -> dict:
+    """A call: its header ``{"id", "cpu_s"}`` then its payload ``{"sample", "item"}``."""
+    request = _receive()
+    request.update(_receive())
+    return request
 
 
 def _send(message: dict) -> None:
@@ -147,7 +154,7 @@ def serve(config: dict, source: str, guards: object) -> NoReturn:
         if problem and config.get("require_seccomp"):
             raise RuntimeError(problem)
     except BaseException as error:  # noqa: BLE001 - reported to the supervisor, then exit
-        request = _receive()
+        request = _receive_call()
         _send({"id": request.get("id"), "ok": False, "kind": "sandbox_error", "fatal": True,
                "details": f"the sandbox could not be set up: {error}"})  # fmt: skip
         os._exit(1)
@@ -155,7 +162,7 @@ def serve(config: dict, source: str, guards: object) -> NoReturn:
     streams = (sys.stdout, sys.stderr)
     while True:
         try:
-            request = _receive()
+            request = _receive_call()
         except (EOFError, OSError, ValueError):
             break
         sys.stdout, sys.stderr = streams  # undo a previous call's swap of sys.stdout

@@ -34,8 +34,9 @@ left (in the sandbox's own PID namespace: every process but itself).
 
 Protocol with the pool (4-byte big-endian length, UTF-8 JSON): first
 ``{"ready": true, "pid", "network", "seccomp"}``; then per request ``{"op": "grade",
-"source_id", "source"?, "sample", "item"}`` (``source`` only when the pool believes this
-worker has not seen it) a reply ``{"ok": true, "value", "stdout"}`` or ``{"ok": false,
+"source_id", "source"?}`` (``source`` only when the pool believes this worker has not seen
+it) followed by a second message, ``{"sample", "item"}``, which the supervisor passes on to
+the executor without parsing it; a reply ``{"ok": true, "value", "stdout"}`` or ``{"ok": false,
 "kind", "details", "stdout"}`` with ``kind`` one of ``runtime_error``, ``memory``,
 ``timeout``, ``crashed``, ``forbidden`` (the seccomp filter killed the grader),
 ``sandbox_error`` or ``need_source``; ``{"op": "exit"}`` ends the worker.
@@ -45,7 +46,7 @@ from __future__ import annotations
 
 import json
 import os
-import selectors
+import select
 import shutil
 import signal
 import struct
@@ -93,9 +94,12 @@ class Channel:
             n -= len(chunk)
         return b"".join(chunks)
 
-    def receive(self) -> dict:
+    def receive_raw(self) -> bytes:
         (size,) = struct.unpack(">I", self._read_exactly(4))
-        return json.loads(self._read_exactly(size))
+        return self._read_exactly(size)
+
+    def receive(self) -> dict:
+        return json.loads(self.receive_raw())
 
     def send(self, message: dict) -> None:
         view = memoryview(guards.frame(message))
@@ -264,7 +268,9 @@ class Supervisor:
 
     # -- one call ---------------------------------------------------------------------------
 
-    def handle(self, request: dict) -> dict:
+    def handle(self, request: dict, payload: bytes) -> dict:
+        """One grade request; ``payload`` is the JSON of ``{"sample", "item"}``, passed to
+        the executor as it came (the supervisor never parses a sample)."""
         deadline = time.monotonic() + self.timeout_s
         source_id = str(request["source_id"])
         executor = self.executors.get(source_id)
@@ -278,7 +284,7 @@ class Supervisor:
             self.executors[source_id] = executor
         self.executors.move_to_end(source_id)
         output = Output()
-        reply = self._call(source_id, executor, request, deadline, output)
+        reply = self._call(source_id, executor, payload, deadline, output)
         reply["stdout"] = output.text()
         return reply
 
@@ -286,22 +292,23 @@ class Supervisor:
         self,
         source_id: str,
         executor: Executor,
-        request: dict,
+        payload: bytes,
         deadline: float,
         output: Output,
     ) -> dict:
         call_id = self.next_id
         self.next_id += 1
-        _read_available(executor.output_fd)  # printed between calls: nobody's output
-        if _read_available(executor.reply_fd):
+        if _has_data(executor.output_fd):
+            _read_available(executor.output_fd)  # printed between calls: nobody's output
+        if _has_data(executor.reply_fd) and _read_available(executor.reply_fd):
             # written after its last reply: the call it claims is over; start afresh
             self._discard(source_id, executor)
             executor = self._start(executor.source)
             self.executors[source_id] = executor
             output.add(STRAY_NOTE)
-        message = {"id": call_id, "sample": request["sample"], "item": request["item"],
-                   "cpu_s": self.timeout_s}  # fmt: skip
-        outcome, reply = _exchange(executor, guards.frame(message), call_id, deadline, output)
+        header = guards.frame({"id": call_id, "cpu_s": self.timeout_s})
+        message = header + struct.pack(">I", len(payload)) + payload
+        outcome, reply = _exchange(executor, message, call_id, deadline, output)
         output.add(_read_available(executor.output_fd))
         if outcome == "reply":
             if reply.get("fatal") or reply.get("kind") == "memory":
@@ -328,7 +335,8 @@ class Supervisor:
                 break
             if request.get("op") == "exit":
                 break
-            self.channel.send(self.handle(request))
+            payload = self.channel.receive_raw()
+            self.channel.send(self.handle(request, payload))
         self.stop_all()
 
 
@@ -342,38 +350,43 @@ def _exchange(
         ``("timeout", {})`` past ``deadline``, or ``("gone", {})`` when the executor closed
         its reply pipe (it died).
     """
-    pending = memoryview(request)
+    poller = select.poll()
+    poller.register(executor.reply_fd, select.POLLIN)
+    poller.register(executor.output_fd, select.POLLIN)
+    pending = _write_some(executor.request_fd, memoryview(request))
+    if pending:
+        poller.register(executor.request_fd, select.POLLOUT)
     received = bytearray()
-    selector = selectors.DefaultSelector()
-    selector.register(executor.output_fd, selectors.EVENT_READ, "output")
-    selector.register(executor.reply_fd, selectors.EVENT_READ, "reply")
-    selector.register(executor.request_fd, selectors.EVENT_WRITE, "request")
-    try:
-        while (remaining := deadline - time.monotonic()) > 0:
-            for key, _ in selector.select(min(remaining, 1.0)):
-                if key.data == "request":
-                    pending = _write_some(executor.request_fd, pending)
-                    if not pending:
-                        selector.unregister(key.fd)
-                    continue
-                data = _read_some(key.fd)
-                if data is None:
-                    continue
-                if key.data == "output":
-                    if data:
-                        output.add(data)
-                    else:
-                        selector.unregister(key.fd)
-                    continue
-                if not data:
-                    return "gone", {}
-                received += data
-                reply = _parse_reply(received, call_id)
-                if reply is not None:
-                    return ("problem" if "problem" in reply else "reply"), reply
-        return "timeout", {}
-    finally:
-        selector.close()
+    while (remaining := deadline - time.monotonic()) > 0:
+        for fd, _ in poller.poll(min(remaining, 1.0) * 1000):
+            if fd == executor.request_fd:
+                pending = _write_some(fd, pending)
+                if not pending:
+                    poller.unregister(fd)
+                continue
+            data = _read_some(fd)
+            if data is None:
+                continue
+            if fd == executor.output_fd:
+                if data:
+                    output.add(data)
+                else:
+                    poller.unregister(fd)
+                continue
+            if not data:
+                return "gone", {}
+            received += data
+            reply = _parse_reply(received, call_id)
+            if reply is not None:
+                return ("problem" if "problem" in reply else "reply"), reply
+    return "timeout", {}
+
+
+def _has_data(fd: int) -> bool:
+    """Whether a read on ``fd`` would not block (data or end of stream)."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 def _write_some(fd: int, pending: memoryview) -> memoryview:
