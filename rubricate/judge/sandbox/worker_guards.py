@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import json
 import os
 import platform
 import re
@@ -353,13 +354,7 @@ def install_audit_hook() -> None:
 
 # -- framing -----------------------------------------------------------------------------------
 
-MAX_FRAME = 64 * 1024 * 1024
-"""Largest message either side accepts (the pool's requests carry samples)."""
-
-
 def frame(message: dict) -> bytes:
     """One length-prefixed UTF-8 JSON message."""
-    import json
-
     data = json.dumps(message, ensure_ascii=False).encode("utf-8", "surrogatepass")
     return struct.pack(">I", len(data)) + data
