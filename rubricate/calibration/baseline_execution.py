@@ -182,6 +182,7 @@ async def execute_baseline(
         endpoint=endpoint_fields(client),
         **runtime.judge_format.manifest_fields(),
         counts=_counts(prepared, samples, grades),
+        python_sandbox=runtime.python_isolation,
     )
     writer.write_manifest(run)
     rows = {item.item_id: item.row for item in prepared.items}

@@ -224,6 +224,7 @@ async def execute(
         counts={**_counts(prepared, grades, runner), "total_rows": int(len(total_rows))},
         experts_csv="experts.csv" if given_experts else None,
         adaptive=adaptive,
+        python_sandbox=runtime.python_isolation,
     )
     writer.write_manifest(run)
     data = build_report_data(

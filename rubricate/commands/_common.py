@@ -55,14 +55,38 @@ def target_option(help: str) -> Callable[[F], F]:
     )
 
 
-workers_option = click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=2,
-    show_default=True,
-    help="Python-grader worker processes.",
+def _set_sandbox(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    import os
+
+    if value:
+        os.environ["RUBRICATE_SANDBOX"] = value
+
+
+sandbox_option = click.option(
+    "--sandbox",
+    type=click.Choice(["required", "best-effort"]),
+    default=None,
+    expose_value=False,
+    callback=_set_sandbox,
+    help="Python graders' isolation: 'required' refuses to run them without bubblewrap; "
+    "'best-effort' runs them anyway with a warning [default: $RUBRICATE_SANDBOX, else "
+    "best-effort].",
 )
-"""``--workers N``: python-grader worker processes of the local runtime (default 2)."""
+"""``--sandbox required|best-effort``: sets ``RUBRICATE_SANDBOX`` for the run (so every
+worker process sees it; see :mod:`rubricate.judge.sandbox.isolation`)."""
+
+
+def workers_option(function: F) -> F:
+    """``--workers N``: python-grader worker processes of the local runtime (default 2);
+    with ``--sandbox``."""
+    function = click.option(
+        "--workers",
+        type=click.IntRange(min=1),
+        default=2,
+        show_default=True,
+        help="Python-grader worker processes.",
+    )(function)
+    return sandbox_option(function)
 
 score_clipped_option = click.option(
     "--score-clipped",

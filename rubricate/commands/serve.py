@@ -30,7 +30,7 @@ from pathlib import Path
 import click
 
 from rubricate.commands._client_options import client_options
-from rubricate.commands._common import note, warn
+from rubricate.commands._common import note, sandbox_option, warn
 from rubricate.errors import GraderError, InputError
 from rubricate.judge.calls import ClientSettings
 
@@ -69,6 +69,7 @@ def _validated(path: Path) -> dict:
     show_default=True,
     help="Python-grader processes per server process.",
 )
+@sandbox_option
 @click.option(
     "--max-body-mb",
     type=click.FloatRange(min=0, min_open=True),

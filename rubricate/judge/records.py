@@ -14,7 +14,7 @@ compare field by field, plus what the platform does not return and a user needs:
   leaves it out) and is unscored: statistics leave it out and count it, unless the run counts
   clipped results as scored (``--score-clipped``), which keeps the flag and the count.
 - ``calls``: every model call with its exact prompt and raw reply, next to its score.
-- ``stdout``: what python graders printed.
+- ``stdout``: what python graders printed; ``sandbox``: the isolation they ran under.
 """
 
 from __future__ import annotations
@@ -124,6 +124,9 @@ class GradeRecord(BaseModel):
     calls: list[ModelCallRecord] = Field(default_factory=list)
     stdout: str = ""
     """What python graders printed."""
+    sandbox: str | None = None
+    """The isolation python graders ran under: ``"bubblewrap"`` or ``"best-effort (missing:
+    ...)"`` (see :mod:`rubricate.judge.sandbox.isolation`); None without python graders."""
 
     def api_shape(self) -> dict[str, Any]:
         """Only the fields of the API's ``GraderRunResponse`` (rubricate's own error flags,

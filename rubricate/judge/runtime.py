@@ -82,6 +82,8 @@ class Runtime:
         score_clipped: count a model result outside its ``range`` as scored at its clipped
             value (the platform's reward); by default such a record is unscored, flagged
             ``model_grader_clipped`` and counted, never averaged in.
+        python_sandbox: ``"required"`` or ``"best-effort"`` (None: ``$RUBRICATE_SANDBOX``,
+            else best-effort); see :mod:`rubricate.judge.sandbox.isolation`.
     """
 
     def __init__(
@@ -93,6 +95,7 @@ class Runtime:
         python_memory_mb: int = 2048,
         python_max_calls_per_worker: int | None = None,
         score_clipped: bool = False,
+        python_sandbox: str | None = None,
     ) -> None:
         self.client = client
         self.score_clipped = score_clipped
@@ -100,6 +103,8 @@ class Runtime:
         self.python_workers = python_workers
         self.python_timeout_s = python_timeout_s
         self.python_memory_mb = python_memory_mb
+        self.python_sandbox = python_sandbox
+        self._isolation: dict | None = None
         self._pool: WorkerPool | None = None
         self._pool_lock = asyncio.Lock()
         self._checked: set[str] = set()
@@ -115,6 +120,7 @@ class Runtime:
     async def close(self) -> None:
         """Stop the python workers (the model client is the caller's to close)."""
         if self._pool is not None:
+            self._isolation = self.python_isolation
             await self._pool.close()
             self._pool = None
 
@@ -122,15 +128,24 @@ class Runtime:
         """The python worker pool, started on first use."""
         async with self._pool_lock:
             if self._pool is None:
-                extra = {"NLTK_DATA": path} if (path := nltk_data_dir()) else {}
+                path = nltk_data_dir()
                 self._pool = WorkerPool(
                     self.python_workers,
                     timeout_s=self.python_timeout_s,
                     memory_mb=self.python_memory_mb,
                     max_calls_per_worker=self.python_max_calls_per_worker,
-                    extra_env=extra,
+                    extra_env={"NLTK_DATA": path} if path else {},
+                    read_only=(path,) if path else (),
+                    sandbox=self.python_sandbox,
                 )
             return self._pool
+
+    @property
+    def python_isolation(self) -> dict | None:
+        """What isolated the python graders run so far (for ``run.json``); None if none ran."""
+        if self._pool is None or self._pool.isolation is None:
+            return self._isolation
+        return {"mode": self._pool.mode, **self._pool.isolation.as_dict()}
 
     def _check(self, grader: dict) -> None:
         key = hashlib.sha256(json.dumps(grader, sort_keys=True, default=str).encode()).hexdigest()

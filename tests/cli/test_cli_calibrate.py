@@ -62,6 +62,12 @@ def test_every_example_offline_writes_every_file(
     else:  # checks only: everything ran
         assert manifest["judged_run"] is True and report["headline"] == "__total__"
         assert "no model endpoint" not in captured.err
+    # the checks ran as python graders: the isolation they ran under is recorded
+    sandbox = manifest["python_sandbox"]
+    assert sandbox["mode"] in ("required", "best-effort") and sandbox["layers"]
+    records = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines()]
+    expected = "bubblewrap" if sandbox["complete"] else "best-effort (missing: "
+    assert all(r["record"]["sandbox"].startswith(expected) for r in records)
     assert summary["files"][0].endswith("report.json")
 
 

@@ -71,6 +71,8 @@ async def grade(
         _merge_usage(record, sub)
         if sub.stdout:
             record.stdout += f"[{key}]\n{sub.stdout}" if len(keys) > 1 else sub.stdout
+        if sub.sandbox and record.sandbox in (None, "bubblewrap"):
+            record.sandbox = sub.sandbox  # the weakest isolation any sub-grader ran under
         if sub.clipped:
             record.clipped.append(key)
             record.metadata.errors.model_grader_clipped = True

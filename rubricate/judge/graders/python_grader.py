@@ -13,11 +13,17 @@ Records:
 - the grader raised, returned something else (a string, None, NaN, infinity), called
   ``exit()``, does not compile, defines no ``grade``, or its source is over 256 kB ->
   ``python_grader_runtime_error`` with the traceback or reason in ``..._details``;
+- the grader tried what the sandbox forbids: reading another process's ``/proc`` entries,
+  a socket, a DNS look-up, starting a process or running a program (refused with a
+  ``PermissionError``, or stopped by the seccomp filter), or writing its own "reply" to the
+  sandbox's reply channel -> ``python_grader_runtime_error`` with the reason in
+  ``..._details``;
 - the call ran past the time limit, hit the memory limit, or killed its process ->
   ``python_grader_server_error`` with ``..._type`` ``"timeout"``, ``"memory"`` or
-  ``"crashed"``.
+  ``"crashed"`` (``"sandbox_error"`` when the sandbox itself could not be set up).
 
-Everything the call printed (stdout and stderr) is in ``record.stdout``.
+Everything the call printed (stdout and stderr, the first 64 kB) is in ``record.stdout``;
+the isolation it ran under in ``record.sandbox`` (see :mod:`rubricate.judge.sandbox`).
 """
 
 from __future__ import annotations
@@ -61,10 +67,11 @@ async def grade(
     pool = await ctx.python()
     result = await pool.run(source, sample, item)
     record.stdout = result.stdout
+    record.sandbox = result.sandbox or None
     if result.ok:
         record.reward = float(result.value)
         return record
-    if result.kind in ("runtime_error", "bad_input"):
+    if result.kind in ("runtime_error", "bad_input", "forbidden"):
         return fail(
             record,
             "python_grader_runtime_error",
@@ -77,6 +84,7 @@ async def grade(
         "timeout": f"python grader timed out ({one_line(result.details)})",
         "memory": "python grader hit the memory limit",
         "crashed": f"python grader's process died ({one_line(result.details)})",
+        "sandbox_error": f"python grader's sandbox failed ({one_line(result.details)})",
     }
     return fail(
         record,
