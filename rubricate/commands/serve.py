@@ -12,7 +12,10 @@ shape), ``POST /openrlhf`` (OpenRLHF's ``--remote_rm_url`` shape; alias ``/get_r
 - ``--workers N``: server processes (each with its own runtime and judge client; metrics are
   summed over them). ``--python-workers``: python-grader processes per server process.
 - ``--max-body-mb`` / ``--max-pairs`` bound a request; ``--on-error`` is the OpenRLHF route's
-  policy for pairs that cannot be graded (``raise``: answer 502; ``value:X``).
+  policy for pairs that cannot be graded (``raise``: answer 502; ``value:X``);
+  ``--strip-token`` (repeatable; default: the end and padding tokens of common chat
+  tokenizers, :data:`rubricate.export.openrlhf_query.DEFAULT_STRIP_TOKENS`; ``none``: cut
+  nothing) names the special tokens cut from both ends of an OpenRLHF response.
 - Model judges use the client options (``--base-url``, ``--concurrency``, ...); a grader with
   model graders and no endpoint configured stops at startup with one line.
 - Ctrl-C or SIGTERM: stops accepting, lets requests in flight finish (up to
@@ -49,6 +52,18 @@ def _validated(path: Path) -> dict:
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise GraderError(f"{path}: {errors[0]}{more}")
     return grader
+
+
+def _strip_tokens(given: tuple[str, ...], default: tuple[str, ...]) -> list[str]:
+    if not given:
+        return list(default)
+    if any(token.strip().lower() == "none" for token in given):
+        if len(given) > 1:
+            raise InputError("--strip-token none cuts nothing: give it alone")
+        return []
+    if any(not token for token in given):
+        raise InputError("--strip-token: a token cannot be empty")
+    return list(given)
 
 
 @click.command("serve")
@@ -99,6 +114,15 @@ def _validated(path: Path) -> dict:
     help="OpenRLHF route: answer 502 when a pair cannot be graded, or give it reward X.",
 )
 @click.option(
+    "--strip-token",
+    "strip_tokens",
+    multiple=True,
+    metavar="TOKEN",
+    help="OpenRLHF route: a special token cut from both ends of a response (repeatable; "
+    "default: <|im_end|>, </s>, <|eot_id|> and other common end and padding tokens; "
+    "'none': cut nothing).",
+)
+@click.option(
     "--graceful-timeout",
     type=click.FloatRange(min=0),
     default=30.0,
@@ -117,12 +141,14 @@ def serve_command(
     max_pairs: int,
     retries: int,
     on_error: str,
+    strip_tokens: tuple[str, ...],
     graceful_timeout: float,
     client_settings: ClientSettings,
 ) -> None:
     """Serve GRADER_OR_RUBRIC as an HTTP reward endpoint (POST /grade, GET /metrics, ...)."""
     import uvicorn  # deferred: only the server needs it
 
+    from rubricate.export.openrlhf_query import DEFAULT_STRIP_TOKENS
     from rubricate.export.reward_runtime import uses_models
     from rubricate.export.server import CONFIG_ENV, ServeConfig, create_app
     from rubricate.export.trainers import ErrorPolicy
@@ -147,6 +173,7 @@ def serve_command(
         max_body_bytes=int(max_body_mb * 1024 * 1024),
         max_pairs=max_pairs,
         on_error=on_error,
+        strip_tokens=_strip_tokens(strip_tokens, DEFAULT_STRIP_TOKENS),
     )
     note(
         f"serving {grader.get('type')} grader '{grader.get('name')}' (sha256 "

@@ -25,11 +25,12 @@ records any removal.
 
 Validation (:func:`validate_payload`) uses the ``openai`` package's own types throughout: the
 grader through :func:`rubricate.rubrics.compile.validate.validate_grader` (each grader type's
-model and ``ReinforcementMethod``; a ``multi`` grader's ``graders`` is a map from name to grader,
-which the SDK annotates as a single grader, so that map is checked entry by entry, as
-DESIGN.md explains), the hyperparameters against ``ReinforcementHyperparameters`` and the
-documented ranges (:mod:`.hyperparameters`), and the whole payload against
-``JobCreateParams``, refusing keys the types do not define.
+model and ``ReinforcementMethod``), the hyperparameters against
+``ReinforcementHyperparameters`` and the documented ranges (:mod:`.hyperparameters`), and
+the whole payload against ``JobCreateParams``, refusing keys the types do not define. Where
+those types are wrong about the API (a ``multi``'s ``graders`` map, ``response_format`` in
+``method.reinforcement``), the checks see the SDK view built by
+:mod:`rubricate.rubrics.compile.sdk_gaps`; the payload sent is never changed.
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ from typing import Any
 from rubricate.errors import ExportError
 from rubricate.export.hyperparameters import DOMAINS, check_value
 from rubricate.export.response_format import check_response_format
+from rubricate.rubrics.compile.sdk_gaps import (
+    UNDECLARED_REINFORCEMENT_KEYS as UNDECLARED_KEYS,
+)
+from rubricate.rubrics.compile.sdk_gaps import sdk_view_of_reinforcement
 
 TRAINING_FILE = "TRAINING_FILE_ID"
 """Placeholder for the training file id, replaced at submit."""
@@ -146,9 +151,7 @@ def validate_payload(payload: dict[str, Any]) -> None:
     config = method.get("reinforcement")
     if not isinstance(config, dict):
         raise ExportError("job payload: method.reinforcement must be an object")
-    _unknown(
-        config, ReinforcementMethodParam, "method.reinforcement", frozenset({"response_format"})
-    )
+    _unknown(config, ReinforcementMethodParam, "method.reinforcement", UNDECLARED_KEYS)
     grader = config.get("grader")
     if not isinstance(grader, dict):
         raise ExportError("job payload: method.reinforcement.grader must be an object")
@@ -177,9 +180,7 @@ def validate_payload(payload: dict[str, Any]) -> None:
     ):
         raise ExportError(f"job payload: seed must be an integer from 0 to {SEED_MAX}")
     typed = copy.deepcopy(payload)
-    typed_grader = typed["method"]["reinforcement"]["grader"]
-    if typed_grader.get("type") == "multi":  # the SDK annotates one grader, the API a map
-        typed_grader["graders"] = next(iter(typed_grader["graders"].values()))
+    typed["method"]["reinforcement"] = sdk_view_of_reinforcement(config)  # see sdk_gaps
     try:
         TypeAdapter(JobCreateParams).validate_python(typed)
     except ValidationError as error:

@@ -7,7 +7,8 @@ The model trained by RFT can be made to answer with Structured Outputs; the job 
 
 as OpenAI's RFT guide creates its example job ("LLM-powered security review"; the grader then
 reads ``{{ sample.output_json.<field> }}``). The SDK's ``ReinforcementMethod`` does not declare
-the field, so it is validated on its own against the SDK's ``ResponseFormatJSONSchema``.
+the field (:data:`rubricate.rubrics.compile.sdk_gaps.REINFORCEMENT_RESPONSE_FORMAT`), so it is
+validated on its own against the SDK's ``ResponseFormatJSONSchema``.
 
 :func:`response_format_from` also takes the flat shape Azure OpenAI's RFT guide prints
 (``{"type": "json_schema", "name", "schema", "strict"}``) and a bare JSON Schema of an object

@@ -183,19 +183,24 @@ def promptfoo_files(
     threshold: float,
 ) -> dict[str, bytes]:
     """The files of a promptfoo bundle (see :mod:`rubricate.export.promptfoo`)."""
-    from rubricate.export.promptfoo import PROMPT_TEMPLATE
+    from rubricate.export.promptfoo import PROMPT_TEMPLATE, check_item
     from rubricate.export.reward_readme import promptfoo_readme
 
     tests = []
-    for row, line in zip(item_rows(loaded, items), items.lines, strict=True):
+    rows = item_rows(loaded, items)
+    for item, row, line in zip(items.items, rows, items.lines, strict=True):
+        check_item(item, row["messages"], f"{items.path}:{line}")
         label = row.get("id", f"{items.path}:{line}")
-        tests.append({"description": str(label), "vars": row})
+        variables = {"item": item, "messages": row["messages"]}
+        tests.append({"description": str(label), "vars": variables})
     config = {
         "description": f"{loaded.rubric.title} (rubricate grader {compiled.name}, sha256 "
         f"{compiled.sha256[:12]})",
         "prompts": ["file://prompt.json"],
         "providers": list(providers),
         "defaultTest": {
+            # a list of strings among a test's vars would make one test per element
+            "options": {"disableVarExpansion": True},
             "assert": [
                 {
                     "type": "python",

@@ -11,6 +11,10 @@ if TYPE_CHECKING:
     from rubricate.rubrics.items import ItemsFile
     from rubricate.rubrics.loader import LoadedRubric
 
+PROMPTFOO_VERSION = "0.123.1"
+PROMPTFOO_NODE = "22.23.3"
+"""The promptfoo and Node.js versions the bundle README names (tests/conformance runs them)."""
+
 _ENDPOINT = """\
 ## Judge endpoint and settings (environment variables)
 
@@ -138,8 +142,10 @@ def promptfoo_readme(
         "",
         "```bash",
         "cd THIS_FOLDER",
-        "export PROMPTFOO_PYTHON=/path/to/python-with-rubricate",
-        "npx promptfoo@latest eval",
+        "# promptfoo 0.123 needs Node.js >= 22.22: npm's `node` package brings it",
+        f"npm install --prefix .promptfoo node@{PROMPTFOO_NODE} promptfoo@{PROMPTFOO_VERSION}",
+        'PATH="$PWD/.promptfoo/node_modules/.bin:$PATH" \\',
+        '  PROMPTFOO_PYTHON="$(command -v python)" promptfoo eval   # a python with rubricate',
         "```",
         "",
         f"`promptfooconfig.yaml` runs one test per item of `{items.path}` "
@@ -148,8 +154,13 @@ def promptfoo_readme(
         "`rubricate_assert.py` (a `python` assertion): the test's vars are the grader's item, "
         f"the output its sample. It passes at score >= {threshold:g} (`config.pass_threshold` "
         "in the config); sub-grader rewards show as named scores and component results. A "
-        "grade that errors fails the assertion with the reason, never a silent 0. Change "
-        "`providers` to the models you compare.",
+        "grade that errors fails the test with the reason (`... could not be graded ...`); "
+        "promptfoo records 0 as the score of any assertion that raised, so read the reason, "
+        "not the score, of a failed test. Each test's `vars.item` is the item exactly as "
+        "written (promptfoo rewrites top-level string variables: a trailing newline, "
+        "`{{ name }}`, `file://`), and `defaultTest.options.disableVarExpansion` keeps a list "
+        "of gold labels one test instead of one per label. Change `providers` to the models "
+        "you compare. These versions are the ones rubricate's conformance suite runs.",
         "",
         _ENDPOINT,
     ]

@@ -11,17 +11,21 @@ startup and closed at shutdown):
 - ``POST /v1/fine_tuning/alpha/graders/run``: the API's graders-run request, answered with the
   ``GraderRunResponse`` fields (plus ``scored`` and ``error``).
 - ``POST /openrlhf`` (alias ``/get_reward``): OpenRLHF's remote reward model; answers
-  ``{"rewards", "scores", "extra_logs"}``. OpenRLHF cannot take a missing reward, so unscored
-  pairs follow the server's error policy (``--on-error``: ``raise``, the default, answers 502
-  with the reason, which OpenRLHF retries and then stops on; ``value:X`` answers X and reports
-  the pair in ``extra_logs``).
+  ``{"rewards", "scores", "extra_logs"}``. The response is taken out of each query after its
+  prompt, with the tokenizer's end and padding tokens (``strip_tokens``) cut
+  (:mod:`.openrlhf_query`). OpenRLHF cannot take a missing reward, so unscored pairs follow the
+  server's error policy (``--on-error``: ``raise``, the default, answers 502 with the reason,
+  which OpenRLHF's client retries, then leaves the sample without a reward; ``value:X``
+  answers X and reports the pair in ``extra_logs``, whose keys are the same in every answer).
 - ``GET /health``: the grader (name, type, sha256) and the running counts.
 - ``GET /metrics``: Prometheus text format (:mod:`.server_metrics`).
 
 Request bodies are read up to ``max_body_bytes`` (413 beyond; a ``Content-Length`` over it is
 refused before reading), with at most ``max_pairs`` pairs per request (413). Request formats:
 :mod:`.server_requests`. Errors answer ``{"error": "<one line>"}`` with 400/413/422 (the
-request), 503 (grader cannot run: no judge endpoint) or 502 (grading failed under ``raise``).
+request), 503 (grader cannot run: no judge endpoint), 502 (grading failed under ``raise``) or
+500 (a bug: the answer names it; every answer, 500 included, is counted in ``/metrics``).
+Every body is strict JSON: a non-finite number is ``null`` (``/grade``) or never sent.
 
 Concurrency: requests are served concurrently in one event loop; all of them share one model
 client, so the judge sees at most the client's concurrency (and RPM/TPM limits) per process.
@@ -37,6 +41,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import time
 from collections.abc import AsyncIterator
@@ -50,10 +55,13 @@ from starlette.routing import Route
 
 from rubricate.errors import RubricateError
 from rubricate.export import server_requests as bodies
+from rubricate.export.openrlhf_query import DEFAULT_STRIP_TOKENS, Refused
 from rubricate.export.reward_runtime import GraderService
 from rubricate.export.server_metrics import CONTENT_TYPE, ServerMetrics
 from rubricate.export.trainers import ErrorPolicy
 from rubricate.judge.calls import ClientSettings
+
+log = logging.getLogger("rubricate.serve")
 
 CONFIG_ENV = "RUBRICATE_SERVE_CONFIG"
 """Environment variable holding the JSON config, for server processes started by uvicorn."""
@@ -72,6 +80,8 @@ class ServeConfig:
     max_body_bytes: int = 32 * 1024 * 1024
     max_pairs: int = 4096
     on_error: str = "raise"
+    strip_tokens: list[str] = field(default_factory=lambda: list(DEFAULT_STRIP_TOKENS))
+    """Special tokens cut from both ends of an OpenRLHF response."""
     grader_sha256: str = field(default="")
 
     def __post_init__(self) -> None:
@@ -96,6 +106,23 @@ class ServeConfig:
 
 def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
+
+
+def _json(payload: Any, status: int = 200) -> JSONResponse:
+    """A strict JSON answer (non-finite numbers become null, never a 500)."""
+    return JSONResponse(bodies.json_safe(payload), status_code=status)
+
+
+async def _grade_entries(
+    entries: list[bodies.Pair | Refused], grade: Any, grader: dict[str, Any], metrics: Any
+) -> list[Any]:
+    """Records for OpenRLHF's entries in order: graded pairs, and refused ones unscored."""
+    pairs = [e for e in entries if not isinstance(e, Refused)]
+    refused = [bodies.refused_record(grader, e) for e in entries if isinstance(e, Refused)]
+    if refused:
+        metrics.observe_records(refused, 0)
+    graded = await grade(pairs) if pairs else []
+    return bodies.merge_refused(entries, graded, refused)
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -145,6 +172,9 @@ def create_app(config: ServeConfig, *, client: Any = None) -> Starlette:
             response = _error(bad.status, bad.message)
         except RubricateError as error:
             response = _error(503, error.msg)
+        except Exception as error:  # a bug: answered and counted, never a dropped request
+            log.exception("rubricate serve: %s failed", route)
+            response = _error(500, f"internal error: {type(error).__name__}: {error}"[:500])
         metrics.observe_request(route, response.status_code, time.perf_counter() - started)
         return response
 
@@ -152,7 +182,7 @@ def create_app(config: ServeConfig, *, client: Any = None) -> Starlette:
         async def work(data: Any) -> Response:
             pairs, include_calls = bodies.grade_pairs(data, config.max_pairs)
             records = await grade(pairs)
-            return JSONResponse(
+            return _json(
                 {
                     "grader": grader_info,
                     "rewards": [r.reward if r.scored else None for r in records],
@@ -168,15 +198,18 @@ def create_app(config: ServeConfig, *, client: Any = None) -> Starlette:
             record = (await grade([bodies.graders_run_pair(data, config.grader)]))[0]
             payload = record.api_shape()
             payload.update(scored=record.scored, error=record.error)
-            return JSONResponse(payload)
+            return _json(payload)
 
         return await handle(request, "/v1/fine_tuning/alpha/graders/run", work)
 
+    sub_names = bodies.sub_grader_names(config.grader)
+
     async def openrlhf_route(request: Request) -> Response:
         async def work(data: Any) -> Response:
-            records = await grade(bodies.openrlhf_pairs(data, config.max_pairs))
-            status, payload = bodies.openrlhf_answer(records, policy)
-            return JSONResponse(payload, status_code=status)
+            entries = bodies.openrlhf_pairs(data, config.max_pairs, config.strip_tokens)
+            records = await _grade_entries(entries, grade, config.grader, metrics)
+            status, payload = bodies.openrlhf_answer(records, policy, sub_names)
+            return _json(payload, status)
 
         return await handle(request, "/openrlhf", work)
 

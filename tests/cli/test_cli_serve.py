@@ -73,3 +73,9 @@ def test_serves_over_http_and_stops_on_sigterm(tmp_path: Path):
     assert proc.returncode in (0, -15) and "Traceback" not in err
     assert "rubricate: serving multi grader 'eurovoc-domains'" in err
     assert f"http://127.0.0.1:{port}" in err
+
+
+def test_strip_token_none_goes_alone(capsys):
+    rubric = str(ROOT / "examples" / "eurovoc" / "rubric.yaml")
+    assert run(["serve", rubric, "--strip-token", "none", "--strip-token", "</s>"]) == 2
+    assert "--strip-token none cuts nothing: give it alone" in capsys.readouterr().err

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 from ruamel.yaml import YAML
 
+from rubricate.errors import ExportError
 from rubricate.export.promptfoo import grading_result
 from rubricate.export.reward_bundle import compile_for_bundle, promptfoo_files
 from rubricate.export.trainers import UnscoredRewardError
@@ -79,7 +81,10 @@ def test_config_runs_the_exact_grader_on_every_item(tmp_path: Path, example: str
     items = [json.loads(line) for line in lines if line.strip()]
     assert [t["description"] for t in config["tests"]] == [i["id"] for i in items]
     for test, item in zip(config["tests"], items, strict=True):
-        assert test["vars"] == item  # the items carry their messages: kept verbatim
+        # the item exactly as in the file, one object variable (promptfoo rewrites top-level
+        # string variables); the messages the RFT row has (these items carry their own)
+        assert test["vars"] == {"item": item, "messages": item["messages"]}
+    assert config["defaultTest"]["options"] == {"disableVarExpansion": True}
 
 
 @pytest.mark.parametrize("example", EXAMPLES)
@@ -100,14 +105,15 @@ def test_assertion_with_promptfoo_context(
         "provider": {"id": "openai:gpt-4.1-mini"},
         "providerResponse": {"output": "..."},
     }
-    good = module.get_assert(_answer(example, test["vars"], True), context)
-    bad = module.get_assert(_answer(example, test["vars"], False), context)
+    good = module.get_assert(_answer(example, test["vars"]["item"], True), context)
+    bad = module.get_assert(_answer(example, test["vars"]["item"], False), context)
     assert good["pass"] is True and bad["pass"] is False
     assert good["score"] > bad["score"] and "pass threshold 0.5" in good["reason"]
     subs = good["namedScores"]
     assert [c["score"] for c in good["componentResults"]] == list(subs.values())
     strict = module.get_assert(
-        _answer(example, test["vars"], True), {**context, "config": {"pass_threshold": 1.01}}
+        _answer(example, test["vars"]["item"], True),
+        {**context, "config": {"pass_threshold": 1.01}},
     )
     assert strict["pass"] is False and strict["score"] == good["score"]
     if example == "accordance_tax":  # the judge's conclusion is shown with its criterion
@@ -140,3 +146,33 @@ def test_grading_result_reports_clipping_and_threshold():
     assert result["pass"] is True
     assert result["reason"] == "g: 0.8 >= pass threshold 0.8 (clipped to the range: a)"
     assert result["componentResults"] == [{"pass": True, "score": 1.0, "reason": "a: 1"}]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("note", "send {{ env.OPENAI_API_KEY }} here", "item.note holds '{{ env... }}'"),
+        ("note", "{{env['HOME']}}", "item.note holds"),
+        ("schema", {"a": {"$ref": "#/defs/x"}}, 'item.schema.a has a "$ref" key'),
+    ],
+)
+def test_items_promptfoo_would_rewrite_are_refused(tmp_path: Path, field, value, words):
+    # promptfoo fills in {{ env.X }} and resolves $ref anywhere in a config when loading it
+    items = tmp_path / "items.jsonl"
+    row = {"id": "a", "domains": ["trade"], "messages": [{"role": "user", "content": "x"}]}
+    items.write_text(json.dumps({**row, field: value}) + "\n", encoding="utf-8")
+    loaded = load_rubric(ROOT / "examples" / "eurovoc" / "rubric.yaml")
+    with pytest.raises(ExportError, match=re.escape(f"{items}:1: {words}")):
+        promptfoo_files(
+            loaded, compile_for_bundle(loaded, None), read_items(items), providers=[], threshold=0.5
+        )
+
+
+def test_a_hand_written_test_with_flat_vars_is_graded_with_them(tmp_path: Path):
+    module = _import(_bundle(tmp_path, "eurovoc"))
+    flat = module.get_assert('{"domains": ["trade"]}', {"vars": {"domains": ["trade", "law"]}})
+    nested = module.get_assert(
+        '{"domains": ["trade"]}', {"vars": {"item": {"domains": ["trade", "law"]}, "x": 1}}
+    )
+    assert flat["score"] == nested["score"] == pytest.approx(2 / 3)
+    module._assertion.runtime.close()

@@ -118,7 +118,8 @@ def test_openrlhf_route(client: TestClient):
     failed = client.post("/openrlhf", json=broken)
     assert failed.status_code == 502 and "2 of 2 completions could not be graded" in failed.text
     mismatch = client.post("/openrlhf", json={**body, "prompts": ["other", "Q"]})
-    assert mismatch.status_code == 422 and "query[0] does not contain prompts[0]" in mismatch.text
+    assert mismatch.status_code == 502  # an unscored pair under raise, not a 422 of the batch
+    assert "query[0]: the query does not contain its prompt" in mismatch.text
 
 
 def test_openrlhf_value_policy():

@@ -32,6 +32,7 @@ import ast
 import re
 import sys
 
+from rubricate import pysource
 from rubricate.judge.graders.base import GradeContext, fail, new_record, one_line
 from rubricate.judge.records import GradeRecord
 
@@ -173,7 +174,7 @@ def source_problems(source: str) -> list[tuple[str, str]]:
     if size > MAX_SOURCE_BYTES:
         problems.append(("error", f"is {size / 1024:.0f} kB; the platform's limit is 256 kB"))
     try:
-        tree = ast.parse(source)
+        tree = pysource.parse(source)
     except SyntaxError as error:
         problems.append(("error", f"does not compile: line {error.lineno}: {error.msg}"))
         return problems

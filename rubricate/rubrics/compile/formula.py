@@ -25,6 +25,7 @@ import ast
 import math
 from decimal import Decimal
 
+from rubricate import pysource
 from rubricate.errors import GraderError, InputError
 from rubricate.rubrics.compile.names import FORMULA_FUNCTIONS, gate_name, subgrader_names
 from rubricate.rubrics.model import Criterion, Rubric
@@ -169,7 +170,7 @@ def check_formula(formula: str, names: set[str] | frozenset[str]) -> None:
     if "**" in formula:
         raise GraderError(f"{where}: `**` is not an operator here; the power operator is `^`")
     try:
-        tree = ast.parse(formula.replace("^", "**"), mode="eval")
+        tree = pysource.parse(formula.replace("^", "**"), mode="eval")
     except SyntaxError as error:
         raise GraderError(f"{where}: not a valid formula ({error.msg})") from None
     except (RecursionError, MemoryError):

@@ -14,10 +14,9 @@ this module refuses:
   nested ``multi`` included), or whose ``calculate_output`` strays from the platform's grammar
   or names a sub-grader that does not exist.
 
-The ``multi`` workaround: the API reference and cookbook make ``graders`` a map from name to
-grader, but the SDK annotates a single grader. So each entry of the map is validated on its
-own, and ``MultiGrader`` / ``ReinforcementMethod`` are given the top-level grader with the map
-replaced by one representative entry (the first): every other field is checked exactly.
+Where the SDK's types are wrong (a ``multi``'s ``graders`` map): :mod:`.sdk_gaps`. Each entry
+of the map is validated on its own, and ``MultiGrader`` / ``ReinforcementMethod`` are given
+:func:`~.sdk_gaps.sdk_view_of_grader`: every other field is checked exactly.
 """
 
 from __future__ import annotations
@@ -26,9 +25,11 @@ import ast
 import re
 from typing import Any
 
+from rubricate import pysource
 from rubricate.errors import GraderError
 from rubricate.rubrics.compile.formula import check_formula
 from rubricate.rubrics.compile.names import FORMULA_FUNCTIONS
+from rubricate.rubrics.compile.sdk_gaps import MULTI_GRADERS_MAP, sdk_view_of_grader
 
 MAX_PYTHON_SOURCE = 256 * 1024
 """The platform's limit on a python grader's source, in bytes."""
@@ -107,7 +108,7 @@ def _check_semantics(grader: dict[str, Any], where: str) -> None:
         if len(source.encode("utf-8")) > MAX_PYTHON_SOURCE:
             raise GraderError(f"{where}.source: longer than the platform's 256 kB limit")
         try:
-            tree = ast.parse(source)
+            tree = pysource.parse(source)
         except SyntaxError as error:
             raise GraderError(
                 f"{where}.source: line {error.lineno}: syntax error: {error.msg}"
@@ -145,8 +146,8 @@ def validate_grader(grader: dict[str, Any]) -> None:
         if not isinstance(subs, dict) or not subs or isinstance(subs.get("type"), str):
             raise GraderError(
                 "grader.graders: must be a non-empty map from sub-grader name to grader, "
-                'as in {"ownership": {"type": "score_model", ...}} (the API takes a map; the '
-                "SDK's single-grader annotation is wrong there)"
+                'as in {"ownership": {"type": "score_model", ...}} (the API takes a map: '
+                f"{MULTI_GRADERS_MAP})"
             )
         for name, sub in subs.items():
             if not _IDENTIFIER.match(name) or name in FORMULA_FUNCTIONS:
@@ -155,7 +156,7 @@ def validate_grader(grader: dict[str, Any]) -> None:
                     "(use letters, digits and _, not starting with a digit, not a function name)"
                 )
             _validate_single(sub, f"grader.graders.{name}", nested=True)
-        top = {**grader, "graders": next(iter(subs.values()))}
+        top = sdk_view_of_grader(grader)
         _validate_model(_models()["multi"], top, "grader")
         check_formula(grader["calculate_output"], frozenset(subs))
     _validate_model(ReinforcementMethod, {"grader": top}, "reinforcement method")

@@ -21,6 +21,7 @@ import ast
 import re
 import sys
 
+from rubricate import pysource
 from rubricate.rubrics.lint.context import LintContext
 from rubricate.rubrics.model import PythonCheck, RegexCheck
 from rubricate.rubrics.problems import NodePath, Problem
@@ -98,7 +99,7 @@ def _python(ctx: LintContext, node: NodePath, source: str) -> list[Problem]:
             )
         ]
     try:
-        tree = ast.parse(source)
+        tree = pysource.parse(source)
     except SyntaxError as error:
         line = error.lineno or 1
         col = error.offset or 1
