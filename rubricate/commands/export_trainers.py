@@ -139,6 +139,12 @@ def promptfoo_command(
     _write(out, files, "promptfoo", compiled, output_format)
 
 
+_ON_ERROR = {
+    "trl": "raise (stop the run), none (TRL's 'no reward': None) or value:X",
+    "verl": "raise (stop the run) or value:X (verl takes no missing reward)",
+}
+
+
 def _trainer_command(kind: str, label: str) -> click.Command:
     @click.command(kind)
     @click.argument("rubric", type=click.Path(path_type=Path))
@@ -149,16 +155,28 @@ def _trainer_command(kind: str, label: str) -> click.Command:
         default=None,
         help=f"Items (JSONL): also write dataset.jsonl in {label}'s row format.",
     )
+    @click.option(
+        "--on-error",
+        default="raise",
+        show_default=True,
+        help=f"A completion that cannot be graded: {_ON_ERROR[kind]} (RUBRICATE_ON_ERROR "
+        "overrides it where the module runs).",
+    )
     @_TARGET
     @format_option("text", "json")
     def command(
-        rubric: Path, out: Path, items: Path | None, target: str | None, output_format: str
+        rubric: Path,
+        out: Path,
+        items: Path | None,
+        on_error: str,
+        target: str | None,
+        output_format: str,
     ) -> None:
         from rubricate.export.reward_bundle import trainer_files
 
         loaded, compiled = _load(rubric, target)
         rows = _items(items, rubric, required=False) if items is not None else None
-        files = trainer_files(kind, loaded, compiled, rows)
+        files = trainer_files(kind, loaded, compiled, rows, on_error)
         _write(out, files, kind, compiled, output_format)
 
     command.help = (

@@ -127,14 +127,28 @@ def _jsonl(rows: list[dict[str, Any]]) -> bytes:
 
 
 def trainer_files(
-    kind: str, loaded: LoadedRubric, compiled: CompiledGrader, items: ItemsFile | None
+    kind: str,
+    loaded: LoadedRubric,
+    compiled: CompiledGrader,
+    items: ItemsFile | None,
+    on_error: str = "raise",
 ) -> dict[str, bytes]:
-    """The files of a ``trl`` or ``verl`` bundle (name -> bytes)."""
-    from rubricate.export.reward_readme import trainer_readme
+    """The files of a ``trl`` or ``verl`` bundle (name -> bytes).
 
+    ``on_error`` is the error policy the module starts with (``RUBRICATE_ON_ERROR`` overrides
+    it where it runs).
+
+    Raises:
+        InputError: ``on_error`` is not a policy ``kind`` can take.
+    """
+    from rubricate.export.reward_readme import trainer_readme
+    from rubricate.export.trainers import ErrorPolicy
+
+    ErrorPolicy.parse(on_error, kind)
     func = python_name(compiled.name)
     module = render_template(
         f"{kind}_reward.py.tmpl",
+        on_error=on_error.strip().lower(),
         title=loaded.rubric.title.replace('"', "'"),
         version=__version__,
         grader_name=compiled.name,
@@ -146,7 +160,8 @@ def trainer_files(
     files = {"grader.json": compiled.text.encode("utf-8"), "reward.py": module.encode("utf-8")}
     if items is not None:
         files["dataset.jsonl"] = _jsonl(_trainer_rows(kind, loaded, items))
-    files["README.md"] = trainer_readme(kind, loaded, compiled, func, items).encode("utf-8")
+    readme = trainer_readme(kind, loaded, compiled, func, items, on_error.strip().lower())
+    files["README.md"] = readme.encode("utf-8")
     return files
 
 
