@@ -177,6 +177,51 @@ def trainer_readme(
     return "\n".join(lines)
 
 
+def verifiers_readme(
+    loaded: LoadedRubric,
+    compiled: CompiledGrader,
+    items: ItemsFile,
+    env_id: str,
+    func: str,
+    on_error: str,
+) -> str:
+    """The README of a ``verifiers`` bundle."""
+    module = env_id.replace("-", "_")
+    lines = _header("verifiers", loaded, compiled)
+    lines += [
+        "## Use",
+        "",
+        "```bash",
+        "pip install -e THIS_FOLDER   # the environment package (vf-install does the same)",
+        f"vf-eval {env_id} -m MODEL -b BASE_URL -k API_KEY_VAR -n -1 -r 4 -s",
+        "```",
+        "",
+        f"`{module}.py` is a verifiers environment module (verifiers 0.3: `import verifiers as "
+        "vf`, the API prime-rl and the Environments Hub load). `load_environment()` returns a "
+        f"`vf.SingleTurnEnv` over `dataset.jsonl` ({len(items.items)} items of `{items.path}`:"
+        " each row's `prompt` messages, built as an RFT row's, and the item as `info`), scored "
+        "by a `vf.Rubric` whose functions are",
+        "",
+        f"- `{func}` (weight 1): the grader's reward;",
+        f"- `{compiled.name}/<criterion>` (weight 0): one metric per sub-grader of a `multi` "
+        "grader;",
+        "- `rubricate_scored` (weight 0): 1, or 0 for a rollout that could not be graded.",
+        "",
+        "The Rubric grades a group's rollouts at once (judge calls concurrent), each once, "
+        'before verifiers calls the functions; the outcome is in the state\'s `"rubricate"`. '
+        "Train with it as with any verifiers environment (prime-rl: the environment id "
+        f"`{env_id}`).",
+        "",
+        _ENDPOINT,
+        errors_section("verifiers", on_error),
+        "With `raise`, the error leaves the Rubric's `score_group` (verifiers would otherwise "
+        "turn an exception inside a reward function into a reward of 0). With `value:X`, the "
+        "rollout's criterion metrics are X too: verifiers sums every function times its weight, "
+        "and a missing value would make the reward NaN.",
+    ]
+    return "\n".join(lines)
+
+
 def promptfoo_readme(
     loaded: LoadedRubric, compiled: CompiledGrader, items: ItemsFile, threshold: float
 ) -> str:

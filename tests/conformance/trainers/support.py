@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
 import subprocess
 from functools import cache
 from pathlib import Path
@@ -80,28 +81,49 @@ def trainer_python(target: str, package: str, example: str) -> Path:
 
 
 def run_driver(
-    python: Path, driver: str, spec: dict[str, Any], server: FakeOpenAI, timeout: float = 900
+    python: Path, driver: str, spec: dict[str, Any], server: FakeOpenAI, timeout: float = 1800
 ) -> dict[str, Any]:
     """Run ``drivers/<driver>`` on ``spec`` (written to ``spec['out']/spec.json``) in the
-    trainers' venv, with this checkout's rubricate first on the path; its ``result.json``."""
+    trainers' venv, with this checkout's rubricate first on the path; its ``result.json``.
+
+    The driver runs in a session of its own: when it overruns or the test is interrupted,
+    the whole session (a Ray cluster included) gets SIGTERM, then SIGKILL.
+    """
     out = Path(spec["out"])
     out.mkdir(parents=True, exist_ok=True)
     spec_path = out / "spec.json"
     spec_path.write_text(json.dumps(spec), encoding="utf-8")
-    env = tool_env(server, PYTHONPATH=str(ROOT))
-    done = subprocess.run(
-        [str(python), str(DRIVERS / driver), str(spec_path)],
-        env=env,
-        cwd=out,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
     log = out / "driver.log"
-    log.write_text(done.stdout + "\n" + done.stderr, encoding="utf-8")
-    assert done.returncode == 0, f"{driver} failed (log: {log}):\n{done.stderr[-4000:]}"
+    with log.open("w", encoding="utf-8") as sink:
+        process = subprocess.Popen(
+            [str(python), str(DRIVERS / driver), str(spec_path)],
+            env=tool_env(server, PYTHONPATH=str(ROOT)),
+            cwd=out,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            code = process.wait(timeout=timeout)
+        except BaseException:
+            _stop(process)
+            raise
+    text = log.read_text(encoding="utf-8", errors="replace")
+    assert code == 0, f"{driver} failed (exit {code}; log: {log}):\n{text[-4000:]}"
     return json.loads((out / "result.json").read_text(encoding="utf-8"))
+
+
+def _stop(process: subprocess.Popen) -> None:
+    for sig, wait in ((signal.SIGTERM, 30), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def export(kind: str, case: Case, out: Path, *options: str) -> Path:

@@ -21,6 +21,8 @@ from tests.conformance.conftest import ConformanceLog
 from tests.conformance.trainers.cases import EXAMPLES, Case, build_cases
 from tests.conformance.trainers.support import FLOAT32, export, run_driver, trainer_python
 
+pytestmark = pytest.mark.timeout(2400)  # the module's driver run counts in its first test
+
 RUNS = {
     "sync-str": {"async": False, "conversational": False},
     "async-chat": {"async": True, "conversational": True},
