@@ -185,16 +185,27 @@ def main() -> None:
         texts += [str(m["content"]) for line in lines for m in json.loads(line)["prompt"]]
     tokenizer_dir = out / "tokenizer"
     tokenizer = train_tokenizer(texts, tokenizer_dir)
-    ray.init(
-        num_cpus=4,
-        include_dashboard=False,
-        runtime_env=get_ppo_ray_runtime_env(),
-        log_to_driver=True,
-    )
+    # a local cluster on the loopback address only, with verl's PPO runtime env (as main_ppo);
+    # Ray gives its node 30 s to start, which a loaded 2-core machine can miss: try again
+    for attempt in range(3):
+        try:
+            ray.init(
+                num_cpus=4,
+                include_dashboard=False,
+                runtime_env=get_ppo_ray_runtime_env(),
+                _node_ip_address="127.0.0.1",
+            )
+            break
+        except Exception as error:  # noqa: BLE001 - Ray raises a bare Exception here
+            print(f"verl_run: ray.init failed ({error}); attempt {attempt + 1}", flush=True)
+            ray.shutdown()
+            if attempt == 2:
+                raise
     try:
-        result = {
-            case["name"]: run_case(case, spec, tokenizer, tokenizer_dir) for case in spec["cases"]
-        }
+        result = {}
+        for case in spec["cases"]:
+            print(f"verl_run: {case['name']}", flush=True)
+            result[case["name"]] = run_case(case, spec, tokenizer, tokenizer_dir)
     finally:
         ray.shutdown()
     (out / "result.json").write_text(json.dumps(result), encoding="utf-8")
