@@ -269,12 +269,21 @@ rollouts_per_example = 4
 """
 
 
+def _verifiers_message(message: dict[str, Any]) -> dict[str, Any]:
+    """verifiers' message types are system, user, assistant and tool: a ``developer`` message
+    (the RFT row's instructions) is its ``system`` message."""
+    if message.get("role") == "developer":
+        return {**message, "role": "system"}
+    return message
+
+
 def verifiers_files(
     loaded: LoadedRubric, compiled: CompiledGrader, items: ItemsFile, on_error: str = "raise"
 ) -> dict[str, bytes]:
     """The files of a ``verifiers`` bundle (see :mod:`rubricate.export.verifiers`):
     ``<module>.py`` (``load_environment``), ``grader.json``, ``dataset.jsonl`` (one row per
-    item: ``prompt`` messages and ``info``, the item as JSON text), ``pyproject.toml`` (an
+    item: ``prompt`` messages, a ``developer`` one as ``system``, which verifiers knows, and
+    ``info``, the item as JSON text), ``pyproject.toml`` (an
     installable environment package, as ``vf-init`` lays it out) and ``README.md``.
 
     Raises:
@@ -304,7 +313,7 @@ def verifiers_files(
     )
     rows = [
         {
-            "prompt": row["messages"],
+            "prompt": [_verifiers_message(m) for m in row["messages"]],
             "info": json.dumps(
                 {k: v for k, v in row.items() if k != "messages"}, ensure_ascii=False
             ),

@@ -199,7 +199,8 @@ def verifiers_readme(
         f"`{module}.py` is a verifiers environment module (verifiers 0.3: `import verifiers as "
         "vf`, the API prime-rl and the Environments Hub load). `load_environment()` returns a "
         f"`vf.SingleTurnEnv` over `dataset.jsonl` ({len(items.items)} items of `{items.path}`:"
-        " each row's `prompt` messages, built as an RFT row's, and the item as `info`), scored "
+        " each row's `prompt` messages, built as an RFT row's with a `developer` message as "
+        "`system`, the role verifiers knows, and the item as `info`), scored "
         "by a `vf.Rubric` whose functions are",
         "",
         f"- `{func}` (weight 1): the grader's reward;",

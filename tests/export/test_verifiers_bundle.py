@@ -143,3 +143,15 @@ def test_raise_policy_leaves_grade_states(tmp_path: Path, judge: FakeOpenAI):
         reward.runtime.close()
     with pytest.raises(InputError):
         VerifiersReward(_grader(tmp_path), on_error="none")
+
+
+def test_developer_messages_become_system_messages(tmp_path: Path, capsys: pytest.CaptureFixture):
+    """verifiers 0.3 refuses a ``developer`` message ("Unknown role: developer", seen running
+    the accordance_tax bundle in vf-eval); the row's instructions go as its system message."""
+    out = tmp_path / "vf"
+    rubric = str(ROOT / "examples/accordance_tax/rubric.yaml")
+    assert cli(["export", "verifiers", rubric, "--out", str(out)]) == 0
+    capsys.readouterr()
+    rows = [json.loads(x) for x in (out / "dataset.jsonl").read_text().splitlines()]
+    roles = [[m["role"] for m in row["prompt"]] for row in rows]
+    assert roles and all(r == ["system", "user"] for r in roles), roles
