@@ -1,9 +1,10 @@
 """``rubricate export rft``: a rubric and two datasets become a ready RFT job bundle.
 
-``export`` is a group so other targets can join it (``promptfoo``, ``trl``, ``verl``); ``rft``
-writes, into ``--out DIR``: ``grader.json`` (byte for byte what ``rubricate compile`` writes),
-``train.jsonl`` / ``valid.jsonl`` (RFT rows), ``job.json`` (the exact ``jobs.create``
-arguments), ``manifest.json`` and ``README.md`` (see :mod:`rubricate.export.rft_export`).
+``export`` is a group so other targets can join it (``promptfoo``, ``trl``, ``verl``,
+``verifiers``); ``rft`` writes, into ``--out DIR``: ``grader.json`` (byte for byte what
+``rubricate compile`` writes), ``train.jsonl`` / ``valid.jsonl`` (RFT rows), ``job.json``
+(the exact ``jobs.create`` arguments), ``manifest.json`` and ``README.md`` (see
+:mod:`rubricate.export.rft_export`).
 
 Every check runs before anything is written. Warnings (a skewed label set, no calibration run
 for these grader bytes, ...) go to stderr as ``rubricate: warning: ...``. Problems go to
@@ -185,9 +186,11 @@ def rft_command(
 from rubricate.commands.export_trainers import (  # noqa: E402
     promptfoo_command,
     trl_command,
+    verifiers_command,
     verl_command,
 )
 
 export_group.add_command(promptfoo_command)
 export_group.add_command(trl_command)
 export_group.add_command(verl_command)
+export_group.add_command(verifiers_command)

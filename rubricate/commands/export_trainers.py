@@ -1,4 +1,5 @@
-"""``rubricate export promptfoo|trl|verl RUBRIC --out DIR``: the grader for open-source tools.
+"""``rubricate export promptfoo|trl|verl|verifiers RUBRIC --out DIR``: the grader for
+open-source tools.
 
 Each writes, into ``--out DIR`` (created when missing; other files left alone; each file
 written atomically), a bundle whose module runs ``DIR/grader.json`` (byte for byte what
@@ -12,11 +13,18 @@ written atomically), a bundle whose module runs ``DIR/grader.json`` (byte for by
 - ``trl``: ``reward.py`` (a ``GRPOTrainer`` reward function, one per sub-grader,
   ``reward_funcs``, ``reward_weights``), ``grader.json``, ``README.md``; with ``--items``,
   ``dataset.jsonl`` (``prompt`` + item fields).
-- ``verl``: ``reward.py`` (``compute_score``, ``compute_score_batch``), ``grader.json``,
-  ``README.md``; with ``--items``, ``dataset.jsonl`` in verl's row shape.
+- ``verl``: ``reward.py`` (``compute_score``, ``compute_score_async``,
+  ``compute_score_batch``), ``grader.json``, ``README.md``; with ``--items``, ``dataset.jsonl``
+  in verl's row shape.
+- ``verifiers``: ``rubricate_<rubric id>.py`` (``load_environment``: a ``vf.SingleTurnEnv``
+  whose ``Rubric`` runs the grader), ``grader.json``, ``dataset.jsonl``, ``pyproject.toml``,
+  ``README.md``. Items: ``--items``, else ``items.jsonl`` next to the rubric (required).
+
+``--on-error`` (``trl``, ``verl``, ``verifiers``) is the error policy the module starts with.
 
 Modules, data formats and the error policy: :mod:`rubricate.export.reward_bundle`,
-:mod:`rubricate.export.trl`, :mod:`rubricate.export.verl`, :mod:`rubricate.export.promptfoo`.
+:mod:`rubricate.export.trl`, :mod:`rubricate.export.verl`, :mod:`rubricate.export.verifiers`,
+:mod:`rubricate.export.promptfoo`.
 stdout: one summary line, or with ``--json`` ``{"out", "target", "files", "grader"}``. Exit 2
 with one line for an unreadable or invalid rubric or items file, or an unwritable folder.
 """
@@ -40,7 +48,13 @@ _OUT = click.option(
 )
 
 
-def _items(path: Path | None, rubric: Path, *, required: bool) -> Any:
+def _items(
+    path: Path | None,
+    rubric: Path,
+    *,
+    required: bool,
+    why: str = "promptfoo runs one test per item",
+) -> Any:
     from rubricate.rubrics.items import read_items
 
     if path is not None:
@@ -50,8 +64,7 @@ def _items(path: Path | None, rubric: Path, *, required: bool) -> Any:
         return read_items(default)
     if required:
         raise InputError(
-            f"{rubric}: no items.jsonl next to the rubric; pass --items ITEMS.jsonl (promptfoo "
-            "runs one test per item)"
+            f"{rubric}: no items.jsonl next to the rubric; pass --items ITEMS.jsonl ({why})"
         )
     return None
 
@@ -139,6 +152,12 @@ def promptfoo_command(
     _write(out, files, "promptfoo", compiled, output_format)
 
 
+_ON_ERROR = {
+    "trl": "raise (stop the run), none (TRL's 'no reward': None) or value:X",
+    "verl": "raise (stop the run) or value:X (verl takes no missing reward)",
+}
+
+
 def _trainer_command(kind: str, label: str) -> click.Command:
     @click.command(kind)
     @click.argument("rubric", type=click.Path(path_type=Path))
@@ -149,16 +168,28 @@ def _trainer_command(kind: str, label: str) -> click.Command:
         default=None,
         help=f"Items (JSONL): also write dataset.jsonl in {label}'s row format.",
     )
+    @click.option(
+        "--on-error",
+        default="raise",
+        show_default=True,
+        help=f"A completion that cannot be graded: {_ON_ERROR[kind]} (RUBRICATE_ON_ERROR "
+        "overrides it where the module runs).",
+    )
     @_TARGET
     @format_option("text", "json")
     def command(
-        rubric: Path, out: Path, items: Path | None, target: str | None, output_format: str
+        rubric: Path,
+        out: Path,
+        items: Path | None,
+        on_error: str,
+        target: str | None,
+        output_format: str,
     ) -> None:
         from rubricate.export.reward_bundle import trainer_files
 
         loaded, compiled = _load(rubric, target)
         rows = _items(items, rubric, required=False) if items is not None else None
-        files = trainer_files(kind, loaded, compiled, rows)
+        files = trainer_files(kind, loaded, compiled, rows, on_error)
         _write(out, files, kind, compiled, output_format)
 
     command.help = (
@@ -166,6 +197,41 @@ def _trainer_command(kind: str, label: str) -> click.Command:
         "into --out."
     )
     return command
+
+
+@click.command("verifiers")
+@click.argument("rubric", type=click.Path(path_type=Path))
+@_OUT
+@click.option(
+    "--items",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Items (JSONL), the environment's dataset [default: items.jsonl next to the rubric].",
+)
+@click.option(
+    "--on-error",
+    default="raise",
+    show_default=True,
+    help="A rollout that cannot be graded: raise (stop the run) or value:X (its reward and "
+    "criterion metrics are X, rubricate_scored 0); RUBRICATE_ON_ERROR overrides it.",
+)
+@_TARGET
+@format_option("text", "json")
+def verifiers_command(
+    rubric: Path,
+    out: Path,
+    items: Path | None,
+    on_error: str,
+    target: str | None,
+    output_format: str,
+) -> None:
+    """Write a verifiers environment (a Rubric running RUBRIC's grader) into --out."""
+    from rubricate.export.reward_bundle import verifiers_files
+
+    loaded, compiled = _load(rubric, target)
+    rows = _items(items, rubric, required=True, why="the environment's dataset")
+    files = verifiers_files(loaded, compiled, rows, on_error)
+    _write(out, files, "verifiers", compiled, output_format)
 
 
 trl_command = _trainer_command("trl", "TRL")

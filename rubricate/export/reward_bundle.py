@@ -127,14 +127,28 @@ def _jsonl(rows: list[dict[str, Any]]) -> bytes:
 
 
 def trainer_files(
-    kind: str, loaded: LoadedRubric, compiled: CompiledGrader, items: ItemsFile | None
+    kind: str,
+    loaded: LoadedRubric,
+    compiled: CompiledGrader,
+    items: ItemsFile | None,
+    on_error: str = "raise",
 ) -> dict[str, bytes]:
-    """The files of a ``trl`` or ``verl`` bundle (name -> bytes)."""
-    from rubricate.export.reward_readme import trainer_readme
+    """The files of a ``trl`` or ``verl`` bundle (name -> bytes).
 
+    ``on_error`` is the error policy the module starts with (``RUBRICATE_ON_ERROR`` overrides
+    it where it runs).
+
+    Raises:
+        InputError: ``on_error`` is not a policy ``kind`` can take.
+    """
+    from rubricate.export.reward_readme import trainer_readme
+    from rubricate.export.trainers import ErrorPolicy
+
+    ErrorPolicy.parse(on_error, kind)
     func = python_name(compiled.name)
     module = render_template(
         f"{kind}_reward.py.tmpl",
+        on_error=on_error.strip().lower(),
         title=loaded.rubric.title.replace('"', "'"),
         version=__version__,
         grader_name=compiled.name,
@@ -146,7 +160,8 @@ def trainer_files(
     files = {"grader.json": compiled.text.encode("utf-8"), "reward.py": module.encode("utf-8")}
     if items is not None:
         files["dataset.jsonl"] = _jsonl(_trainer_rows(kind, loaded, items))
-    files["README.md"] = trainer_readme(kind, loaded, compiled, func, items).encode("utf-8")
+    readme = trainer_readme(kind, loaded, compiled, func, items, on_error.strip().lower())
+    files["README.md"] = readme.encode("utf-8")
     return files
 
 
@@ -227,4 +242,102 @@ def promptfoo_files(
         "prompt.json": PROMPT_TEMPLATE.encode("utf-8"),
         "promptfooconfig.yaml": (header + _yaml_text(config)).encode("utf-8"),
         "README.md": promptfoo_readme(loaded, compiled, items, threshold).encode("utf-8"),
+    }
+
+
+def verifiers_env_id(loaded: LoadedRubric) -> str:
+    """The environment id of a verifiers bundle (``rubricate-<rubric id>``); its module name
+    is this with ``-`` as ``_`` (verifiers imports ``env_id.replace('-', '_')``)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", loaded.rubric.id.lower()).strip("-") or "rubric"
+    return f"rubricate-{slug}"
+
+
+_VERIFIERS_PYPROJECT = """\
+[project]
+name = "{env_id}"
+description = "verifiers environment: {title} (rubricate grader {name}, sha256 {short})"
+tags = ["rubricate", "rubric", "train", "eval"]
+version = "0.1.0"
+requires-python = ">=3.11"
+dependencies = ["verifiers>=0.3.1,<0.4", "rubricate>={version}", "datasets"]
+
+[build-system]
+requires = ["hatchling"]
+build-backend = "hatchling.build"
+
+[tool.hatch.build]
+include = ["{module}.py", "grader.json", "dataset.jsonl", "pyproject.toml"]
+
+[tool.verifiers.eval]
+num_examples = -1
+rollouts_per_example = 4
+"""
+
+
+def _verifiers_message(message: dict[str, Any]) -> dict[str, Any]:
+    """verifiers' message types are system, user, assistant and tool: a ``developer`` message
+    (the RFT row's instructions) is its ``system`` message."""
+    if message.get("role") == "developer":
+        return {**message, "role": "system"}
+    return message
+
+
+def verifiers_files(
+    loaded: LoadedRubric, compiled: CompiledGrader, items: ItemsFile, on_error: str = "raise"
+) -> dict[str, bytes]:
+    """The files of a ``verifiers`` bundle (see :mod:`rubricate.export.verifiers`):
+    ``<module>.py`` (``load_environment``), ``grader.json``, ``dataset.jsonl`` (one row per
+    item: ``prompt`` messages, a ``developer`` one as ``system``, which verifiers knows, and
+    ``info``, the item as JSON text), ``pyproject.toml`` (an
+    installable environment package, as ``vf-init`` lays it out) and ``README.md``.
+
+    Raises:
+        InputError: ``on_error`` is not a policy verifiers can take.
+        ExportError: an item whose prompt cannot be built.
+    """
+    from rubricate.export.reward_readme import verifiers_readme
+    from rubricate.export.trainers import ErrorPolicy
+
+    ErrorPolicy.parse(on_error, "verifiers")
+    policy = on_error.strip().lower()
+    env_id = verifiers_env_id(loaded)
+    module_name = env_id.replace("-", "_")
+    func = python_name(compiled.name)
+    title = loaded.rubric.title.replace('"', "'")
+    module = render_template(
+        "verifiers_env.py.tmpl",
+        title=title,
+        version=__version__,
+        grader_name=compiled.name,
+        grader_type=compiled.grader["type"],
+        sha256=compiled.sha256,
+        func_name=func,
+        sub_prefix=f"{compiled.name}/",
+        env_id=env_id,
+        on_error=policy,
+    )
+    rows = [
+        {
+            "prompt": [_verifiers_message(m) for m in row["messages"]],
+            "info": json.dumps(
+                {k: v for k, v in row.items() if k != "messages"}, ensure_ascii=False
+            ),
+        }
+        for row in item_rows(loaded, items)
+    ]
+    pyproject = _VERIFIERS_PYPROJECT.format(
+        env_id=env_id,
+        title=title,
+        name=compiled.name,
+        short=compiled.sha256[:12],
+        version=__version__,
+        module=module_name,
+    )
+    readme = verifiers_readme(loaded, compiled, items, env_id, func, policy)
+    return {
+        "grader.json": compiled.text.encode("utf-8"),
+        f"{module_name}.py": module.encode("utf-8"),
+        "dataset.jsonl": _jsonl(rows),
+        "pyproject.toml": pyproject.encode("utf-8"),
+        "README.md": readme.encode("utf-8"),
     }

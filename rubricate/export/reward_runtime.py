@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import concurrent.futures
 import json
 import os
 import threading
@@ -325,11 +326,24 @@ class RewardRuntime:
             assert self._loop is not None and self._service is not None
             return self._loop, self._service
 
+    def submit(
+        self, pairs: Sequence[Pair], *, repeat: int = 0
+    ) -> concurrent.futures.Future[list[GradeRecord]]:
+        """Start grading ``pairs`` on the background loop; the future holds the records.
+
+        Any thread or event loop may wait for it (``asyncio.wrap_future`` in a coroutine), so an
+        ``async`` reward function awaits its batch without blocking its own loop.
+        """
+        loop, service = self._ensure_started()
+        return asyncio.run_coroutine_threadsafe(service.grade(pairs, repeat=repeat), loop)
+
     def grade(self, pairs: Sequence[Pair], *, repeat: int = 0) -> list[GradeRecord]:
         """Grade ``pairs`` and wait for the records (see :meth:`GraderService.grade`)."""
-        loop, service = self._ensure_started()
-        future = asyncio.run_coroutine_threadsafe(service.grade(pairs, repeat=repeat), loop)
-        return future.result()
+        return self.submit(pairs, repeat=repeat).result()
+
+    async def grade_async(self, pairs: Sequence[Pair], *, repeat: int = 0) -> list[GradeRecord]:
+        """:meth:`grade` for a coroutine on any event loop (the grading runs on this runtime's)."""
+        return await asyncio.wrap_future(self.submit(pairs, repeat=repeat))
 
     def close(self, timeout: float = 30.0) -> None:
         """Stop the workers, close the client and the loop (safe to call twice)."""

@@ -15,10 +15,12 @@ for transient failures, ``RUBRICATE_ERROR_RETRIES``, default 2) is handled per
 - ``raise`` (default): the whole batch is graded and logged first, then
   :class:`UnscoredRewardError` is raised, naming how many failed, by error flag, and the first
   reason. The trainer stops; rerunning replays every judge call already paid from the store.
-- ``skip``: the pair's reward is ``None``. TRL documents ``None`` as "no reward from this
-  function" and ignores it when other reward functions score the completion; with this as the
-  only reward function TRL warns and its ``nansum`` makes it 0, so prefer ``raise`` there.
-  verl has no way to skip one response, so ``skip`` is refused for verl.
+- ``none`` (alias ``skip``), TRL only: the pair's reward is ``None``, TRL's own "no reward"
+  convention. TRL (1.16, the version the conformance suite runs) leaves a None out of the
+  weighted sum when another reward function scores the completion, and a completion for which
+  every reward function returned None is unscorable: out of its group's baseline, advantage 0
+  (the sub-reward functions return None for it too). verl, verifiers and OpenRLHF cannot leave
+  one response out, so ``none`` is refused for them.
 - ``value:X``: the pair's reward is the float X (e.g. ``value:0``), chosen by you, counted and
   logged, and flagged in verl's per-response info (``rubricate_scored`` = 0).
 
@@ -64,8 +66,11 @@ class ErrorPolicy:
     max_error_rate: float = 0.5
 
     @classmethod
-    def from_env(cls, target: str, environ: Mapping[str, str] | None = None) -> ErrorPolicy:
-        """The policy from ``RUBRICATE_ON_ERROR`` and ``RUBRICATE_MAX_ERROR_RATE``.
+    def from_env(
+        cls, target: str, environ: Mapping[str, str] | None = None, default: str = "raise"
+    ) -> ErrorPolicy:
+        """The policy from ``RUBRICATE_ON_ERROR`` (else ``default``, the one chosen at export)
+        and ``RUBRICATE_MAX_ERROR_RATE``.
 
         Raises:
             InputError: an unknown mode, a bad number, or ``skip`` for verl.
@@ -78,12 +83,13 @@ class ErrorPolicy:
             rate = -1.0
         if not 0 <= rate <= 1:
             raise InputError(f"RUBRICATE_MAX_ERROR_RATE={rate_raw!r}: give a share from 0 to 1")
-        return cls.parse(env.get("RUBRICATE_ON_ERROR", "raise"), target, rate)
+        return cls.parse(env.get("RUBRICATE_ON_ERROR") or default, target, rate)
 
     @classmethod
     def parse(cls, text: str, target: str, max_error_rate: float = 0.5) -> ErrorPolicy:
-        """The policy named ``raise``, ``skip`` or ``value:X`` (``skip`` is refused for verl
-        and for OpenRLHF, which take no missing reward).
+        """The policy named ``raise``, ``skip`` or ``value:X`` (``skip`` is refused for verl,
+        verifiers and OpenRLHF, which take no missing reward). ``none`` is ``skip`` by the name
+        of TRL's convention (a reward function returns ``None``: no reward for that rollout).
 
         Raises:
             InputError: an unknown mode or a value that is not a finite number.
@@ -91,8 +97,8 @@ class ErrorPolicy:
         raw = text.strip().lower() or "raise"
         if raw == "raise":
             return cls("raise", None, max_error_rate)
-        if raw == "skip":
-            if target in ("verl", "openrlhf"):
+        if raw in ("skip", "none"):
+            if target in ("verl", "verifiers", "openrlhf"):
                 raise InputError(
                     f"on-error skip: {target} cannot leave one response out (a missing or NaN "
                     "reward spoils its whole batch); use raise or value:X"
@@ -106,8 +112,8 @@ class ErrorPolicy:
             if math.isfinite(value):
                 return cls("value", value, max_error_rate)
         raise InputError(
-            f"on-error {raw!r}: choose raise, skip (TRL only) or value:X (a number), "
-            "e.g. RUBRICATE_ON_ERROR=value:0"
+            f"on-error {raw!r}: choose raise, none (TRL only; also skip) or value:X (a "
+            "number), e.g. RUBRICATE_ON_ERROR=value:0"
         )
 
     def rewards(
