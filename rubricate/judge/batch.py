@@ -11,7 +11,13 @@ and wakes the callers.
 
 Re-attaching: a run that finds, in the store, an unfinished batch holding a key it is asked
 for waits on that batch instead of submitting the request again. So a batch run that is
-killed and rerun pays once.
+killed and rerun pays once. That holds even when the kill falls between the provider accepting
+``batches.create`` and the store recording its id: the batch is recorded first under an intent
+id, sent as the batch's metadata ``rubricate_intent``; a rerun that finds an intent without a
+batch id looks for the provider's batch carrying it (``batches.list``, newest first) and
+re-attaches to it, or, when the provider has none, submits those calls again (nothing was
+created, nothing paid). When the provider cannot be asked, those calls fail with a message
+rather than risk paying twice.
 
 Lines that fail (an error-file line, or no line at all because the batch expired, failed or
 was cancelled) become that call's :class:`~rubricate.judge.calls.CallError` and are not stored
@@ -28,12 +34,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from rubricate.judge import wire
 from rubricate.judge.calls import CallError, ModelReply, ModelRequest
 from rubricate.judge.retry import classify_status, redact
-from rubricate.judge.store import request_from_json
+from rubricate.judge.store import INTENT_PREFIX, request_from_json
 
 if TYPE_CHECKING:
     from rubricate.judge.client import OpenAIClient
@@ -45,6 +52,8 @@ MAX_BYTES = 190 * 1024 * 1024
 TERMINAL = frozenset({"completed", "failed", "expired", "cancelled"})
 MAX_POLL_FAILURES = 20
 """Consecutive failed status checks before this run stops waiting (the batch stays open)."""
+INTENT_LOOKBACK_S = 3 * 24 * 3600
+"""How far back (before an intent was recorded) ``batches.list`` is searched for its batch."""
 
 
 class BatchRunner:
@@ -59,12 +68,66 @@ class BatchRunner:
         self.submitted: list[str] = []
         """Batch ids submitted by this runner (re-attached ones excluded)."""
         self._queue: dict[str, tuple[ModelRequest, str]] = {}
+        self._intent_failures: dict[str, str] = {}
         self._waiters: dict[str, list[asyncio.Future[ModelReply]]] = {}
         self._entries: dict[str, dict[str, tuple[str, str]]] = {}
         self._open: dict[str, str] | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._pollers: dict[str, asyncio.Task[Any]] = {}
+        self._intents_resolved = False
+        self._intent_lock = asyncio.Lock()
+        self.recovered: list[str] = []
+        """Batches a killed run had created but not recorded, found by their intent."""
+
+    async def _resolve_intents(self) -> None:
+        """Turn every ``intent:`` batch of the store into the provider's batch, or forget it
+        when the provider has none (see the module docstring)."""
+        async with self._intent_lock:
+            if self._intents_resolved:
+                return
+            self._intents_resolved = True
+            store = self.client.store
+            intents = [b for b in (store.open_batches() if store else {}) if
+                       b.startswith(INTENT_PREFIX)]  # fmt: skip
+            if not intents or store is None:
+                return
+            try:
+                found = await self._find_intents({i[len(INTENT_PREFIX) :] for i in intents})
+            except Exception as exc:  # noqa: BLE001 - any failure: do not risk paying twice
+                message = redact(str(exc), self.client.secrets)
+                for intent in intents:
+                    self._intent_failures[intent] = (
+                        f"cannot tell whether batch intent {intent} reached the provider "
+                        f"(batches.list failed: {message}); rerun when the endpoint answers"
+                    )
+                return
+            for intent in intents:
+                batch = found.get(intent[len(INTENT_PREFIX) :])
+                if batch is None:
+                    store.drop_batch(intent)  # never created: its calls are submitted again
+                    log.info("batch intent %s never reached the provider", intent)
+                else:
+                    store.rename_batch(intent, batch.id, getattr(batch, "input_file_id", None))
+                    self.recovered.append(batch.id)
+                    log.info("batch intent %s is batch %s: re-attached", intent, batch.id)
+
+    async def _find_intents(self, wanted: set[str]) -> dict[str, Any]:
+        """The provider's batches whose metadata ``rubricate_intent`` is in ``wanted``."""
+        import time
+
+        sdk = self.client.sdk(0)
+        oldest = time.time() - INTENT_LOOKBACK_S
+        found: dict[str, Any] = {}
+        async for batch in sdk.batches.list(limit=100):
+            intent = (getattr(batch, "metadata", None) or {}).get("rubricate_intent")
+            if intent in wanted:
+                found[intent] = batch
+                if len(found) == len(wanted):
+                    break
+            if (getattr(batch, "created_at", None) or oldest) < oldest:
+                break
+        return found
 
     def _load_open(self) -> dict[str, str]:
         if self._open is None:
@@ -78,10 +141,14 @@ class BatchRunner:
 
     async def submit(self, key: str, request: ModelRequest) -> ModelReply:
         """Queue (or re-attach) one call and wait for its result."""
+        await self._resolve_intents()
         future: asyncio.Future[ModelReply] = asyncio.get_running_loop().create_future()
         self._waiters.setdefault(key, []).append(future)
         batch_id = self._load_open().get(key)
-        if batch_id is not None:
+        if batch_id is not None and batch_id in self._intent_failures:
+            error = CallError(kind="connection", message=self._intent_failures[batch_id])
+            self._finish(key, request, ModelReply(attempts=0, error=error))
+        elif batch_id is not None:
             self._ensure_poller(batch_id)
         else:
             self._queue[key] = (request, self.client.start_mode(request))
@@ -142,15 +209,24 @@ class BatchRunner:
 
         data = ("\n".join(line for *_, line in chunk) + "\n").encode("utf-8")
         sdk = self.client.sdk(0)
+        entries = [(key, request.canonical_json(), mode) for key, request, mode, _ in chunk]
+        intent = uuid.uuid4().hex
+        store = self.client.store
+        if store is not None:  # recorded before the provider can accept it (idempotent resume)
+            store.add_batch(INTENT_PREFIX + intent, path, None, entries)
         try:
             upload = await sdk.files.create(file=("rubricate-batch.jsonl", data), purpose="batch")
             batch = await sdk.batches.create(
                 input_file_id=upload.id,
                 endpoint=self._url(path),
                 completion_window="24h",
-                metadata={"created_by": "rubricate"},
+                metadata={"created_by": "rubricate", "rubricate_intent": intent},
             )
         except openai.APIError as exc:
+            if store is not None and isinstance(exc, openai.APIStatusError):
+                # refused with a status: nothing was created (a rerun submits again); after a
+                # timeout or a lost connection the intent stays for the rerun to look up
+                store.drop_batch(INTENT_PREFIX + intent)
             status = getattr(exc, "status_code", None)
             kind = classify_status(status)[0] if status else "connection"
             message = redact(f"batch submission failed: {exc.message}", self.client.secrets)
@@ -158,9 +234,8 @@ class BatchRunner:
             for key, request, *_ in chunk:
                 self._finish(key, request, ModelReply(attempts=1, error=error))
             return
-        entries = [(key, request.canonical_json(), mode) for key, request, mode, _ in chunk]
-        if self.client.store is not None:
-            self.client.store.add_batch(batch.id, path, upload.id, entries)
+        if store is not None:
+            store.rename_batch(INTENT_PREFIX + intent, batch.id, upload.id)
         self._entries[batch.id] = {key: (req, mode) for key, req, mode in entries}
         self.submitted.append(batch.id)
         log.info("submitted batch %s with %d requests", batch.id, len(chunk))

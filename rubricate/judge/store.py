@@ -13,7 +13,15 @@ moment (SIGKILL included) loses at most calls whose answers it never saw.
   errors, timeouts after every retry) are *not* stored as answers; their last error is kept in
   ``errors`` for ``rubricate cache stats`` and is cleared when the call later succeeds.
 - Batch bookkeeping: submitted batch ids and the keys in each, so an interrupted batch run
-  re-attaches instead of submitting again.
+  re-attaches instead of submitting again. A batch is recorded *before* ``batches.create`` under
+  an intent id (``intent:<hex>``, also sent as the batch's metadata ``rubricate_intent``) and
+  renamed to the provider's id once created; a run killed between the two finds the provider's
+  batch by that metadata on resume instead of paying for a second one
+  (:mod:`rubricate.judge.batch`).
+- Claims: a process about to make a live call first claims its key (``claims``: key, owner
+  ``host:pid``, time); another process asking for the same key waits for that answer instead
+  of paying for it again, and takes the claim over only when its owner is gone (a killed
+  process: its calls in flight are counted as *orphaned*, possibly paid with no answer kept).
 - Never stored: API keys or headers. Error bodies pass through :func:`retry.redact`.
 """
 
@@ -84,7 +92,15 @@ CREATE TABLE IF NOT EXISTS batch_keys (
     PRIMARY KEY (batch_id, key)
 );
 CREATE INDEX IF NOT EXISTS batch_keys_by_key ON batch_keys (key);
+CREATE TABLE IF NOT EXISTS claims (
+    key TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    claimed_at REAL NOT NULL
+);
 """
+
+INTENT_PREFIX = "intent:"
+"""Batch ids recorded before ``batches.create`` answered (see the module docstring)."""
 
 _REPLY_COLUMNS = (
     "text, refusal, embeddings, dims, input_tokens, cached_input_tokens, output_tokens, "
@@ -309,21 +325,80 @@ class CallStore:
         self,
         batch_id: str,
         endpoint: str,
-        input_file_id: str,
+        input_file_id: str | None,
         entries: list[tuple[str, str, str]],
     ) -> None:
-        """Record a submitted batch and its ``(key, request_json, mode)`` entries."""
+        """Record a batch and its ``(key, request_json, mode)`` entries: submitted, or about to
+        be (an ``intent:`` id, status ``submitting``)."""
+        status = "submitting" if batch_id.startswith(INTENT_PREFIX) else "submitted"
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             self._conn.execute(
                 "INSERT OR REPLACE INTO batches VALUES (?,?,?,?,?,?,NULL)",
-                (batch_id, endpoint, input_file_id, "submitted", len(entries), time.time()),
+                (batch_id, endpoint, input_file_id, status, len(entries), time.time()),
             )
             self._conn.executemany(
                 "INSERT OR REPLACE INTO batch_keys VALUES (?,?,?,?)",
                 [(batch_id, key, req, mode) for key, req, mode in entries],
             )
             self._conn.execute("COMMIT")
+
+    def rename_batch(self, old_id: str, new_id: str, input_file_id: str | None = None) -> None:
+        """Give an intended batch (``intent:...``) the provider's id, once it exists."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._conn.execute(
+                "UPDATE batches SET batch_id = ?, status = 'submitted', "
+                "input_file_id = COALESCE(?, input_file_id) WHERE batch_id = ?",
+                (new_id, input_file_id, old_id),
+            )
+            self._conn.execute(
+                "UPDATE batch_keys SET batch_id = ? WHERE batch_id = ?", (new_id, old_id)
+            )
+            self._conn.execute("COMMIT")
+
+    def drop_batch(self, batch_id: str) -> None:
+        """Forget a batch that never reached the provider (its keys may be submitted again)."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._conn.execute("DELETE FROM batch_keys WHERE batch_id = ?", (batch_id,))
+            self._conn.execute("DELETE FROM batches WHERE batch_id = ?", (batch_id,))
+            self._conn.execute("COMMIT")
+
+    # ----------------------------------------------------------------- claims
+    def claim(self, key: str, owner: str) -> str | None:
+        """Claim ``key`` for ``owner``: None when it is now ``owner``'s (or already was),
+        else the other owner holding it."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = self._conn.execute(
+                    "SELECT owner FROM claims WHERE key = ?", (key,)
+                ).fetchone()
+                if row is None:
+                    self._conn.execute(
+                        "INSERT INTO claims VALUES (?,?,?)", (key, owner, time.time())
+                    )
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        return None if row is None or row[0] == owner else str(row[0])
+
+    def take_over(self, key: str, owner: str, previous: str) -> bool:
+        """Move ``key``'s claim from the gone ``previous`` owner to ``owner`` (False: someone
+        else changed it first)."""
+        with self._lock:
+            done = self._conn.execute(
+                "UPDATE claims SET owner = ?, claimed_at = ? WHERE key = ? AND owner = ?",
+                (owner, time.time(), key, previous),
+            ).rowcount
+        return bool(done)
+
+    def release(self, key: str, owner: str) -> None:
+        """Drop ``owner``'s claim on ``key`` (its answer or error is stored)."""
+        with self._lock:
+            self._conn.execute("DELETE FROM claims WHERE key = ? AND owner = ?", (key, owner))
 
     def open_batches(self) -> dict[str, list[tuple[str, str, str]]]:
         """Unfinished batches: id -> ``(key, request_json, mode)`` entries."""

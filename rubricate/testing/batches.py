@@ -37,6 +37,7 @@ def install(fake: FakeOpenAI) -> None:
     fake.add_route("GET", "/v1/files/{file_id}", _file_object)
     fake.add_route("GET", "/v1/files/{file_id}/content", _file_content)
     fake.add_route("POST", "/v1/batches", _create_batch)
+    fake.add_route("GET", "/v1/batches", _list_batches)
     fake.add_route("GET", "/v1/batches/{batch_id}", _get_batch)
     fake.add_route("POST", "/v1/batches/{batch_id}/cancel", _cancel_batch)
 
@@ -128,6 +129,25 @@ def _create_batch(fake: FakeOpenAI, request: FakeRequest) -> FakeResponse:
         fake.batches[batch_id] = batch
     threading.Thread(target=_process, args=(fake, batch_id, lines), daemon=True).start()
     return _response(200, dict(batch))
+
+
+def _list_batches(fake: FakeOpenAI, request: FakeRequest) -> FakeResponse:
+    """``GET /v1/batches?limit=&after=``: newest first, a cursor page as the API answers."""
+    limit = max(1, min(100, int(request.query.get("limit") or 20)))
+    with fake._lock:
+        ordered = list(reversed([json.loads(json.dumps(b)) for b in fake.batches.values()]))
+    after = request.query.get("after")
+    if after:
+        ids = [b["id"] for b in ordered]
+        ordered = ordered[ids.index(after) + 1 :] if after in ids else []
+    page = ordered[:limit]
+    return _response(200, {
+        "object": "list",
+        "data": page,
+        "first_id": page[0]["id"] if page else None,
+        "last_id": page[-1]["id"] if page else None,
+        "has_more": len(ordered) > limit,
+    })  # fmt: skip
 
 
 def _get_batch(fake: FakeOpenAI, request: FakeRequest) -> FakeResponse:

@@ -12,6 +12,7 @@ import json
 import time
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlsplit
 
 from rubricate.testing import replies
 from rubricate.testing.messages import (
@@ -71,6 +72,7 @@ class HTTPHandler(BaseHTTPRequestHandler):
             raw,
             started=self._arrived,
             authorized=bool(names & SECRET_HEADERS),
+            query=dict(parse_qsl(urlsplit(self.path).query)),
         )
         with fake._lock:
             fake.requests.append(request)

@@ -33,6 +33,8 @@ class FakeRequest:
     raw: bytes = b""
     params: dict[str, str] = field(default_factory=dict)
     """Values of ``{name}`` placeholders in the matched route."""
+    query: dict[str, str] = field(default_factory=dict)
+    """The URL's query parameters (the last value of each name)."""
     started: float = 0.0
     finished: float | None = None
     status: int | None = None
