@@ -266,10 +266,15 @@ def cost_lines(data: dict[str, Any], figures: Figures) -> list[str]:
         ["input / cached input / output / reasoning tokens",
          f"{cost.get('input_tokens', 0)} / {cost.get('cached_input_tokens', 0)} / "
          f"{cost.get('output_tokens', 0)} / {cost.get('reasoning_tokens', 0)}"],
-        ["estimated cost", f"${cost.get('cost_usd', 0.0):.4f}"
+        ["estimated cost (calls made by this process)", f"${cost.get('cost_usd', 0.0):.4f}"
          + (f" (unpriced: {', '.join(cost['unpriced'])})" if cost.get("unpriced") else "")],
+        ["replayed answers, as paid when they were made (an earlier process or run)",
+         f"${cost.get('replayed_cost_usd', 0.0):.4f}"],
         ["wall time", f"{cost.get('wall_s', 0.0):.1f} s"],
     ]  # fmt: skip
+    if cost.get("orphaned"):
+        rows.insert(2, ["calls a killed process had in flight (possibly paid; made again)",
+                        cost["orphaned"]])  # fmt: skip
     lines += table(["", "value"], rows)
     adaptive = data.get("adaptive")
     if adaptive:

@@ -159,8 +159,13 @@ def calls_note(what: str, usage: dict[str, Any]) -> None:
     cost = f"~${usage['cost_usd']:.4f}"
     if usage.get("local") and not usage["cost_usd"]:
         cost = "local: no cost"
+    earlier = usage.get("replayed_cost_usd") or 0.0
+    if earlier:
+        cost += f" (the replayed answers cost ~${earlier:.4f} when they were made)"
+    orphaned = usage.get("orphaned") or 0
+    lost = f", {orphaned} made again after a killed process (possibly paid twice)" * bool(orphaned)
     note(
-        f"{what} calls: {usage['calls']} made, {usage['cached']} replayed from the store, "
+        f"{what} calls: {usage['calls']} made, {usage['cached']} replayed from the store{lost}, "
         f"{cost}, {usage['wall_s']:.1f}s"
     )
 

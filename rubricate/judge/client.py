@@ -50,7 +50,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from rubricate.judge import wire
+from rubricate.judge import claims, wire
 from rubricate.judge.breaker import Breaker, endpoint_name
 from rubricate.judge.calls import CallError, ClientSettings, ModelReply, ModelRequest
 from rubricate.judge.endpoint import Profile, is_local_host
@@ -130,6 +130,7 @@ class OpenAIClient:
         self._probing: dict[tuple[Any, ...], asyncio.Event] = {}
         self._probed: set[tuple[Any, ...]] = set()
         self._inflight: dict[str, asyncio.Future[ModelReply]] = {}
+        self._owner = claims.owner_id()
         self.breaker = Breaker(
             settings.max_connection_failures,
             endpoint=endpoint_name(
@@ -210,7 +211,16 @@ class OpenAIClient:
                 raise
         future: asyncio.Future[ModelReply] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
+        claimed = False
         try:
+            if self.store is not None and self.settings.use_cache:
+                orphaned, stored = await claims.claim(self.store, key, self._owner)
+                if stored is not None:  # another process paid for it while we waited
+                    self._account(request, stored)
+                    future.set_result(stored)
+                    return stored
+                claimed = True
+                self.usage.orphaned += int(orphaned)
             if self.batch is not None:
                 reply = await self.batch.submit(key, request)
             else:
@@ -228,6 +238,8 @@ class OpenAIClient:
             raise
         finally:
             del self._inflight[key]
+            if claimed and self.store is not None:
+                self.store.release(key, self._owner)
 
     def record(
         self, key: str, request: ModelRequest, reply: ModelReply, *, mode: str | None = None

@@ -32,6 +32,13 @@ class RunUsage(BaseModel):
     """Calls answered by the endpoint in this run (paid)."""
     cached: int = 0
     """Calls replayed from the store (free)."""
+    replayed_cost_usd: float = 0.0
+    """What the replayed calls cost whoever made them (an earlier process or run), at
+    live prices (a batched one cost half): with ``cost_usd``, what every process of a resumed
+    run paid for its answers."""
+    orphaned: int = 0
+    """Calls a killed process had in flight (claimed, no answer kept): possibly paid by it, and
+    made again here (:mod:`rubricate.judge.claims`)."""
     attempts: int = 0
     """HTTP attempts, retries included."""
     batched: int = 0
@@ -60,6 +67,9 @@ class RunUsage(BaseModel):
             self.errors[reply.error.kind] = self.errors.get(reply.error.kind, 0) + 1
         if reply.cached:
             self.cached += 1
+            answered = reply.error is None or reply.error.kind in ("refusal", "truncated")
+            earlier = prices.cost(model, reply.usage, batch=batch) if answered else None
+            self.replayed_cost_usd += earlier or 0.0
             return
         self.attempts += reply.attempts
         answered = reply.error is None or reply.error.kind in ("refusal", "truncated")
@@ -92,8 +102,11 @@ class RunUsage(BaseModel):
             cost = "local: no cost"
         if self.unpriced:
             cost += f" (+ unpriced: {', '.join(sorted(self.unpriced))})"
+        if self.replayed_cost_usd:
+            cost += f" (the replayed answers cost ~${self.replayed_cost_usd:.4f} when made)"
+        orphaned = f", {self.orphaned} made again after a killed process" if self.orphaned else ""
         return (
-            f"{self.calls} calls ({self.cached} from the store, {errors} errors), "
+            f"{self.calls} calls ({self.cached} from the store, {errors} errors{orphaned}), "
             f"{self.input_tokens} in / {self.cached_input_tokens} cached / "
             f"{self.output_tokens} out tokens, {cost}, {self.wall_s:.1f}s"
         )
