@@ -7,9 +7,9 @@ its own probability (each design gets a fresh judge with the same draws):
 
 - fixed: one more repeat of every answer at a time, until every criterion's flip_p interval is
   at most ``--target-ci`` wide: the fewest fixed repeats that reach the width, and their calls;
-- auto: :func:`rubricate.calibration.adaptive.run_adaptive` with the same target.
+- auto: :func:`rubricate.calibration.run.adaptive.run_adaptive` with the same target.
 
-Widths use the same rule in both (:func:`rubricate.calibration.adaptive.interval_widths`).
+Widths use the same rule in both (:func:`rubricate.calibration.run.adaptive.interval_widths`).
 Prints the calls of each, the ratio auto / fixed (target: at most 0.5), the widest interval
 each reached, and wall times.
 
@@ -31,9 +31,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from rubricate.calibration.adaptive import AdaptiveSettings, interval_widths, run_adaptive
-from rubricate.calibration.calset import parse_calibration_set
-from rubricate.calibration.runner import CalibrationRunner, full_jobs
+from rubricate.calibration.inputs.calset import parse_calibration_set
+from rubricate.calibration.run.adaptive import AdaptiveSettings, interval_widths, run_adaptive
+from rubricate.calibration.run.runner import CalibrationRunner, full_jobs
 from rubricate.calibration.verdicts import plan_grader
 from rubricate.judge.calls import ClientSettings
 from rubricate.judge.client import open_client

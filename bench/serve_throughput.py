@@ -12,7 +12,7 @@ batches in flight:
 
 1. over HTTP: a ``rubricate serve`` process (``--workers`` server processes, on 127.0.0.1)
    receiving ``POST /grade`` requests from an aiohttp client in this process;
-2. directly: :class:`rubricate.export.reward_runtime.GraderService` in this process, the same
+2. directly: :class:`rubricate.export.rewards.runtime.GraderService` in this process, the same
    batches, the same concurrency;
 
 and prints requests/s and pairs/s for HTTP, pairs/s direct, and the ratio HTTP / direct. No
@@ -38,7 +38,7 @@ from typing import Any
 
 import aiohttp
 
-from rubricate.export.reward_runtime import GraderService
+from rubricate.export.rewards.runtime import GraderService
 from rubricate.judge.calls import ClientSettings
 from rubricate.judge.sample import make_sample
 

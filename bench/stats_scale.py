@@ -5,10 +5,10 @@ score plus rater noise), hides 20 % of the ratings at random for Krippendorff's 
 times, alternating ours and theirs, best of ``--repeats``:
 
 - Krippendorff's alpha at each level (nominal, ordinal, interval, ratio):
-  :func:`rubricate.calibration.krippendorff.krippendorff_alpha` against
+  :func:`rubricate.calibration.stats.krippendorff.krippendorff_alpha` against
   ``krippendorff.alpha`` (raters x units input, as that package wants);
 - the six Shrout & Fleiss ICC forms on the complete matrix (no missing ratings):
-  :func:`rubricate.calibration.icc.icc` against ``pingouin.intraclass_corr``, which takes a
+  :func:`rubricate.calibration.stats.icc.icc` against ``pingouin.intraclass_corr``, which takes a
   long table (1,000,000 rows here) — building that table is not timed, only the call.
 
 Prints per statistic the two times, the speed-up (theirs / ours; target >= 1) and the largest
@@ -33,8 +33,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rubricate.calibration.icc import ICC_FORMS, icc
-from rubricate.calibration.krippendorff import LEVELS, krippendorff_alpha
+from rubricate.calibration.stats.icc import ICC_FORMS, icc
+from rubricate.calibration.stats.krippendorff import LEVELS, krippendorff_alpha
 
 try:
     import krippendorff

@@ -20,7 +20,7 @@ import sys
 import click
 
 from rubricate import __version__
-from rubricate.errors import ExitCode, RubricateError, exit_code_for
+from rubricate.errors import ExitCode, RubricateError, error_line, exit_code_for
 
 COMMANDS: dict[str, str] = {
     # name: "module:attribute" under rubricate.commands
@@ -69,11 +69,6 @@ def cli() -> None:
     Experts write weighted rubrics in YAML; rubricate compiles them into OpenAI grader JSON,
     runs that same JSON locally, calibrates the judge and exports a ready RFT job.
     """
-
-
-def error_line(message: str) -> str:
-    """The one line every diagnostic is printed as."""
-    return f"rubricate: error: {message}"
 
 
 def _sentence(text: str) -> str:

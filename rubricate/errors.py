@@ -97,3 +97,8 @@ def exit_code_for(error: BaseException) -> ExitCode:
     if isinstance(error, RubricateError):
         return error.exit_code
     return ExitCode.USAGE
+
+
+def error_line(message: str) -> str:
+    """The one line every diagnostic is printed as."""
+    return f"rubricate: error: {message}"

@@ -1,7 +1,7 @@
 """``rubricate agreement RATINGS.csv``: how well do the expert raters agree with each other?
 
 Reads a long (``unit, rater, score``) or wide (one column per rater) CSV — see
-:mod:`rubricate.calibration.ratings` for the detection rule — and prints Krippendorff's alpha
+:mod:`rubricate.calibration.inputs.ratings` for the detection rule — and prints Krippendorff's alpha
 at every level, the six ICC forms with 95 % intervals (complete units only), Fleiss' kappa and
 percent agreement for categorical scores, Cohen's kappas for two raters, and the mean pairwise
 Spearman correlation.
@@ -150,8 +150,8 @@ def agreement(
     --order gives their order); an empty cell is missing.
     """
     # Deferred: pandas and scipy are heavy; `rubricate --help` must stay fast.
-    from rubricate.calibration.expert_agreement import summarize_agreement
-    from rubricate.calibration.ratings import read_ratings_csv
+    from rubricate.calibration.inputs.ratings import read_ratings_csv
+    from rubricate.calibration.stats.expert_agreement import summarize_agreement
 
     chosen = _filters(filters)
     ratings = read_ratings_csv(ratings_csv, layout=layout, filters=chosen)  # type: ignore[arg-type]

@@ -204,8 +204,8 @@ def baseline_command(
     Example: rubricate baseline examples/eurovoc/rubric.yaml --items
     examples/eurovoc/train.jsonl --model gpt-4.1-mini --model o4-mini --samples 4
     """  # noqa: D301
-    from rubricate.calibration.baseline_execution import execute_baseline
-    from rubricate.calibration.baseline_prepare import BaselineRequest, prepare_baseline
+    from rubricate.calibration.baseline.execution import execute_baseline
+    from rubricate.calibration.baseline.prepare import BaselineRequest, prepare_baseline
 
     request = BaselineRequest(
         rubric=rubric,

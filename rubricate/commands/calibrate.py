@@ -118,7 +118,7 @@ HEADLINES = {"__total__": "reward", "__checks__": "checks-only score (not the re
 
 
 def _print_text(summary: dict[str, Any]) -> None:
-    from rubricate.calibration.report_verdict import OUTCOME_WORDS
+    from rubricate.calibration.report.verdict import OUTCOME_WORDS
 
     judged = "" if summary["judged_run"] else "; judge not run"
     click.echo(f"run: {summary['out']} ({summary['status']}{judged})")
@@ -167,7 +167,7 @@ def _print_text(summary: dict[str, Any]) -> None:
 def _report_only(
     out: Path | None, figures: bool, output_format: str, fail_unless_ready: bool
 ) -> None:
-    from rubricate.calibration.reports import REPORT_FILES, rebuild_reports
+    from rubricate.calibration.report.files import REPORT_FILES, rebuild_reports
 
     if out is None:
         raise InputError("--report-only needs --out RUN_DIR: the run whose reports to rebuild")
@@ -300,7 +300,7 @@ def calibrate(
         --experts examples/accordance_tax/experts.csv --out runs/accordance_tax
     """
     if schema:
-        from rubricate.calibration.calset import calibration_set_schema
+        from rubricate.calibration.inputs.calset import calibration_set_schema
 
         click.echo(json.dumps(calibration_set_schema(), indent=2))
         return
@@ -309,9 +309,9 @@ def calibrate(
         return
     if rubric is None or set_path is None:
         raise InputError("calibrate needs RUBRIC and --set SET.jsonl (or --schema)")
-    from rubricate.calibration.adaptive import AdaptiveSettings
-    from rubricate.calibration.execution import execute
-    from rubricate.calibration.session import CalibrateRequest, prepare
+    from rubricate.calibration.run.adaptive import AdaptiveSettings
+    from rubricate.calibration.run.execution import execute
+    from rubricate.calibration.run.session import CalibrateRequest, prepare
 
     request = CalibrateRequest(
         rubric=rubric,

@@ -4,7 +4,7 @@
 ``verifiers``); ``rft`` writes, into ``--out DIR``: ``grader.json`` (byte for byte what
 ``rubricate compile`` writes), ``train.jsonl`` / ``valid.jsonl`` (RFT rows), ``job.json``
 (the exact ``jobs.create`` arguments), ``manifest.json`` and ``README.md`` (see
-:mod:`rubricate.export.rft_export`).
+:mod:`rubricate.export.rft.prepare`).
 
 Every check runs before anything is written. Warnings (a skewed label set, no calibration run
 for these grader bytes, ...) go to stderr as ``rubricate: warning: ...``. Problems go to
@@ -13,7 +13,8 @@ then exits 2 and writes nothing.
 
 ``--submit`` then uploads both files (purpose ``fine-tune``), creates the job with the exact
 payload and prints its id; ``--azure`` sends it to Azure OpenAI instead (see
-:mod:`rubricate.export.sdk`). Before an OpenAI submission a note (a warning from 2027-01-06 on)
+:mod:`rubricate.export.platforms.sdk`). Before an OpenAI submission a note (a warning from
+2027-01-06 on)
 says that OpenAI's fine-tuning takes no new jobs from that date. Follow the job with
 ``rubricate jobs status JOB_ID --follow``.
 
@@ -40,8 +41,8 @@ def export_group() -> None:
 
 
 def _submit(out: Path, settings: ClientSettings) -> dict[str, Any]:
-    from rubricate.export.sdk import open_sdk
-    from rubricate.export.submit import cutoff_notice, submit_bundle
+    from rubricate.export.platforms.sdk import open_sdk
+    from rubricate.export.platforms.submit import cutoff_notice, submit_bundle
 
     client, provider = open_sdk(settings)
     notice = cutoff_notice(provider)
@@ -119,9 +120,9 @@ def rft_command(
     output_format: str,
 ) -> None:
     """Write RUBRIC's grader, RFT-format data and job arguments into --out."""
-    from rubricate.cli import error_line
-    from rubricate.export.bundle import write_files
-    from rubricate.export.rft_export import RftOptions, prepare_rft
+    from rubricate.errors import error_line
+    from rubricate.export.rft.bundle import write_files
+    from rubricate.export.rft.prepare import RftOptions, prepare_rft
 
     options = RftOptions(
         rubric=rubric,

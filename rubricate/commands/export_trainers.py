@@ -22,9 +22,10 @@ written atomically), a bundle whose module runs ``DIR/grader.json`` (byte for by
 
 ``--on-error`` (``trl``, ``verl``, ``verifiers``) is the error policy the module starts with.
 
-Modules, data formats and the error policy: :mod:`rubricate.export.reward_bundle`,
-:mod:`rubricate.export.trl`, :mod:`rubricate.export.verl`, :mod:`rubricate.export.verifiers`,
-:mod:`rubricate.export.promptfoo`.
+Modules, data formats and the error policy: :mod:`rubricate.export.rewards.bundle`,
+:mod:`rubricate.export.rewards.trl`, :mod:`rubricate.export.rewards.verl`,
+:mod:`rubricate.export.rewards.verifiers`,
+:mod:`rubricate.export.rewards.promptfoo`.
 stdout: one summary line, or with ``--json`` ``{"out", "target", "files", "grader"}``. Exit 2
 with one line for an unreadable or invalid rubric or items file, or an unwritable folder.
 """
@@ -70,7 +71,7 @@ def _items(
 
 
 def _write(out: Path, files: dict[str, bytes], target: str, compiled: Any, fmt: str) -> None:
-    from rubricate.export.bundle import write_files
+    from rubricate.export.rft.bundle import write_files
 
     write_files(out, files)
     if fmt == "json":
@@ -94,7 +95,7 @@ def _write(out: Path, files: dict[str, bytes], target: str, compiled: Any, fmt: 
 
 
 def _load(rubric: Path, target: str | None) -> tuple[Any, Any]:
-    from rubricate.export.reward_bundle import compile_for_bundle
+    from rubricate.export.rewards.bundle import compile_for_bundle
     from rubricate.rubrics.lint import load_checked_rubric
 
     loaded = load_checked_rubric(rubric)
@@ -136,8 +137,8 @@ def promptfoo_command(
     output_format: str,
 ) -> None:
     """Write a promptfoo config whose assertion runs RUBRIC's grader, into --out."""
-    from rubricate.export.promptfoo import DEFAULT_THRESHOLD
-    from rubricate.export.reward_bundle import promptfoo_files
+    from rubricate.export.rewards.bundle import promptfoo_files
+    from rubricate.export.rewards.promptfoo import DEFAULT_THRESHOLD
 
     loaded, compiled = _load(rubric, target)
     rows = _items(items, rubric, required=True)
@@ -185,7 +186,7 @@ def _trainer_command(kind: str, label: str) -> click.Command:
         target: str | None,
         output_format: str,
     ) -> None:
-        from rubricate.export.reward_bundle import trainer_files
+        from rubricate.export.rewards.bundle import trainer_files
 
         loaded, compiled = _load(rubric, target)
         rows = _items(items, rubric, required=False) if items is not None else None
@@ -226,7 +227,7 @@ def verifiers_command(
     output_format: str,
 ) -> None:
     """Write a verifiers environment (a Rubric running RUBRIC's grader) into --out."""
-    from rubricate.export.reward_bundle import verifiers_files
+    from rubricate.export.rewards.bundle import verifiers_files
 
     loaded, compiled = _load(rubric, target)
     rows = _items(items, rubric, required=True, why="the environment's dataset")

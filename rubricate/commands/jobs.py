@@ -12,8 +12,9 @@
 ``cancelled`` or ``paused``, printing each status change and new event as it arrives, then
 does what the subcommand does. The reward curves (``train_reward_mean`` and
 ``valid_reward_mean`` per step, from the job's metrics events, see
-:mod:`rubricate.export.jobs`) are drawn as a compact Unicode chart
-(:mod:`rubricate.export.curves`). ``--azure`` talks to Azure OpenAI (``AZURE_OPENAI_ENDPOINT``,
+:mod:`rubricate.export.platforms.jobs`) are drawn as a compact Unicode chart
+(:mod:`rubricate.export.platforms.curves`). ``--azure`` talks to Azure OpenAI
+(``AZURE_OPENAI_ENDPOINT``,
 ``AZURE_OPENAI_API_KEY``, ``OPENAI_API_VERSION``); otherwise ``OPENAI_API_KEY`` /
 ``OPENAI_BASE_URL``.
 
@@ -58,14 +59,14 @@ def _job_options(func: Any) -> Any:
 
 
 def _open(settings: ClientSettings) -> tuple[Any, Any]:
-    from rubricate.export.sdk import open_sdk
+    from rubricate.export.platforms.sdk import open_sdk
 
     return open_sdk(settings)
 
 
 def _chart(events: list[dict[str, Any]]) -> str | None:
-    from rubricate.export.curves import render_chart
-    from rubricate.export.jobs import curves
+    from rubricate.export.platforms.curves import render_chart
+    from rubricate.export.platforms.jobs import curves
 
     series = curves(events)
     if not series:
@@ -76,7 +77,7 @@ def _chart(events: list[dict[str, Any]]) -> str | None:
 
 
 def _curves_json(events: list[dict[str, Any]]) -> dict[str, list[list[float]]]:
-    from rubricate.export.jobs import curves
+    from rubricate.export.platforms.jobs import curves
 
     return {name: [[x, y] for x, y in points] for name, points in curves(events).items()}
 
@@ -84,7 +85,7 @@ def _curves_json(events: list[dict[str, Any]]) -> dict[str, list[list[float]]]:
 def _follow(
     client: Any, provider: Any, job_id: str, poll: float, output_format: str
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    from rubricate.export.jobs import follow, format_event
+    from rubricate.export.platforms.jobs import follow, format_event
 
     def report(job: dict[str, Any], new: list[dict[str, Any]]) -> None:
         lines = [format_event(e) for e in new] + [f"job {job_id}: {job.get('status')}"]
@@ -114,8 +115,8 @@ def _end(job: dict[str, Any] | None) -> None:
 @format_option("text", "json")
 def submit_command(bundle: Path, client_settings: ClientSettings, output_format: str) -> None:
     """Upload BUNDLE's files and create its fine-tuning job."""
-    from rubricate.export.bundle import read_bundle
-    from rubricate.export.submit import cutoff_notice, submit_bundle
+    from rubricate.export.platforms.submit import cutoff_notice, submit_bundle
+    from rubricate.export.rft.bundle import read_bundle
 
     read_bundle(bundle)  # a bad folder is said before any endpoint is needed
     client, provider = _open(client_settings)
@@ -144,7 +145,7 @@ def status_command(
     output_format: str,
 ) -> None:
     """The job's status, and its reward curves when it has metrics."""
-    from rubricate.export.jobs import list_events, retrieve, summary
+    from rubricate.export.platforms.jobs import list_events, retrieve, summary
 
     client, provider = _open(client_settings)
     with client:
@@ -174,7 +175,7 @@ def events_command(
     output_format: str,
 ) -> None:
     """The job's events, oldest first, and its reward curves."""
-    from rubricate.export.jobs import format_event, list_events
+    from rubricate.export.platforms.jobs import format_event, list_events
 
     client, provider = _open(client_settings)
     job = None
@@ -205,7 +206,7 @@ def checkpoints_command(
     output_format: str,
 ) -> None:
     """The job's checkpoints, by step."""
-    from rubricate.export.jobs import list_checkpoints
+    from rubricate.export.platforms.jobs import list_checkpoints
 
     client, provider = _open(client_settings)
     job = None
@@ -241,7 +242,7 @@ def cancel_command(
     output_format: str,
 ) -> None:
     """Cancel the job."""
-    from rubricate.export.jobs import cancel
+    from rubricate.export.platforms.jobs import cancel
 
     client, provider = _open(client_settings)
     with client:

@@ -2,7 +2,7 @@
 
 GRADER_OR_RUBRIC is read as ``rubricate grade`` reads it (a grader JSON file, a wrapper
 holding one, or a rubric compiled on the fly) and validated first. The server
-(:mod:`rubricate.export.server`) answers ``POST /grade`` (batch in; rewards, sub-rewards and
+(:mod:`rubricate.export.serve.app`) answers ``POST /grade`` (batch in; rewards, sub-rewards and
 error flags per pair out), ``POST /v1/fine_tuning/alpha/graders/run`` (the API's graders-run
 shape), ``POST /openrlhf`` (OpenRLHF's ``--remote_rm_url`` shape; alias ``/get_reward``),
 ``GET /health`` and ``GET /metrics`` (Prometheus).
@@ -14,7 +14,7 @@ shape), ``POST /openrlhf`` (OpenRLHF's ``--remote_rm_url`` shape; alias ``/get_r
 - ``--max-body-mb`` / ``--max-pairs`` bound a request; ``--on-error`` is the OpenRLHF route's
   policy for pairs that cannot be graded (``raise``: answer 502; ``value:X``);
   ``--strip-token`` (repeatable; default: the end and padding tokens of common chat
-  tokenizers, :data:`rubricate.export.openrlhf_query.DEFAULT_STRIP_TOKENS`; ``none``: cut
+  tokenizers, :data:`rubricate.export.serve.openrlhf_query.DEFAULT_STRIP_TOKENS`; ``none``: cut
   nothing) names the special tokens cut from both ends of an OpenRLHF response.
 - Model judges use the client options (``--base-url``, ``--concurrency``, ...); a grader with
   model graders and no endpoint configured stops at startup with one line.
@@ -148,10 +148,10 @@ def serve_command(
     """Serve GRADER_OR_RUBRIC as an HTTP reward endpoint (POST /grade, GET /metrics, ...)."""
     import uvicorn  # deferred: only the server needs it
 
-    from rubricate.export.openrlhf_query import DEFAULT_STRIP_TOKENS
-    from rubricate.export.reward_runtime import uses_models
-    from rubricate.export.server import CONFIG_ENV, ServeConfig, create_app
-    from rubricate.export.trainers import ErrorPolicy
+    from rubricate.export.rewards.common import ErrorPolicy
+    from rubricate.export.rewards.runtime import uses_models
+    from rubricate.export.serve.app import CONFIG_ENV, ServeConfig, create_app
+    from rubricate.export.serve.openrlhf_query import DEFAULT_STRIP_TOKENS
 
     grader = _validated(grader_or_rubric)
     ErrorPolicy.parse(on_error, "openrlhf")  # a bad --on-error is a usage error, now
@@ -195,5 +195,5 @@ def serve_command(
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
         os.environ[CONFIG_ENV] = config.to_json()
         uvicorn.run(
-            "rubricate.export.server:app_from_env", factory=True, workers=workers, **options
+            "rubricate.export.serve.app:app_from_env", factory=True, workers=workers, **options
         )

@@ -72,7 +72,7 @@ def review_command(run_dir: Path, expert: str | None) -> int:
     0), left/right pick a sample, t its text, r the grader's reasoning, a the variance study
     and learning-signal verdict per model. s sorts, f filters.
     """
-    from rubricate.calibration.run_dir import check_run_dir
+    from rubricate.calibration.run.directory import check_run_dir
 
     check_run_dir(run_dir)
     _need_terminal("review")

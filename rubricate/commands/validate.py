@@ -12,7 +12,7 @@ Local checks, without running the grader:
   a ``multi`` grader's ``graders`` map checked entry by entry).
 
 ``--remote`` also asks the API (``fine_tuning.alpha.graders.validate``, through the SDK, with
-``OPENAI_API_KEY`` / ``OPENAI_BASE_URL``; see :mod:`rubricate.export.validate_remote`); a
+``OPENAI_API_KEY`` / ``OPENAI_BASE_URL``; see :mod:`rubricate.export.platforms.validate_remote`); a
 refusal is a problem like the others, any other failure of the call is an error (exit 2).
 
 Exit 0 when no error was found (warnings allowed), 1 when there are errors, 2 when the file
@@ -82,8 +82,8 @@ def validate_command(
     errors = repeated + errors
     remote_result: dict[str, Any] = {"checked": False, "ok": None, "message": None}
     if remote:
-        from rubricate.export.sdk import open_sdk
-        from rubricate.export.validate_remote import validate_remote
+        from rubricate.export.platforms.sdk import open_sdk
+        from rubricate.export.platforms.validate_remote import validate_remote
 
         client, provider = open_sdk(client_settings)
         with client:

@@ -66,7 +66,7 @@ class ReasoningReady(Message):
 @dataclass
 class SampleLinesReady(Message):
     """The sample lines of one item were read from ``records.jsonl`` (``lines``: each sample's
-    :class:`~rubricate.calibration.baseline_run_dir.SampleLine` by ``answer_id``)."""
+    :class:`~rubricate.calibration.baseline.run_dir.SampleLine` by ``answer_id``)."""
 
     item_id: str
     lines: dict[str, Any]

@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from rubricate.calibration.baseline_prepare import PreparedBaseline, generation_request
+from rubricate.calibration.baseline.prepare import PreparedBaseline, generation_request
 from rubricate.testing import FakeOpenAI, Generated
 from rubricate.testing.messages import FakeRequest
 

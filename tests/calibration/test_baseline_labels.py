@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from rubricate.calibration.baseline_execution import execute_baseline
-from rubricate.calibration.baseline_labels import averages, label_tasks, sample_labels
-from rubricate.calibration.baseline_prepare import BaselineRequest, prepare_baseline
+from rubricate.calibration.baseline.execution import execute_baseline
+from rubricate.calibration.baseline.labels import averages, label_tasks, sample_labels
+from rubricate.calibration.baseline.prepare import BaselineRequest, prepare_baseline
 from rubricate.judge.calls import ClientSettings
 from rubricate.rubrics.loader import load_rubric
 from rubricate.testing import FakeOpenAI

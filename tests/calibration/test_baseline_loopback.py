@@ -15,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from rubricate.calibration.baseline_execution import execute_baseline
-from rubricate.calibration.baseline_prepare import BaselineRequest, prepare_baseline
+from rubricate.calibration.baseline.execution import execute_baseline
+from rubricate.calibration.baseline.prepare import BaselineRequest, prepare_baseline
 from rubricate.judge.calls import ClientSettings
 from rubricate.testing import FakeOpenAI, Fault
 from tests.calibration.baseline_fixtures import EUROVOC, domains, eurovoc_items, script_samples

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rubricate.calibration.baseline_labels import label_tasks, sample_labels
-from rubricate.calibration.baseline_run import BASELINE_COLUMNS
-from rubricate.calibration.baseline_stats import (
+from rubricate.calibration.baseline.labels import label_tasks, sample_labels
+from rubricate.calibration.baseline.run import BASELINE_COLUMNS
+from rubricate.calibration.baseline.stats import (
     criterion_means,
     item_study,
     learning_signal,
@@ -134,7 +134,7 @@ def test_single_label_tasks_read_the_answer_as_the_check_does() -> None:
 def test_a_failed_generation_has_no_latency_and_is_not_called_replayed() -> None:
     """Issue 16: with every generation failed (a local server refusing the request), the
     report said the latency was "n/a (replayed from the store)"."""
-    from rubricate.calibration.baseline_report_md import _latency
+    from rubricate.calibration.baseline.report_md import _latency
 
     samples = pd.DataFrame(
         {

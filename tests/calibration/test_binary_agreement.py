@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rubricate.calibration.binary_agreement import (
+from rubricate.calibration.stats.binary_agreement import (
     RANDOM_BASELINE_F1,
     agreement_from_table,
     judge_agreement,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from rubricate.calibration.bootstrap import (
+from rubricate.calibration.stats.bootstrap import (
     bootstrap_ci,
     bootstrap_mean_ci,
     bootstrap_ratio_ci,

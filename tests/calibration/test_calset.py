@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rubricate.calibration.calset import (
+from rubricate.calibration.inputs.calset import (
     calibration_set_schema,
     parse_calibration_set,
     read_calibration_set,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rubricate.calibration.correlation import (
+from rubricate.calibration.stats.correlation import (
     correlation,
     kendall_tau_b,
     mean_pairwise_spearman,

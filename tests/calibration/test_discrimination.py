@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from rubricate.calibration.discrimination import (
+from rubricate.calibration.grades_table import TOTAL
+from rubricate.calibration.stats.discrimination import (
     adversarial_risks,
     auc,
     item_tier_means,
@@ -15,7 +16,6 @@ from rubricate.calibration.discrimination import (
     tier_means,
     tier_order,
 )
-from rubricate.calibration.grades_table import TOTAL
 
 from .stats_grades import grades_from_scores, simulated_grades
 

@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from rubricate.calibration.expert_agreement import is_categorical, summarize_agreement
-from rubricate.calibration.icc import ICC_FORMS
+from rubricate.calibration.stats.expert_agreement import is_categorical, summarize_agreement
+from rubricate.calibration.stats.icc import ICC_FORMS
 
 from .test_icc import PUBLISHED_ICC, SHROUT_FLEISS
 from .test_kappa import DIAGNOSES

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rubricate.calibration.icc import ICC_FORMS, icc, icc_oneway, mean_squares
+from rubricate.calibration.stats.icc import ICC_FORMS, icc, icc_oneway, mean_squares
 
 SHROUT_FLEISS = np.array(
     [[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]],

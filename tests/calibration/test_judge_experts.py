@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rubricate.calibration.judge_experts import expert_comparison, score_agreement
+from rubricate.calibration.stats.judge_experts import expert_comparison, score_agreement
 
 
 def test_score_agreement_hand_computed() -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rubricate.calibration.kappa import (
+from rubricate.calibration.stats.kappa import (
     cohen_kappa,
     cohen_kappa_from_table,
     fleiss_kappa,

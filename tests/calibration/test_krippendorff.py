@@ -15,8 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rubricate.calibration import krippendorff as kripp
-from rubricate.calibration.krippendorff import LEVELS, krippendorff_alpha, krippendorff_alphas
+from rubricate.calibration.stats import krippendorff as kripp
+from rubricate.calibration.stats.krippendorff import LEVELS, krippendorff_alpha, krippendorff_alphas
 
 NAN = np.nan
 

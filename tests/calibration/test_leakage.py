@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from rubricate.calibration.calset import parse_calibration_set
-from rubricate.calibration.leakage import find_leaks, normalise
+from rubricate.calibration.inputs.calset import parse_calibration_set
+from rubricate.calibration.inputs.leakage import find_leaks, normalise
 from rubricate.rubrics.loader import parse_rubric
 
 RUBRIC = """\

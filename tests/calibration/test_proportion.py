@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rubricate.calibration.proportion import proportion_ci
+from rubricate.calibration.stats.proportion import proportion_ci
 
 NEWCOMBE = [
     # k, n, Wilson (low, high), Clopper-Pearson (low, high)

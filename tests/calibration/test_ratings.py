@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from rubricate.calibration.grades_table import TOTAL
-from rubricate.calibration.ratings import (
+from rubricate.calibration.inputs.ratings import (
     parse_expert_grades_csv,
     parse_ratings_csv,
     read_expert_grades_csv,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from rubricate.calibration.grades_table import TOTAL
-from rubricate.calibration.readiness import readiness, saturation, variance_study
+from rubricate.calibration.stats.readiness import readiness, saturation, variance_study
 
 from .stats_grades import grades_from_scores
 

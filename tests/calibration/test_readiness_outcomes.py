@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rubricate.calibration.report_data import build_report_data
-from rubricate.calibration.report_md import render_markdown
-from rubricate.calibration.report_verdict import CHECK_IDS
+from rubricate.calibration.report.data import build_report_data
+from rubricate.calibration.report.markdown import render_markdown
+from rubricate.calibration.report.verdict import CHECK_IDS
 from rubricate.calibration.verdicts import NOT_RUN_ERROR, plan_grader
 from rubricate.rubrics.compile import compile_rubric
 from rubricate.rubrics.loader import parse_rubric

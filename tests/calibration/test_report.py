@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rubricate.calibration.report_data import build_report_data, plain
-from rubricate.calibration.report_html import render_html
-from rubricate.calibration.report_md import render_markdown
-from rubricate.calibration.report_verdict import rewrite_first
+from rubricate.calibration.report.data import build_report_data, plain
+from rubricate.calibration.report.html import render_html
+from rubricate.calibration.report.markdown import render_markdown
+from rubricate.calibration.report.verdict import rewrite_first
 from rubricate.calibration.verdicts import NOT_RUN_ERROR, plan_grader
 from rubricate.rubrics.compile import compile_rubric
 from rubricate.rubrics.loader import parse_rubric

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from rubricate.calibration.experts import read_grades_csv
-from rubricate.calibration.run_dir import (
+from rubricate.calibration.inputs.experts import read_grades_csv
+from rubricate.calibration.run.directory import (
     append_expert_grade,
     check_run_dir,
     index_records,
@@ -155,7 +155,7 @@ def test_concurrent_first_appends_write_one_header(
     import threading
     import time
 
-    import rubricate.calibration.run_dir as run_dir
+    import rubricate.calibration.run.directory as run_dir
 
     real = run_dir._existing_header
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from rubricate.calibration.run_manifest import client_dump, judge_model, run_usage
+from rubricate.calibration.run.manifest import client_dump, judge_model, run_usage
 from rubricate.judge.calls import ClientSettings
 from rubricate.rubrics.compile import compile_exact, compile_rubric, default_target, grader_json
 from rubricate.rubrics.model import Rubric

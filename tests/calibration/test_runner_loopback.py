@@ -14,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from rubricate.calibration.execution import execute
-from rubricate.calibration.session import CalibrateRequest, prepare
+from rubricate.calibration.run.execution import execute
+from rubricate.calibration.run.session import CalibrateRequest, prepare
 from rubricate.judge.calls import ClientSettings
 from rubricate.testing import FakeOpenAI
 from tests.calibration.calib_fixtures import scripted_judge, write_rubric, write_set

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from rubricate.calibration.grades_table import TOTAL, check_grades, unscored_counts
-from rubricate.calibration.stability import (
+from rubricate.calibration.stats.stability import (
     answer_stability,
     distinct_levels,
     flip_probability,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from rubricate.cli import run
-from rubricate.export.payload import validate_payload
+from rubricate.export.rft.payload import validate_payload
 from rubricate.testing import finetune_routes
 from rubricate.testing.server import FakeOpenAI
 
@@ -222,7 +222,7 @@ def test_submit_after_the_openai_cutoff_warns_clearly(
 ) -> None:
     from datetime import date
 
-    from rubricate.export import submit
+    from rubricate.export.platforms import submit
 
     finetune_routes.install(fake_openai)
     monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.base_url)

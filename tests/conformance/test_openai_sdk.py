@@ -16,15 +16,15 @@ from pathlib import Path
 import openai
 import pytest
 
+from rubricate.datasets.response_format import response_format_from
 from rubricate.errors import GraderError
-from rubricate.export.payload import (
+from rubricate.export.rewards.bundle import compile_for_bundle
+from rubricate.export.rft.payload import (
     fill_files,
     job_payload,
     validate_payload,
     without_pass_threshold,
 )
-from rubricate.export.response_format import response_format_from
-from rubricate.export.reward_bundle import compile_for_bundle
 from rubricate.rubrics.compile.sdk_gaps import gaps_in_installed_sdk
 from rubricate.rubrics.compile.validate import validate_grader
 from rubricate.rubrics.loader import load_rubric

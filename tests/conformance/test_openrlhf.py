@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from rubricate.export.rft_rows import build_row
+from rubricate.datasets.rft_rows import build_row
 from rubricate.rubrics.loader import load_rubric
 from rubricate.testing import FakeOpenAI
 from tests.conformance import cases, tools

@@ -33,7 +33,7 @@ UNSCORED_WORDS = "could not be graded"
 def _generate_from(case: cases.Case, seen: list[Any]):
     """The loopback server's candidate model: provider K answers the K-th sample of the item
     whose RFT-row messages it received (anything else is recorded as unknown)."""
-    from rubricate.export.rft_rows import build_row
+    from rubricate.datasets.rft_rows import build_row
     from rubricate.rubrics.loader import load_rubric
 
     task = load_rubric(case.rubric).rubric.task

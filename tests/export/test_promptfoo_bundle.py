@@ -13,9 +13,9 @@ import pytest
 from ruamel.yaml import YAML
 
 from rubricate.errors import ExportError
-from rubricate.export.promptfoo import grading_result
-from rubricate.export.reward_bundle import compile_for_bundle, promptfoo_files
-from rubricate.export.trainers import UnscoredRewardError
+from rubricate.export.rewards.bundle import compile_for_bundle, promptfoo_files
+from rubricate.export.rewards.common import UnscoredRewardError
+from rubricate.export.rewards.promptfoo import grading_result
 from rubricate.judge.records import GradeMetadata, GradeRecord
 from rubricate.rubrics.compile import grader_json
 from rubricate.rubrics.items import read_items

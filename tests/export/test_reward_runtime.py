@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from rubricate.errors import InputError
-from rubricate.export.reward_runtime import (
+from rubricate.export.rewards.runtime import (
     GraderService,
     RewardRuntime,
     settings_from_env,

@@ -6,7 +6,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from rubricate.export.calibration_link import find_calibration
+from rubricate.export.rft.calibration_link import find_calibration
 
 GRADER = b'{\n  "type": "python",\n  "name": "g"\n}\n'
 SHA = hashlib.sha256(GRADER).hexdigest()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from rubricate.export.curves import render_chart
-from rubricate.export.jobs import curves, format_event
+from rubricate.export.platforms.curves import render_chart
+from rubricate.export.platforms.jobs import curves, format_event
 
 
 def test_chart_of_two_series() -> None:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from rubricate.export import dataset_checks
-from rubricate.export.rft_export import RftOptions, prepare_rft
-from rubricate.export.rft_rows import Rows
+from rubricate.datasets import checks as dataset_checks
+from rubricate.datasets.rft_rows import Rows
+from rubricate.export.rft.prepare import RftOptions, prepare_rft
 from tests.export.conftest import BALANCED_TRAIN, review_rows, write_jsonl
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rubricate.export.hyperparameters import DOMAINS, batch_warning, parse_hyperparameters
+from rubricate.export.rft.hyperparameters import DOMAINS, batch_warning, parse_hyperparameters
 
 
 def test_values_are_parsed_to_their_json_types_in_a_fixed_order() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from rubricate.export import labels
-from rubricate.export.rft_export import RftOptions, prepare_rft
+from rubricate.datasets import labels
+from rubricate.export.rft.prepare import RftOptions, prepare_rft
 from rubricate.rubrics.loader import parse_rubric
 from tests.export.conftest import SENTIMENT, review_rows
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from rubricate.datasets.response_format import response_format_from
 from rubricate.errors import ExportError, GraderError
-from rubricate.export.payload import (
+from rubricate.export.rft.payload import (
     TRAINING_FILE,
     VALIDATION_FILE,
     fill_files,
@@ -17,7 +18,6 @@ from rubricate.export.payload import (
     validate_payload,
     without_pass_threshold,
 )
-from rubricate.export.response_format import response_format_from
 from rubricate.rubrics.compile import compile_rubric
 from rubricate.rubrics.loader import load_rubric
 

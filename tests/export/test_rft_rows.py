@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rubricate.export.rft_rows import (
+from rubricate.datasets.rft_rows import (
     TASK_MISMATCH,
     build_row,
     build_rows,

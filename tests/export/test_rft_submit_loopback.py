@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 
 from rubricate.errors import InputError, ModelError
-from rubricate.export import jobs
-from rubricate.export.bundle import write_files
-from rubricate.export.rft_export import RftOptions, prepare_rft
-from rubricate.export.sdk import Provider, open_sdk
-from rubricate.export.submit import OPENAI_CUTOFF, cutoff_notice, submit_bundle
-from rubricate.export.validate_remote import validate_remote
+from rubricate.export.platforms import jobs
+from rubricate.export.platforms.sdk import Provider, open_sdk
+from rubricate.export.platforms.submit import OPENAI_CUTOFF, cutoff_notice, submit_bundle
+from rubricate.export.platforms.validate_remote import validate_remote
+from rubricate.export.rft.bundle import write_files
+from rubricate.export.rft.prepare import RftOptions, prepare_rft
 from rubricate.testing import finetune_routes
 from rubricate.testing.pytest_plugin import FAKE_API_KEY
 from rubricate.testing.server import FakeOpenAI

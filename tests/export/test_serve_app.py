@@ -16,7 +16,7 @@ import uvicorn
 from starlette.testclient import TestClient
 
 from rubricate.errors import InputError
-from rubricate.export.server import ServeConfig, create_app
+from rubricate.export.serve.app import ServeConfig, create_app
 from rubricate.judge.calls import ClientSettings
 from rubricate.testing import FakeOpenAI
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from rubricate.export.server import ServeConfig, create_app
+from rubricate.export.serve.app import ServeConfig, create_app
 from rubricate.rubrics.compile import compile_rubric
 from rubricate.rubrics.loader import load_rubric
 

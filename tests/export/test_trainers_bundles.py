@@ -14,9 +14,9 @@ from types import ModuleType
 import pytest
 
 from rubricate.errors import InputError
-from rubricate.export.reward_bundle import compile_for_bundle, trainer_files
-from rubricate.export.trainers import UnscoredRewardError
-from rubricate.export.trl import TrlReward
+from rubricate.export.rewards.bundle import compile_for_bundle, trainer_files
+from rubricate.export.rewards.common import UnscoredRewardError
+from rubricate.export.rewards.trl import TrlReward
 from rubricate.rubrics.items import read_items
 from rubricate.rubrics.loader import load_rubric
 from rubricate.testing import FakeOpenAI

@@ -13,8 +13,8 @@ import pytest
 
 from rubricate.cli import run as cli
 from rubricate.errors import InputError
-from rubricate.export.trainers import UnscoredRewardError
-from rubricate.export.verifiers import (
+from rubricate.export.rewards.common import UnscoredRewardError
+from rubricate.export.rewards.verifiers import (
     SCORED_METRIC,
     VerifiersReward,
     plain_messages,
@@ -89,7 +89,7 @@ def test_message_models_and_tool_calls_become_chat_dicts():
 
 
 def _grader(tmp_path: Path) -> dict:
-    from rubricate.export.reward_bundle import compile_for_bundle
+    from rubricate.export.rewards.bundle import compile_for_bundle
     from rubricate.rubrics.loader import load_rubric
 
     rubric = tmp_path / "judged.yaml"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from rubricate.export.verl import item_from
+from rubricate.export.rewards.verl import item_from
 from rubricate.testing import FakeOpenAI
 from tests.export.test_trainers_bundles import _answer, _bundle, _import
 
@@ -118,7 +118,7 @@ def test_extra_arguments_and_bookkeeping_do_not_reach_the_grader(tmp_path: Path)
 @pytest.mark.parametrize("on_error", ["none", "skip"])
 def test_verl_takes_no_missing_reward(tmp_path: Path, on_error: str, monkeypatch):
     from rubricate.errors import InputError
-    from rubricate.export.trainers import ErrorPolicy
+    from rubricate.export.rewards.common import ErrorPolicy
 
     with pytest.raises(InputError, match="verl cannot leave one response out"):
         ErrorPolicy.parse(on_error, "verl")

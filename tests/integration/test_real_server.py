@@ -127,6 +127,7 @@ def test_baseline_on_every_shipped_train_set(
     out = tmp_path / "run"
     code = run(["baseline", str(folder / "rubric.yaml"), "--items", str(folder / "train.jsonl"),
                 "--model", "gemma-3-270m", "--samples", "1", "--max-output-tokens", "16",
+                "--max-unscored", "1",  # a 16-token cap truncates most answers: unscored
                 "--out", str(out), "--no-figures",
                 *_client(real_server, tmp_path / "calls.sqlite")])  # fmt: skip
     captured = capsys.readouterr()

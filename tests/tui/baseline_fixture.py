@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from rubricate.calibration.baseline_prepare import BaselineRequest, prepare_baseline
+from rubricate.calibration.baseline.prepare import BaselineRequest, prepare_baseline
 from rubricate.cli import run as cli
 from rubricate.testing import FakeOpenAI, Fault
 from tests.calibration.baseline_fixtures import script_samples

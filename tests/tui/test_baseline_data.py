@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from rubricate.calibration.baseline_run_dir import (
+from rubricate.calibration.baseline.run_dir import (
     open_baseline_run,
     read_baseline_grades,
     run_kind,
 )
-from rubricate.calibration.run_dir import check_run_dir
+from rubricate.calibration.run.directory import check_run_dir
 from rubricate.cli import run as cli
 from rubricate.errors import InputError
 from rubricate.testing import FakeOpenAI

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from rubricate.calibration.run_dir import append_expert_grade, open_run
+from rubricate.calibration.run.directory import append_expert_grade, open_run
 from rubricate.tui.review.agreement import agreement_lines, compute_agreement, headline
 from rubricate.tui.review.data import (
     build_review,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
-from rubricate.calibration.run_dir import append_expert_grade, open_run
+from rubricate.calibration.run.directory import append_expert_grade, open_run
 from rubricate.tui.review.app import ReviewApp
 from rubricate.tui.review.data import build_review, with_experts
 from rubricate.tui.review.matrix import verdict_matrix

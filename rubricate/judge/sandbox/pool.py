@@ -328,16 +328,24 @@ class WorkerPool:
             )
         else:
             argv = [sys.executable, "-I", str(WORKER_PATH), config]
-        proc = await asyncio.create_subprocess_exec(
-            *argv,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env=self._env(inside),
-            cwd=scratch or "/",
-            start_new_session=True,
-            limit=1 << 26,
+        creating = asyncio.ensure_future(
+            asyncio.create_subprocess_exec(
+                *argv,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                env=self._env(inside),
+                cwd=scratch or "/",
+                start_new_session=True,
+                limit=1 << 26,
+            )
         )
+        try:
+            proc = await asyncio.shield(creating)
+        except asyncio.CancelledError:  # the process may exist already: never leave it behind
+            with contextlib.suppress(BaseException):
+                await _Worker(await creating, scratch).kill()
+            raise
         worker = _Worker(proc, scratch)
         self.started += 1
         self._busy.add(worker)  # so that close() kills it while it starts
@@ -346,6 +354,9 @@ class WorkerPool:
         except (TimeoutError, asyncio.IncompleteReadError, ValueError) as error:
             await worker.kill(grace_s=1.0)
             raise _StartFailed(worker.last_words() or type(error).__name__) from None
+        except BaseException:  # cancelled while it started (a run stopping): leave no process
+            await asyncio.shield(worker.kill(grace_s=0.0))
+            raise
         finally:
             self._busy.discard(worker)
         return worker, hello
@@ -378,6 +389,9 @@ class WorkerPool:
                 return WorkerResult(kind="crashed", details="the worker pool was closed")
             try:
                 result = await self._call(worker, message, data, source)
+            except BaseException:  # cancelled mid-call: its protocol is mid-request, kill it
+                await asyncio.shield(worker.kill())
+                raise
             finally:
                 self._busy.discard(worker)
         result.sandbox = self._label()

@@ -1,7 +1,7 @@
 """Where the ``openai`` SDK's types disagree with the API: named once, worked around here only.
 
 rubricate validates every grader and RFT job payload with the ``openai`` package's own types
-(:mod:`rubricate.rubrics.compile.validate`, :mod:`rubricate.export.payload`). In two places
+(:mod:`rubricate.rubrics.compile.validate`, :mod:`rubricate.export.rft.payload`). In two places
 those types are wrong about what the API takes, so the checks look at an *SDK view* of the
 JSON, built by :func:`sdk_view_of_grader` and :func:`sdk_view_of_reinforcement`; the JSON sent
 is never changed:
@@ -13,7 +13,7 @@ is never changed:
 - :data:`REINFORCEMENT_RESPONSE_FORMAT`: OpenAI's RFT guide creates its job with
   ``method.reinforcement.response_format`` (a Chat Completions ``json_schema``); the SDK's
   ``ReinforcementMethod`` declares no such field. It is validated on its own against
-  ``ResponseFormatJSONSchema`` (:mod:`rubricate.export.response_format`); the SDK view omits it.
+  ``ResponseFormatJSONSchema`` (:mod:`rubricate.datasets.response_format`); the SDK view omits it.
 
 :func:`gaps_in_installed_sdk` tells whether the installed ``openai`` still has each gap (the
 conformance suite runs it against the newest release: when the SDK is fixed, the workaround

@@ -1,7 +1,7 @@
 """The agreement figures the review shows, from the calibration statistics (no UI here).
 
 :func:`compute_agreement` runs the report's own agreement section
-(:func:`rubricate.calibration.report_agreement.agreement_section`) on the run's grades and the
+(:func:`rubricate.calibration.report.agreement.agreement_section`) on the run's grades and the
 expert grades as they are now, so the figures the expert sees update as they grade and agree
 with the report ``calibrate --report-only`` writes. It takes about a second (bootstrap
 intervals), so the app runs it in a worker. :func:`agreement_lines` and
@@ -34,7 +34,7 @@ class AgreementFigures:
 
 def compute_agreement(data: ReviewData, seed: int = 0) -> AgreementFigures:
     """Agreement of judge and experts, and of experts with each other (see module docstring)."""
-    from rubricate.calibration.report_agreement import agreement_section
+    from rubricate.calibration.report.agreement import agreement_section
 
     experts = data.experts
     grader, judge_ran = data.judge.grader, data.judge.ran

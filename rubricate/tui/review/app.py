@@ -5,7 +5,7 @@ otherwise). The app opens with a loading screen while a thread worker reads the 
 grades, the set, the rubric, and an index of ``records.jsonl``, which can be large); then the
 review screen: :class:`ReviewScreen` for a calibration run, :class:`BaselineScreen` for a
 baseline run (``run.json`` says ``"kind": "baseline"``;
-:func:`~rubricate.calibration.baseline_run_dir.run_kind`). A run that fails to load ends the
+:func:`~rubricate.calibration.baseline.run_dir.run_kind`). A run that fails to load ends the
 app with return code 2 and the reason in :attr:`ReviewApp.error`. The expert's name, once
 given, is kept for the session (:attr:`ReviewApp.expert`).
 """
@@ -21,8 +21,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, LoadingIndicator, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from rubricate.calibration.baseline_run_dir import open_baseline_run, run_kind
-from rubricate.calibration.run_dir import open_run
+from rubricate.calibration.baseline.run_dir import open_baseline_run, run_kind
+from rubricate.calibration.run.directory import open_run
 from rubricate.errors import RubricateError
 from rubricate.tui.messages import RunLoaded
 from rubricate.tui.review.baseline_data import BaselineData, build_baseline

@@ -2,7 +2,7 @@
 samples' scores and their spread, the items in headroom order, the learning-signal summary.
 Textual-free, so it is tested directly.
 
-Definitions (the same as the baseline report's, :mod:`rubricate.calibration.baseline_stats`):
+Definitions (the same as the baseline report's, :mod:`rubricate.calibration.baseline.stats`):
 per model and item, over the *scored* samples of the headline score (``__total__``, the
 reward): ``mean``, ``max``, ``min``, ``sd`` (``ddof=1``, NaN under 2 samples) and
 ``headroom`` = max - mean. An item's headroom is the mean of its models' headrooms (the models
@@ -19,8 +19,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from rubricate.calibration.baseline_run_dir import BaselineRun
-from rubricate.calibration.baseline_stats import item_study, learning_signal, study_summary
+from rubricate.calibration.baseline.run_dir import BaselineRun
+from rubricate.calibration.baseline.stats import item_study, learning_signal, study_summary
 from rubricate.calibration.grades_table import is_scored
 from rubricate.tui.review.data import (
     Criterion,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rubricate.calibration.baseline_run_dir import SampleLine
+from rubricate.calibration.baseline.run_dir import SampleLine
 from rubricate.tui.review.baseline_data import BaselineData, ModelStats
 from rubricate.tui.review.baseline_matrix import SampleColumn
 from rubricate.tui.review.data import fmt

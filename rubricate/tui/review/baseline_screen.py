@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane, TextArea
 from textual.worker import get_current_worker
 
-from rubricate.calibration.baseline_run_dir import SampleLine
+from rubricate.calibration.baseline.run_dir import SampleLine
 from rubricate.tui.common.help import KeySection
 from rubricate.tui.common.viewer import viewer
 from rubricate.tui.messages import SampleLinesReady

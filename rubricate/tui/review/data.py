@@ -8,7 +8,7 @@ Definitions (chosen for a reviewer's eye; the report has the formal statistics):
 - an answer is *unstable* when its scored repeats spread over more than
   :data:`UNSTABLE_SPREAD` of the score range (max - min);
 - an adversarial answer *beats fair* when its mean is above the mean of its item's fair
-  answers (as :func:`rubricate.calibration.discrimination.adversarial_risks` decides);
+  answers (as :func:`rubricate.calibration.stats.discrimination.adversarial_risks` decides);
 - the grader and the experts *disagree* on a criterion of an answer (:func:`disagree`) when
   the grader's mean over repeats and the experts' mean, both on the [0, 1] criterion scale,
   are at least :data:`DISAGREE` apart: half the scale. On met / not met that is the grader's
@@ -17,7 +17,7 @@ Definitions (chosen for a reviewer's eye; the report has the formal statistics):
   levels 0-4 two levels. On the overall score: at least :data:`DISAGREE_TOTAL` of the range.
   In a run without a judge the grader is the checks, so only checked criteria can disagree;
 - *expert numbers*: E1, E2 … in the order the experts first appear in the run's
-  ``experts.csv`` (:meth:`~rubricate.calibration.run_dir.CalibrationRun.expert_order`). The
+  ``experts.csv`` (:meth:`~rubricate.calibration.run.directory.CalibrationRun.expert_order`). The
   file is only appended to, so an expert's number never changes when another one joins; an
   answer's matrix shows the experts who graded it under those same numbers.
 - *judge status* (:func:`judge_status`): whether the judge ran, from ``run.json`` and the
@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from rubricate.calibration.grades_table import TIERS, TOTAL, is_scored
-from rubricate.calibration.run_dir import AnswerKey, CalibrationRun
+from rubricate.calibration.run.directory import AnswerKey, CalibrationRun
 
 UNSTABLE_SPREAD = 0.1
 """Share of the score range the repeats of an unstable answer spread over."""

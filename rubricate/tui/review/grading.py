@@ -24,7 +24,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TextArea
 
-from rubricate.calibration.run_dir import AnswerKey, append_expert_grade
+from rubricate.calibration.run.directory import AnswerKey, append_expert_grade
 from rubricate.errors import GraderError, InputError
 from rubricate.tui.common.viewer import viewer
 from rubricate.tui.review.data import Criterion, ReviewData, answer_text

@@ -18,7 +18,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Static, TabbedContent
 from textual.worker import get_current_worker
 
-from rubricate.calibration.run_dir import AnswerKey
+from rubricate.calibration.run.directory import AnswerKey
 from rubricate.tui.common.dialogs import PromptScreen
 from rubricate.tui.messages import AgreementReady, ExpertsReloaded
 from rubricate.tui.review.agreement import (

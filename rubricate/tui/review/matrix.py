@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from rubricate.calibration.grades_table import is_scored
-from rubricate.calibration.run_dir import AnswerKey
+from rubricate.calibration.run.directory import AnswerKey
 from rubricate.tui.review.data import (
     DISAGREE,
     DISAGREE_TOTAL,

@@ -24,7 +24,7 @@ from textual.widgets import (
 )
 from textual.worker import get_current_worker
 
-from rubricate.calibration.run_dir import AnswerKey
+from rubricate.calibration.run.directory import AnswerKey
 from rubricate.tui.common.help import KeySection
 from rubricate.tui.common.viewer import viewer
 from rubricate.tui.messages import ReasoningReady

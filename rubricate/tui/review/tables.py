@@ -9,7 +9,7 @@ import math
 from rich.text import Text
 from textual.widgets.data_table import RowDoesNotExist
 
-from rubricate.calibration.run_dir import AnswerKey
+from rubricate.calibration.run.directory import AnswerKey
 from rubricate.tui.common.theme import muted, styled
 from rubricate.tui.review.data import AnswerRow, ReviewData, fmt, spark
 from rubricate.tui.review.matrix import MatrixRow, glyph

@@ -58,8 +58,9 @@ def wait_until_gone(needle: str, timeout_s: float = 10.0) -> list[int]:
 
 
 def worker_needle() -> str:
-    """What every worker process of this test process has in its command line."""
-    return f'"parent_pid": {os.getpid()}'
+    """What every worker process of this test process has in its command line (the pid and
+    the comma after it: another test process's pid may begin with the same digits)."""
+    return f'"parent_pid": {os.getpid()},'
 
 
 def read_via(path_expression: str, setup: str = "") -> str:

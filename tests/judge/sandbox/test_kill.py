@@ -85,7 +85,7 @@ def test_sigkill_leaves_no_process_and_no_temp_folder(tmp_path: Path) -> None:
     marker = f"rbk-{uuid.uuid4().hex[:8]}"
     owner = _owner(marker, "busy", {**os.environ, "TMPDIR": str(scratch)})
     _kill_when(owner, "running")
-    assert wait_until_gone(f'"parent_pid": {owner.pid}') == [], "workers outlived their owner"
+    assert wait_until_gone(f'"parent_pid": {owner.pid},') == [], "workers outlived their owner"
     assert wait_until_gone(marker) == [], "processes started by a grader outlived the owner"
     assert sorted(p.name for p in scratch.iterdir()) == []
 
@@ -98,7 +98,7 @@ def test_without_bubblewrap_the_next_pool_removes_the_folders(tmp_path: Path) ->
            "RUBRICATE_SANDBOX": "best-effort"}  # fmt: skip
     owner = _owner(marker, "busy", env)
     _kill_when(owner, "running")
-    assert wait_until_gone(f'"parent_pid": {owner.pid}') == [], "workers outlived their owner"
+    assert wait_until_gone(f'"parent_pid": {owner.pid},') == [], "workers outlived their owner"
     assert wait_until_gone(marker) == [], "processes started by a grader outlived the owner"
     left = sorted(p.name for p in scratch.iterdir())
     assert len(left) == 2 and all(n.startswith(f"rubricate-grader-{owner.pid}-") for n in left)
@@ -106,3 +106,25 @@ def test_without_bubblewrap_the_next_pool_removes_the_folders(tmp_path: Path) ->
     out, err = again.communicate(timeout=120)
     assert out.strip() == "done", err
     assert sorted(p.name for p in scratch.iterdir()) == []
+
+
+async def test_a_call_cancelled_mid_grade_leaves_no_worker() -> None:
+    """A run that stops (EndpointDown cancels every grade in flight) kills the workers of the
+    cancelled calls; before, they were dropped from the pool alive, and each in-process run
+    that stopped left its sandboxes running (found by the sandbox tests' leftover check after
+    ``calibrate`` stopped on a dead endpoint). The autouse fixture checks that none is left."""
+    import asyncio
+
+    from rubricate.judge.sandbox.pool import WorkerPool
+
+    sleeper = "import time\ndef grade(sample, item):\n    time.sleep(600)\n    return 1.0\n"
+    async with WorkerPool(2) as pool:
+        calls = [asyncio.create_task(pool.run(sleeper, {}, {})) for _ in range(2)]
+        for _ in range(200):  # both workers are busy grading
+            if len(pool._busy) == 2:
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.3)
+        for call in calls:
+            call.cancel()
+        await asyncio.gather(*calls, return_exceptions=True)

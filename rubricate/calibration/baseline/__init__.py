@@ -1,0 +1,1 @@
+"""The baseline run: sample the model to train, grade it, measure headroom."""

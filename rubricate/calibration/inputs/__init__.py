@@ -1,0 +1,1 @@
+"""Calibration inputs: the calibration set, expert grades, rating files."""

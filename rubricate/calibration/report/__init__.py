@@ -1,0 +1,1 @@
+"""The calibration report: its data, verdict, Markdown, HTML and figures."""

@@ -1,0 +1,1 @@
+"""One calibration run: prepare, execute (the judge calls), grades, verdicts."""

@@ -1,0 +1,186 @@
+"""Grading calibration answers repeatedly with the compiled grader, through the local runtime.
+
+A :class:`Job` is one answer at one repeat index. A full job runs the whole grader (exactly the
+bytes that are exported); a *partial* job (adaptive repeats, :mod:`.adaptive`) runs only the
+sub-graders of some criteria, each one the very config that sits in the grader's ``graders``
+map, so its model request, and its call-store key, is the one the full grader sends for that
+criterion at that repeat. The repeat index is part of every call key: repeats are separate
+samples from the judge, and a rerun replays each one from the call store for free.
+
+As each job completes, :class:`CalibrationRunner` hands its record and grade rows to the
+:class:`~rubricate.calibration.run_files.RunWriter` (appended and flushed at once), keeps the
+rows for the statistics, and counts the judge calls it scheduled (:attr:`calls`; replays
+included, so a budget gives the same schedule on a rerun).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from rubricate.calibration.grades_table import GRADE_COLUMNS
+from rubricate.calibration.inputs.calset import CalibrationEntry
+from rubricate.calibration.run_files import RunWriter
+from rubricate.calibration.verdicts import GraderPlan, record_rows, subgraders_for
+from rubricate.judge.records import GradeMetadata, GradeRecord
+from rubricate.judge.sample import make_sample
+from rubricate.judge.tasks import gather_or_cancel
+from rubricate.progress import NoProgress, Progress
+
+
+@dataclass(frozen=True)
+class Job:
+    """One answer at one repeat: the whole grader, or only some criteria's sub-graders."""
+
+    entry: CalibrationEntry
+    repeat: int
+    criteria: frozenset[str] | None = None
+    """Criterion ids of a partial job; None runs the whole grader."""
+
+
+def _merge(grader: dict[str, Any], names: list[str], subs: list[GradeRecord]) -> GradeRecord:
+    """One record from the records of some of ``grader``'s sub-graders (a partial grade)."""
+    graded = ", ".join(names)
+    record = GradeRecord(
+        reward=0.0,
+        metadata=GradeMetadata(name=str(grader.get("name", "multi")), type="multi"),
+        scored=False,
+        error=f"partial grade (adaptive repeats): only {graded}; no reward",
+    )
+    for name, sub in zip(names, subs, strict=True):
+        for call in sub.calls:
+            call.grader = f"{record.metadata.name}.{name}"
+        record.calls.extend(sub.calls)
+        if sub.metadata.token_usage:
+            record.metadata.token_usage = (record.metadata.token_usage or 0) + (
+                sub.metadata.token_usage
+            )
+        if sub.scored:
+            record.sub_rewards[name] = sub.reward
+            record.metadata.scores[name] = sub.reward
+        else:
+            record.metadata.errors.merge(sub.metadata.errors)
+            record.sub_errors[name] = sub.error or "error"
+        record.clipped += [name] if sub.clipped else []
+    return record
+
+
+class CalibrationRunner:
+    """Runs jobs and keeps their rows.
+
+    Args:
+        grader: the compiled grader (parsed from the exact bytes that are written).
+        plan: its :class:`~rubricate.calibration.verdicts.GraderPlan`.
+        runtime: an open :class:`~rubricate.judge.runtime.Runtime`.
+        writer: where records and rows go as they complete (None: kept in memory only).
+        progress: advanced by one per finished job.
+        concurrency: jobs in progress at once (model calls are further limited by the client).
+    """
+
+    def __init__(
+        self,
+        grader: dict[str, Any],
+        plan: GraderPlan,
+        runtime: Any,
+        writer: RunWriter | None = None,
+        *,
+        progress: Progress | None = None,
+        concurrency: int = 32,
+    ) -> None:
+        self.grader = grader
+        self.plan = plan
+        self.runtime = runtime
+        self.writer = writer
+        self.progress = progress or NoProgress()
+        self.concurrency = max(1, concurrency)
+        self.rows: list[dict[str, Any]] = []
+        self.calls = 0
+        """Judge calls scheduled so far (replays from the store included)."""
+        self.jobs_done = 0
+        self._scheduled = 0
+        self._samples: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def job_calls(self, job: Job) -> int:
+        """Judge calls ``job`` makes."""
+        if job.criteria is None:
+            return self.plan.calls_per_grade
+        return sum(1 for c in self.plan.criteria if c.id in job.criteria and c.judge is not None)
+
+    def _sample(self, entry: CalibrationEntry) -> dict[str, Any]:
+        key = (entry.item_id, entry.answer_id)
+        if key not in self._samples:
+            self._samples[key] = make_sample(entry.text, entry.output_tools)
+        return self._samples[key]
+
+    async def _grade(self, job: Job) -> GradeRecord:
+        entry, sample = job.entry, self._sample(job.entry)
+        if job.criteria is None:
+            return await self.runtime.grade(self.grader, entry.item, sample, repeat=job.repeat)
+        names = subgraders_for(self.plan, set(job.criteria))
+        subs = await gather_or_cancel(
+            self.runtime.grade(self.grader["graders"][n], entry.item, sample, repeat=job.repeat)
+            for n in names
+        )
+        return _merge(self.grader, names, list(subs))
+
+    def _keep(self, job: Job, record: GradeRecord) -> None:
+        entry = job.entry
+        only = set(job.criteria) if job.criteria is not None else None
+        rows = [
+            {
+                "item_id": entry.item_id,
+                "answer_id": entry.answer_id,
+                "tier": entry.tier,
+                "kind": entry.kind,
+                "repeat": job.repeat,
+                "criterion": criterion,
+                "score": score,
+                "scored": scored,
+                "error": error,
+            }
+            for criterion, score, scored, error in record_rows(self.plan, record, only)
+        ]
+        line: dict[str, Any] = {
+            "item_id": entry.item_id,
+            "answer_id": entry.answer_id,
+            "repeat": job.repeat,
+        }
+        if job.criteria is not None:
+            line["partial"] = sorted(job.criteria)
+        line["record"] = record.model_dump(mode="json")
+        if self.writer is not None:
+            self.writer.append(line, rows)
+        self.rows.extend(rows)
+        self.jobs_done += 1
+
+    async def run(self, jobs: Sequence[Job]) -> None:
+        """Grade every job (concurrently), keeping each as soon as it completes."""
+        self.calls += sum(self.job_calls(job) for job in jobs)
+        self._scheduled += len(jobs)
+        self.progress.update(total=self._scheduled)
+        slots = asyncio.Semaphore(self.concurrency)
+
+        async def one(job: Job) -> None:
+            async with slots:
+                record = await self._grade(job)
+            self._keep(job, record)
+            self.progress.advance()
+
+        await gather_or_cancel(one(job) for job in jobs)
+
+    def grades(self) -> pd.DataFrame:
+        """Every row so far as the tidy grades table."""
+        frame = pd.DataFrame.from_records(self.rows, columns=list(GRADE_COLUMNS))
+        frame["score"] = frame["score"].astype(float)
+        frame["scored"] = frame["scored"].astype(bool)
+        frame["repeat"] = frame["repeat"].astype(int)
+        return frame
+
+
+def full_jobs(entries: Sequence[CalibrationEntry], repeats: range) -> list[Job]:
+    """Every answer at every repeat in ``repeats``, answer by answer."""
+    return [Job(entry, r) for entry in entries for r in repeats]

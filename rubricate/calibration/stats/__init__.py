@@ -1,0 +1,1 @@
+"""Statistics of a calibration: stability, discrimination, agreement, readiness."""

@@ -1,0 +1,1 @@
+"""RFT training rows and their checks, shared by calibration and export."""

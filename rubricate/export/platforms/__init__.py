@@ -1,0 +1,1 @@
+"""The fine-tuning APIs: the SDK client, job submission and following."""

@@ -1,0 +1,1 @@
+"""Reward modules for trainers and tools: TRL, verl, verifiers, promptfoo."""

@@ -1,0 +1,1 @@
+"""Reinforcement fine-tuning bundles (OpenAI, Azure OpenAI): rows, payload, files."""

@@ -1,0 +1,1 @@
+"""The HTTP reward server (rubricate serve): routes, request bodies, metrics."""
