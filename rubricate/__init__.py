@@ -1,9 +1,63 @@
 """rubricate: author, check, compile, calibrate and export LLM-as-judge rubrics.
 
-The package has four parts (see DESIGN.md): ``rubrics`` (authoring: format, loader, lint,
-compile), ``judge`` (running grader JSON locally, the model client), ``calibration``
-(repeated runs, statistics, reports) and ``export`` (RFT bundles, reward functions, the HTTP
-reward server), with ``cli`` and ``tui`` on top.
+The public Python API (documented in ``docs/api.md``; everything else is internal)::
+
+    import rubricate
+
+    rubric = rubricate.load_rubric("examples/eurovoc/rubric.yaml")
+    grader = rubricate.load_grader(rubricate.compile_rubric(rubric))
+    record = grader.score(item, {"output_text": "..."})   # or: await grader.ascore(...)
+    result = rubricate.calibrate("rubric.yaml", "calibration.jsonl", "runs/first")
+
+The names load lazily (``import rubricate`` stays cheap for the command line). The packages
+(see the README's layout): ``rubrics`` (format, lint, compile), ``judge`` (the local runtime
+and the model client), ``datasets``, ``calibration``, ``export``, with ``cli`` and ``tui`` on top.
 """
 
-__version__ = "0.1.0"
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rubricate._version import __version__
+
+__all__ = [
+    "CalibrationResult",
+    "ClientSettings",
+    "GradeRecord",
+    "Grader",
+    "LoadedRubric",
+    "ReadinessCheck",
+    "__version__",
+    "acalibrate",
+    "calibrate",
+    "compile_rubric",
+    "load_grader",
+    "load_rubric",
+]
+
+if TYPE_CHECKING:
+    from rubricate.api import (
+        CalibrationResult,
+        ClientSettings,
+        Grader,
+        GradeRecord,
+        LoadedRubric,
+        ReadinessCheck,
+        acalibrate,
+        calibrate,
+        compile_rubric,
+        load_grader,
+        load_rubric,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__ and name != "__version__":
+        from rubricate import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'rubricate' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -19,7 +19,7 @@ import sys
 
 import click
 
-from rubricate import __version__
+from rubricate._version import __version__
 from rubricate.errors import ExitCode, RubricateError, error_line, exit_code_for
 
 COMMANDS: dict[str, str] = {

@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from rubricate import __version__
+from rubricate._version import __version__
 from rubricate.calibration.baseline.prepare import PreparedBaseline
 from rubricate.calibration.baseline.report import build_baseline_data, write_baseline_reports
 from rubricate.calibration.baseline.run import (

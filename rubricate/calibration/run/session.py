@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rubricate import __version__
+from rubricate._version import __version__
 from rubricate.calibration.inputs.calset import (
     CalibrationEntry,
     CalibrationSet,

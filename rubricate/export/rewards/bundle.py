@@ -31,7 +31,7 @@ from importlib import resources
 from string import Template
 from typing import Any
 
-from rubricate import __version__
+from rubricate._version import __version__
 from rubricate.datasets.rft_rows import build_row
 from rubricate.errors import ExportError
 from rubricate.rubrics.items import ItemsFile

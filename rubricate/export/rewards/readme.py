@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rubricate import __version__
+from rubricate._version import __version__
 
 if TYPE_CHECKING:
     from rubricate.export.rewards.bundle import CompiledGrader

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from rubricate import __version__
+from rubricate._version import __version__
 from rubricate.datasets.rft_rows import Rows, row_json
 
 BUNDLE_FORMAT = "rubricate-rft-bundle/1"
