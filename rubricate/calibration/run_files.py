@@ -1,6 +1,6 @@
 """The calibration run directory: writing it as grades arrive, and reading it back.
 
-The layout is the contract in ``/work/notes/run_format.md`` (``rubricate review`` and export
+The layout is the contract in ``docs/run-format.md`` (``rubricate review`` and export
 read it): ``grader.json`` (the exact bytes that were run), ``run.json`` (the manifest),
 ``set.jsonl`` (the set file's bytes), ``grades.csv`` (the tidy grades table), ``records.jsonl``
 (one full grade record per line), ``experts.csv``, the reports and ``figures/``.

@@ -1,5 +1,5 @@
 """A small calibration run directory written by hand, as ``rubricate calibrate`` lays it out
-(``/work/notes/run_format.md``): rubric.yaml, grader.json, run.json, set.jsonl, grades.csv,
+(``docs/run-format.md``): rubric.yaml, grader.json, run.json, set.jsonl, grades.csv,
 records.jsonl (judge calls with prompts and raw replies with steps) and experts.csv.
 
 Two items; item ``refund-1`` has great, fair, poor and an adversarial answer that outscores

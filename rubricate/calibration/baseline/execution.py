@@ -1,6 +1,6 @@
 """Running a prepared baseline (:func:`execute_baseline`): sample, grade, write, report.
 
-The run directory (``/work/notes/run_format.md``, "Baseline run directory") follows the
+The run directory (``docs/run-format.md``, "Baseline run directory") follows the
 calibration run's contract so ``rubricate review`` can open it: ``grader.json`` (the exact bytes
 that graded), ``rubric.yaml``, ``items.jsonl`` (the items file's bytes), ``run.json``
 (``"kind": "baseline"``), ``grades.csv`` (:data:`~.run.BASELINE_COLUMNS`),

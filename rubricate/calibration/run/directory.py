@@ -1,7 +1,7 @@
 """Reading a calibration run directory for review, and appending expert grades to it.
 
 The directory's layout is the contract written by ``rubricate calibrate``
-(:mod:`rubricate.calibration.run_files`, ``/work/notes/run_format.md``). This module is what
+(:mod:`rubricate.calibration.run_files`, ``docs/run-format.md``). This module is what
 ``rubricate review`` reads; it imports no UI library.
 
 - :func:`check_run_dir` is the quick check the command line makes before starting the UI (a

@@ -1,7 +1,7 @@
 """Which calibration run vetted this grader: the same bytes, or none.
 
 The project's rule: the grader that is calibrated is byte for byte the grader that is
-exported. A calibration run directory (``/work/notes/run_format.md``) holds ``grader.json``,
+exported. A calibration run directory (``docs/run-format.md``) holds ``grader.json``,
 the exact bytes it ran, and ``run.json`` with their ``grader_sha256``. Export looks for a run
 whose ``run.json`` names the SHA-256 of the bytes it is about to write *and* whose
 ``grader.json`` still has those bytes (a run directory edited by hand does not count):
