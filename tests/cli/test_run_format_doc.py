@@ -35,3 +35,36 @@ def test_an_offline_run_writes_only_documented_files_and_fields(
     manifest = json.loads((out / "run.json").read_text(encoding="utf-8"))
     for key in manifest:
         assert f"`{key}`" in DOC, f"docs/run-format.md does not name run.json's {key}"
+
+
+def test_docs_report_schema_is_the_typed_report_s() -> None:
+    from rubricate.calibration.report.schema import report_schema
+
+    shipped = (ROOT / "docs" / "report.schema.json").read_text(encoding="utf-8")
+    assert shipped == report_schema(), "docs/report.schema.json is stale: regenerate it"
+
+
+def _check_report(path: Path) -> None:
+    import jsonschema
+
+    from rubricate.calibration.report.schema import CalibrationReport
+
+    report = json.loads(path.read_text(encoding="utf-8"))
+    CalibrationReport.model_validate(report)
+    schema = json.loads((ROOT / "docs" / "report.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(report, schema)
+
+
+def test_an_offline_and_a_judged_report_follow_the_schema(
+    tmp_path: Path, capsys: pytest.CaptureFixture, fake_openai_env
+) -> None:
+    for name, extra in (("eurovoc", []), ("citations", []), ("accordance_tax", ["--repeats", "1"])):
+        folder = ROOT / "examples" / name
+        out = tmp_path / name
+        code = run(["calibrate", str(folder / "rubric.yaml"), "--set",
+                    str(folder / "calibration.jsonl"), "--out", str(out), "--no-figures",
+                    "--store", str(tmp_path / "calls.sqlite"), "--max-unscored", "1",
+                    *extra])  # fmt: skip
+        capsys.readouterr()
+        assert code in (0, 1) and (out / "report.json").exists()
+        _check_report(out / "report.json")
