@@ -98,6 +98,23 @@ def _submit(out: Path, settings: ClientSettings) -> dict[str, Any]:
     multiple=True,
     help="Calibration run folder(s) to look in first (default: runs/*/).",
 )
+@click.option(
+    "--platform",
+    type=click.Choice(["openai", "azure", "bedrock", "gemini"]),
+    default="openai",
+    show_default=True,
+    help="Where the job runs: OpenAI, Azure AI Foundry (its grader limits enforced), Amazon "
+    "Bedrock (a Lambda reward function) or Google Gemini tuning (a composite reward config).",
+)
+@click.option(
+    "--verify",
+    "verify_set",
+    type=click.Path(path_type=Path),
+    default=None,
+    metavar="SET",
+    help="After writing, run the bundle's form locally on this calibration set's answers and "
+    "show its reward beside the calibrated grader's (exit 1 when a deterministic part differs).",
+)
 @click.option("--submit", is_flag=True, help="Upload the files and create the job.")
 @endpoint_options
 @format_option("text", "json")
@@ -115,14 +132,22 @@ def rft_command(
     balance: str | None,
     developer: str | None,
     calibration: tuple[Path, ...],
+    platform: str,
+    verify_set: Path | None,
     submit: bool,
     client_settings: ClientSettings,
     output_format: str,
 ) -> None:
     """Write RUBRIC's grader, RFT-format data and job arguments into --out."""
+    import dataclasses
+
     from rubricate.errors import error_line
+    from rubricate.export.rft import platforms
     from rubricate.export.rft.bundle import write_files
-    from rubricate.export.rft.prepare import RftOptions, prepare_rft
+    from rubricate.export.rft.prepare import RftOptions
+
+    if platform == "azure" and not client_settings.azure:
+        client_settings = dataclasses.replace(client_settings, azure=True)
 
     options = RftOptions(
         rubric=rubric,
@@ -139,7 +164,7 @@ def rft_command(
         developer=developer,
         calibration=list(calibration),
     )
-    prepared = prepare_rft(options)
+    prepared = platforms.load(platforms.PLATFORMS[platform])(options)
     for problem in prepared.warnings:
         warn(problem.format())
     if prepared.errors:
@@ -152,7 +177,20 @@ def rft_command(
         )
     files = prepared.files()
     write_files(out, files)
-    submission = _submit(out, client_settings) if submit else None
+    verification = None
+    if verify_set is not None:
+        from rubricate.export.verify.registry import run_verifier
+        from rubricate.export.verify.render import render_verification
+
+        verification = run_verifier(
+            platform, out, calibration_set=verify_set, rubric=rubric, settings=client_settings
+        )
+    submission = None
+    if submit:
+        if platform in platforms.SUBMITTERS:
+            submission = platforms.load(platforms.SUBMITTERS[platform])(out)
+        else:
+            submission = _submit(out, client_settings)
     manifest = prepared.manifest
     if output_format == "json":
         emit_json(
@@ -164,8 +202,13 @@ def rft_command(
                 "calibration": manifest["calibration"],
                 "warnings": manifest["warnings"],
                 "submission": submission,
+                "platform": platform,
+                "verification": (
+                    None if verification is None else render_verification(verification).data
+                ),
             }
         )
+        _exit_if_verification_failed(verification)
         return
     grader = manifest["grader"]
     click.echo(
@@ -181,6 +224,21 @@ def rft_command(
             f"follow it: rubricate jobs status {submission['job_id']} --follow"
             + (" --azure" if client_settings.azure else "")
         )
+    if verification is not None:
+        click.echo(render_verification(verification).text)
+    _exit_if_verification_failed(verification)
+
+
+def _exit_if_verification_failed(verification: Any) -> None:
+    """Exit 1 (the bundle is written) when a deterministic part differs or could not run."""
+    if verification is None:
+        return
+    from rubricate.export.verify.render import render_verification
+
+    rendered = render_verification(verification)
+    if rendered.failed:
+        click.echo(f"rubricate: {rendered.failure}", err=True)
+        raise SystemExit(1)
 
 
 # Other targets of the group, defined in their own module (owner: export_trainers.py).

@@ -89,6 +89,8 @@ class Prepared:
     manifest: dict[str, Any] = field(default_factory=dict)
     readme: str = ""
     problems: list[Problem] = field(default_factory=list)
+    # A platform's own files beside the common ones (name -> bytes), e.g. a Lambda package.
+    extra_files: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Problem]:
@@ -110,6 +112,7 @@ class Prepared:
                 json.dumps(self.manifest, indent=2, ensure_ascii=False) + "\n"
             ).encode(),
             "README.md": self.readme.encode("utf-8"),
+            **self.extra_files,
         }
 
 
