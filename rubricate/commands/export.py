@@ -25,7 +25,7 @@ stdout: a short summary, or with ``--json`` ``{"out", "files", "grader_sha256",
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -33,6 +33,9 @@ from rubricate.commands._client_options import endpoint_options
 from rubricate.commands._common import emit_json, format_option, note, target_option, warn
 from rubricate.errors import ExportError
 from rubricate.judge.calls import ClientSettings
+
+if TYPE_CHECKING:
+    from rubricate.rubrics.compile import Target
 
 
 @click.group("export")
@@ -107,7 +110,7 @@ def rft_command(
     valid: Path,
     model: str,
     out: Path,
-    target: str | None,
+    target: Target | None,
     response_format: Path | None,
     hyperparameters: tuple[str, ...],
     suffix: str | None,
@@ -151,6 +154,7 @@ def rft_command(
             "nothing was written"
         )
     files = prepared.files()
+    assert prepared.train is not None and prepared.valid is not None  # as files() checked
     write_files(out, files)
     submission = _submit(out, client_settings) if submit else None
     manifest = prepared.manifest

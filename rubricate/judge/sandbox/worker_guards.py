@@ -297,10 +297,10 @@ def other_process_path(path: object, own_pid: int, cwd: str, *, resolve: bool = 
         cwd: the working directory a relative path is taken from.
         resolve: also resolve symbolic links (``os.path.realpath``); off for the pure check.
     """
-    if isinstance(path, int):
-        return False
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        return False  # ints are descriptors; anything else is not a path
     try:
-        text = os.fsdecode(os.fspath(path))  # type: ignore[arg-type]
+        text = os.fsdecode(os.fspath(path))
     except TypeError:
         return False
     absolute = text if text.startswith("/") else f"{cwd}/{text}"
