@@ -150,9 +150,7 @@ def serve(config: dict, source: str, guards: ModuleType) -> NoReturn:
         os.environ["TMPDIR"] = os.environ["HOME"] = scratch
         for stream in (sys.stdout, sys.stderr):  # typed TextIO; still this process's own files
             cast(io.TextIOWrapper, stream).reconfigure(line_buffering=True)
-        guards.set_limits(
-            int(config["memory_mb"]), own_user_namespace=bool(config["sandboxed"])
-        )
+        guards.set_limits(int(config["memory_mb"]), own_user_namespace=bool(config["sandboxed"]))
         guards.install_audit_hook()
         problem = guards.install_seccomp()
         if problem and config.get("require_seccomp"):

@@ -297,10 +297,12 @@ def other_process_path(path: object, own_pid: int, cwd: str, *, resolve: bool = 
         cwd: the working directory a relative path is taken from.
         resolve: also resolve symbolic links (``os.path.realpath``); off for the pure check.
     """
-    if not isinstance(path, (str, bytes, os.PathLike)):
-        return False  # ints are descriptors; anything else is not a path
+    if isinstance(path, int):
+        return False
     try:
-        text = os.fsdecode(os.fspath(path))
+        # any object on purpose: fspath's own TypeError decides what is a path (an
+        # isinstance(os.PathLike) check can be fooled, e.g. by its cache)
+        text = os.fsdecode(os.fspath(path))  # type: ignore[call-overload]
     except TypeError:
         return False
     absolute = text if text.startswith("/") else f"{cwd}/{text}"

@@ -57,9 +57,7 @@ class FileActions(_Screen):
         if self.lint is not None and self.lint.text == self.doc.text:
             errors = sum(1 for p in self.lint.problems if p.severity == "error")
         note = f" (with {errors} errors: `rubricate check` will fail)" if errors else ""
-        self.notify(
-            f"Saved {self.doc.path}{note}", severity="warning" if errors else "information"
-        )
+        self.notify(f"Saved {self.doc.path}{note}", severity="warning" if errors else "information")
         self.update_title()
         if then_quit:
             self.app.exit(return_code=0)
@@ -106,9 +104,7 @@ class FileActions(_Screen):
             try:
                 self.doc.save_as(target)
             except FileChangedError:
-                self.notify(
-                    f"{target} already exists; choose another name", severity="error"
-                )
+                self.notify(f"{target} already exists; choose another name", severity="error")
                 self._ask_save_as(then_quit)
                 return
             except InputError as error:

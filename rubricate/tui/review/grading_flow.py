@@ -56,8 +56,8 @@ class ExpertActions(_Screen):
     _agreement_timer: Timer | None
 
     if TYPE_CHECKING:  # the review screen's own (rubricate.tui.review.screen), and its app
-
         app = getters.app(ReviewApp)
+
         @property
         def answers(self) -> AnswersTable: ...
         def visible_rows(self) -> list: ...
