@@ -168,7 +168,8 @@ def _criterion_row(plan: CriterionPlan, record: GradeRecord) -> Row:
         judged /= plan.max_level
     note = CLIPPED_SCORED if plan.judge is not None and plan.judge in record.clipped else None
     if plan.check is None:
-        return (plan.id, float(judged), True, note)  # type: ignore[arg-type]
+        assert judged is not None  # a criterion without a check is judged
+        return (plan.id, float(judged), True, note)
     check = _value(record, plan.check)
     if check is None:
         return _missing(record, plan.id, plan.check)
@@ -179,6 +180,7 @@ def _checks_score(rubric: Rubric, values: dict[str, float | None]) -> Row:
     """The checks-only score from each check's value (None: errored)."""
     if any(v is None for v in values.values()):
         return (CHECKS, np.nan, False, "a check failed to run")
+    scores = {k: v for k, v in values.items() if v is not None}  # all of them
 
     def mean(nodes: list[Criterion], where: str) -> float | None:
         pairs = []
@@ -187,8 +189,8 @@ def _checks_score(rubric: Rubric, values: dict[str, float | None]) -> Row:
                 inner = mean(node.children, f"group '{node.id}'")
                 if inner is not None:
                     pairs.append((node.weight, min(1.0, max(0.0, inner))))
-            elif node.id in values:
-                pairs.append((node.weight, float(values[node.id])))  # type: ignore[arg-type]
+            elif node.id in scores:
+                pairs.append((node.weight, float(scores[node.id])))
         if not any(w > 0 for w, _ in pairs):
             return None
         return weighted_mean(pairs, where)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
@@ -190,7 +190,7 @@ def client_options(func: F) -> F:
 
     for option in reversed(_OPTIONS):
         wrapper = option(wrapper)
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)  # a callback for click: its options stand for client_settings
 
 
 def endpoint_options(func: F) -> F:
@@ -206,7 +206,7 @@ def endpoint_options(func: F) -> F:
 
     for option in reversed(_ENDPOINT_OPTIONS):
         wrapper = option(wrapper)
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)  # a callback for click: its options stand for client_settings
 
 
 def require_client(settings: ClientSettings, *, azure: bool = False) -> OpenAIClient:

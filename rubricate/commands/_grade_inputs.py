@@ -132,7 +132,8 @@ def json_kind(value: Any) -> str:
         return "true/false"
     if isinstance(value, int | float):
         return "a number"
-    return {list: "a list", dict: "an object", str: "text"}.get(type(value), "null")
+    kinds: dict[type, str] = {list: "a list", dict: "an object", str: "text"}
+    return kinds.get(type(value), "null")
 
 
 def _item_id(item: dict[str, Any]) -> Any:

@@ -17,13 +17,16 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rubricate.commands._grade_inputs import Pair
 from rubricate.errors import InputError
 from rubricate.judge.calls import ClientSettings
 from rubricate.judge.retry import redact
 from rubricate.progress import Progress
+
+if TYPE_CHECKING:
+    from openai.types.fine_tuning.alpha.grader_run_params import Grader
 
 
 async def run_remote(
@@ -59,7 +62,7 @@ async def run_remote(
         async with slots:
             try:
                 response = await client.fine_tuning.alpha.graders.run(
-                    grader=grader,  # type: ignore[arg-type]
+                    grader=cast("Grader", grader),  # compiled grader JSON: one of the SDK's graders
                     model_sample=pair.sample_text,
                     item=pair.item,
                 )

@@ -18,12 +18,17 @@ invalid file (one line naming the file, line and column).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from rubricate.commands._common import emit_json, format_option
 from rubricate.errors import InputError
+
+if TYPE_CHECKING:
+    from rubricate.calibration.inputs.ratings import Layout
+    from rubricate.calibration.stats.expert_agreement import Scale
+    from rubricate.calibration.stats.krippendorff import Level
 
 _FORM_NAMES = {
     "ICC1": "ICC(1,1)  one-way random, single rater",
@@ -134,9 +139,9 @@ def render_text(
 @format_option("text", "json")
 def agreement(
     ratings_csv: str,
-    level: str | None,
+    level: Level | None,
     order: str | None,
-    layout: str,
+    layout: Layout,
     filters: tuple[str, ...],
     output_format: str,
 ) -> None:
@@ -154,10 +159,11 @@ def agreement(
     from rubricate.calibration.stats.expert_agreement import summarize_agreement
 
     chosen = _filters(filters)
-    ratings = read_ratings_csv(ratings_csv, layout=layout, filters=chosen)  # type: ignore[arg-type]
+    ratings = read_ratings_csv(ratings_csv, layout=layout, filters=chosen)
     ordered = _order(order)
-    scale = "numeric" if ratings.labels is None else "ordinal" if ordered else "nominal"
-    level = level or {"numeric": "interval", "ordinal": "ordinal", "nominal": "nominal"}[scale]
+    scale: Scale = "numeric" if ratings.labels is None else "ordinal" if ordered else "nominal"
+    levels: dict[Scale, Level] = {"numeric": "interval", "ordinal": "ordinal", "nominal": "nominal"}
+    level = level or levels[scale]
     if scale == "nominal" and level != "nominal":
         example = ",".join(ratings.labels or ())
         raise InputError(
@@ -166,7 +172,7 @@ def agreement(
     if scale == "ordinal" and level in ("interval", "ratio"):
         raise InputError(f"--level {level} needs numbers: labels have an order, not distances")
     matrix = ratings.coded(ordered).to_numpy(dtype=float)
-    summary = summarize_agreement(matrix, level=level, scale=scale)  # type: ignore[arg-type]
+    summary = summarize_agreement(matrix, level=level, scale=scale)
     labels = ratings.labels if not ordered else ordered
     if output_format == "json":
         emit_json(

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -43,6 +43,9 @@ from rubricate.commands._common import (
     workers_option,
 )
 from rubricate.judge.calls import ClientSettings
+
+if TYPE_CHECKING:
+    from rubricate.rubrics.compile import Target
 
 
 def _summary(outcome: Any) -> dict[str, Any]:
@@ -187,7 +190,7 @@ def baseline_command(
     temperature: float | None,
     max_output_tokens: int | None,
     developer: str | None,
-    target: str | None,
+    target: Target | None,
     out: Path | None,
     workers: int,
     no_figures: bool,

@@ -32,7 +32,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -54,6 +54,9 @@ from rubricate.commands._common import (
 )
 from rubricate.errors import CheckFailed, InputError
 from rubricate.judge.calls import ClientSettings
+
+if TYPE_CHECKING:
+    from rubricate.rubrics.compile import Target
 
 
 class RepeatsType(click.ParamType):
@@ -274,7 +277,7 @@ def calibrate(
     experts: Path | None,
     out: Path | None,
     judge_model: str | None,
-    target: str | None,
+    target: Target | None,
     exclude_leaked: bool,
     workers: int,
     no_figures: bool,

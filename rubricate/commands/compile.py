@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from rubricate.commands._common import emit_json, format_option, target_option
 from rubricate.errors import InputError
 from rubricate.files import write_atomic
+
+if TYPE_CHECKING:
+    from rubricate.rubrics.compile import Target
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -58,7 +61,7 @@ def _subgraders(grader: dict[str, Any], plan: list[tuple[str, str, str]]) -> lis
 )
 @format_option("text", "json")
 def compile_command(
-    rubric: Path, target: str | None, output: Path | None, output_format: str
+    rubric: Path, target: Target | None, output: Path | None, output_format: str
 ) -> None:
     """Compile RUBRIC into the exact grader JSON an RFT job or eval takes."""
     from rubricate.rubrics.compile import compile_rubric, grader_json, subgrader_plan
@@ -66,7 +69,7 @@ def compile_command(
     from rubricate.rubrics.lint import load_checked_rubric
 
     loaded = load_checked_rubric(rubric).rubric
-    grader = compile_rubric(loaded, target)  # type: ignore[arg-type]
+    grader = compile_rubric(loaded, target)
     validate_grader(grader)
     text = grader_json(grader)
     data = text.encode("utf-8")

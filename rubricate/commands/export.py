@@ -25,7 +25,7 @@ stdout: a short summary, or with ``--json`` ``{"out", "files", "grader_sha256",
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -33,6 +33,9 @@ from rubricate.commands._client_options import endpoint_options
 from rubricate.commands._common import emit_json, format_option, note, target_option, warn
 from rubricate.errors import ExportError
 from rubricate.judge.calls import ClientSettings
+
+if TYPE_CHECKING:
+    from rubricate.rubrics.compile import Target
 
 
 @click.group("export")
@@ -124,7 +127,7 @@ def rft_command(
     valid: Path,
     model: str,
     out: Path,
-    target: str | None,
+    target: Target | None,
     response_format: Path | None,
     hyperparameters: tuple[str, ...],
     suffix: str | None,
@@ -176,6 +179,7 @@ def rft_command(
             "nothing was written"
         )
     files = prepared.files()
+    assert prepared.train is not None and prepared.valid is not None  # as files() checked
     write_files(out, files)
     verification = None
     if verify_set is not None:

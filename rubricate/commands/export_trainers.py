@@ -33,12 +33,15 @@ with one line for an unreadable or invalid rubric or items file, or an unwritabl
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from rubricate.commands._common import emit_json, format_option, target_option, warn
 from rubricate.errors import InputError
+
+if TYPE_CHECKING:
+    from rubricate.rubrics.compile import Target
 
 _TARGET = target_option("Grader type. Default: the rubric's choice, as `rubricate compile`.")
 _OUT = click.option(
@@ -94,7 +97,7 @@ def _write(out: Path, files: dict[str, bytes], target: str, compiled: Any, fmt: 
     )
 
 
-def _load(rubric: Path, target: str | None) -> tuple[Any, Any]:
+def _load(rubric: Path, target: Target | None) -> tuple[Any, Any]:
     from rubricate.export.rewards.bundle import compile_for_bundle
     from rubricate.rubrics.lint import load_checked_rubric
 
@@ -133,7 +136,7 @@ def promptfoo_command(
     items: Path | None,
     providers: tuple[str, ...],
     pass_threshold: float | None,
-    target: str | None,
+    target: Target | None,
     output_format: str,
 ) -> None:
     """Write a promptfoo config whose assertion runs RUBRIC's grader, into --out."""
@@ -183,7 +186,7 @@ def _trainer_command(kind: str, label: str) -> click.Command:
         out: Path,
         items: Path | None,
         on_error: str,
-        target: str | None,
+        target: Target | None,
         output_format: str,
     ) -> None:
         from rubricate.export.rewards.bundle import trainer_files
@@ -223,7 +226,7 @@ def verifiers_command(
     out: Path,
     items: Path | None,
     on_error: str,
-    target: str | None,
+    target: Target | None,
     output_format: str,
 ) -> None:
     """Write a verifiers environment (a Rubric running RUBRIC's grader) into --out."""

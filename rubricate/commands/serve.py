@@ -29,6 +29,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -180,7 +181,7 @@ def serve_command(
         f"{config.grader_sha256[:12]}) on http://{host}:{port}: POST /grade, /openrlhf, "
         "/v1/fine_tuning/alpha/graders/run; GET /health, /metrics"
     )
-    options = dict(
+    options: dict[str, Any] = dict(  # keyword arguments of uvicorn.Config and uvicorn.run
         host=host,
         port=port,
         log_level="warning",

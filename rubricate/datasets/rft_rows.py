@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -151,7 +151,7 @@ def _message_problem(messages: Any) -> str | None:
     return None
 
 
-def _user_texts(messages: list[Mapping[str, Any]]) -> Iterator[str]:
+def _user_texts(messages: Sequence[Mapping[str, Any]]) -> Iterator[str]:
     for message in messages:
         if message.get("role") != "user":
             continue

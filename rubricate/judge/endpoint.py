@@ -240,5 +240,5 @@ def findings(status: int | None, message: str, body: dict[str, Any]) -> set[Find
     if named and (keep or _NOT_ACCEPTED.search(text)):
         for name in named:
             if keep is None or keep.group(1) != name:
-                found.add(name)  # type: ignore[arg-type]
+                found.add(name)
     return found

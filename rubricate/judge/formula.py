@@ -143,8 +143,8 @@ def _eval(node: Node, names: Mapping[str, float], text: str) -> float:
         return -operand if node.op == "-" else operand
     if isinstance(node, Chain):
         acc = _eval(node.first, names, text)
-        for op, operand in node.rest:
-            acc = _binary(op, acc, _eval(operand, names, text), text)
+        for op, term in node.rest:
+            acc = _binary(op, acc, _eval(term, names, text), text)
         return acc
     if isinstance(node, Power):
         base = _eval(node.base, names, text)

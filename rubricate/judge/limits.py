@@ -129,13 +129,14 @@ class Limiter:
 
     async def acquire(self, tokens: int = 0) -> Ticket:
         """Wait for a free slot, then for the rate windows; ``tokens`` is the estimate."""
-        slot = await self._ensure().get()
+        slots = self._ensure()
+        slot = await slots.get()
         ticket = Ticket(slot, tokens)
         try:
             if self.limits_rate:
                 await self._wait_rate(ticket)
         except BaseException:
-            self._slots.put_nowait(slot)  # type: ignore[union-attr]
+            slots.put_nowait(slot)
             raise
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)

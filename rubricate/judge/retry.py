@@ -20,6 +20,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from typing import overload
 
 from rubricate.judge.calls import CallErrorKind
 
@@ -101,6 +102,10 @@ def next_delay(
     return wait + rng.uniform(0.0, min(1.0, 0.1 * wait))
 
 
+@overload
+def redact(text: str, secrets: tuple[str, ...] = ()) -> str: ...
+@overload
+def redact(text: str | None, secrets: tuple[str, ...] = ()) -> str | None: ...
 def redact(text: str | None, secrets: tuple[str, ...] = ()) -> str | None:
     """``text`` with every secret and anything shaped like an API key replaced by ``***``."""
     if text is None:

@@ -26,6 +26,7 @@ from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from rubricate.rubrics import yamlio
 from rubricate.rubrics.model import CHECK_KINDS, SLUG_PATTERN, Rubric
@@ -47,7 +48,7 @@ _CHECK_OPTIONS = sorted({name for model in CHECK_KINDS.values() for name in mode
 
 @dataclass
 class _Located:
-    error: dict[str, Any]
+    error: ErrorDetails
     node: NodePath
     mapping_ints: tuple[int, ...]
     value: Any
@@ -67,7 +68,7 @@ def _strip_check_tags(loc: tuple[Any, ...]) -> list[Any]:
     return out
 
 
-def _locate_error(error: dict[str, Any], data: Any) -> _Located:
+def _locate_error(error: ErrorDetails, data: Any) -> _Located:
     loc = _strip_check_tags(tuple(error["loc"]))
     node: list[str | int] = []
     mapping_ints: list[int] = []

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from pydantic_core import ErrorDetails
+
 EXPECTED: dict[str, str] = {
     "string_type": "text",
     "string_unicode": "text",
@@ -77,7 +79,7 @@ def slugify(text: str) -> str:
     return slug[:64] or "criterion"
 
 
-def expected(error: dict[str, Any]) -> str | None:
+def expected(error: ErrorDetails) -> str | None:
     """What a pydantic type error wanted, in YAML words (``a number``), or None."""
     kind = error["type"]
     if kind in EXPECTED:
@@ -89,6 +91,6 @@ def expected(error: dict[str, Any]) -> str | None:
     return None
 
 
-def literal_choices(error: dict[str, Any]) -> list[str]:
+def literal_choices(error: ErrorDetails) -> list[str]:
     """The text choices of a ``literal_error``."""
     return [a for a, _ in re.findall(r"'([^']*)'|(\d+)", error["ctx"]["expected"]) if a]

@@ -54,8 +54,9 @@ def parse_multipart(content_type: str, raw: bytes) -> dict[str, tuple[str | None
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
         if name:
-            payload = part.get_payload(decode=True) or b""
-            fields[str(name)] = (part.get_filename(), payload)
+            payload = part.get_payload(decode=True)  # bytes, or None for a multipart part
+            data = payload if isinstance(payload, bytes) else b""
+            fields[str(name)] = (part.get_filename(), data)
     return fields
 
 

@@ -68,12 +68,14 @@ class Imitation:
             ]
         seen = {**body, "messages": messages} if "messages" in body else dict(body)
         fmt = body.get("response_format")
-        kind = fmt.get("type") if isinstance(fmt, dict) else None
+        if not isinstance(fmt, dict):
+            fmt = {}
+        kind = fmt.get("type")
         schema = None
         if kind == "json_schema":
-            schema = (fmt.get("json_schema") or {}).get("schema")  # type: ignore[union-attr]
+            schema = (fmt.get("json_schema") or {}).get("schema")
         elif kind == "json_object" and self.json_object_schema:
-            schema = fmt.get("schema")  # type: ignore[union-attr]
+            schema = fmt.get("schema")
         limit = next((body[f] for f in self.limit_fields if isinstance(body.get(f), int)), None)
         return Prepared(seen, kind, schema if isinstance(schema, dict) else None, limit)
 

@@ -32,13 +32,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rubricate.calibration.verdicts import GraderPlan, plan_grader
 from rubricate.errors import ExportError, InputError
 from rubricate.files import read_bytes
 from rubricate.judge.calls import ModelRequest
 from rubricate.rubrics.model import Rubric
+
+if TYPE_CHECKING:
+    from rubricate.rubrics.compile import Target
 
 REASONING_EFFORTS = ("low", "medium", "high")
 """The ``--reasoning-effort`` values the command accepts."""
@@ -83,7 +86,7 @@ class BaselineRequest:
     reasoning_effort: str | None = None
     response_format: Path | None = None
     developer: str | None = None
-    target: str | None = None
+    target: Target | None = None
     out: Path | None = None
     figures: bool = True
     workers: int = 2
@@ -196,7 +199,7 @@ def prepare_baseline(request: BaselineRequest) -> PreparedBaseline:
     _check_request(request)
     loaded = load_checked_rubric(request.rubric)
     rubric = loaded.rubric
-    target, grader, text = compile_exact(rubric, request.target)  # type: ignore[arg-type]
+    target, grader, text = compile_exact(rubric, request.target)
     generation = GenerationSettings(
         temperature=request.temperature,
         reasoning_effort=request.reasoning_effort,

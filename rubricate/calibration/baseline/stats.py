@@ -30,6 +30,7 @@ minimum) and the flat ones (the same intermediate score every time) are named.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -228,9 +229,10 @@ def unscored_samples(samples: pd.DataFrame, model: str) -> dict[str, Any]:
     """How many samples of one model are unscored, their share, and each one with its reason."""
     rows = samples[samples["model"] == model]
     bad = rows[~rows["scored"]]
+    bad_rows: Iterator[Any] = bad.itertuples(index=False)  # pandas types fields as any scalar
     listed = [
         {"item_id": r.item_id, "sample": int(r.sample), "error": r.error or "unscored"}
-        for r in bad.itertuples(index=False)
+        for r in bad_rows
     ]
     return {
         "count": int(len(bad)),

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 
 from rubricate.calibration.grades_table import TIERS, TOTAL
 from rubricate.errors import InputError
@@ -185,7 +186,9 @@ class CalibrationSet:
         """One warning line per tier the set (or some of its items) lacks: what each missing
         tier leaves unassessed (empty when every item has great, fair, poor and the set has
         adversarial answers)."""
-        tiers = [(str(i.id), {a.tier for a in i.answers}) for i in self.items]
+        tiers: list[tuple[str, set[str]]] = [
+            (str(i.id), {a.tier for a in i.answers}) for i in self.items
+        ]
         return tier_gaps(self.source, tiers)
 
     def line_of(self, item_id: str) -> int | None:
@@ -253,7 +256,7 @@ def _suggest(word: Any, choices: tuple[str, ...]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: ErrorDetails) -> str:
     loc = tuple(error["loc"])
     field = _field_path(loc)
     kind, given = error["type"], error.get("input")

@@ -110,7 +110,7 @@ def parse_grades_csv(text: str, *, source: str, last_wins: bool = False) -> list
         score = _number(values["score"], source, start)
         if score is None:
             continue
-        row = {
+        row: dict[str, Any] = {
             "item_id": values["item_id"],
             "answer_id": values["answer_id"],
             "expert": values["expert"],

@@ -277,6 +277,7 @@ def parse_ratings_csv(
         raw = [(line, f[0], header[j], f[j], header[j])
                for line, f in rows for j in range(1, len(header))]  # fmt: skip
     labels = _labels(raw, source)
+    records: list[tuple[int, str, str, float | str]]
     if labels is None:
         records = [(line, unit, rater, _score(text, source, line, column))
                    for line, unit, rater, text, column in raw]  # fmt: skip

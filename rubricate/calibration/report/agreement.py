@@ -26,7 +26,7 @@ the one expert). Degenerate figures are NaN, turned into null in JSON.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -160,7 +160,7 @@ def _inter_expert(matrix: pd.DataFrame, binary: bool) -> dict[str, Any]:
     values = matrix.to_numpy(dtype=float)
     if matrix.shape[1] < 2:
         return {"n_units": int(len(matrix)), "alpha": None, "alpha_level": None, "icc2": None}
-    level = "nominal" if binary else "interval"
+    level: Literal["nominal", "interval"] = "nominal" if binary else "interval"
     return {
         "n_units": int((np.sum(~np.isnan(values), axis=1) >= 2).sum()),
         "alpha": krippendorff_alpha(values, level),
@@ -170,7 +170,8 @@ def _inter_expert(matrix: pd.DataFrame, binary: bool) -> dict[str, Any]:
 
 
 def _binary_criterion(judge: pd.Series, matrix: pd.DataFrame, seed: int) -> dict[str, Any]:
-    long = matrix.stack().rename("label").reset_index()
+    # one column level (unit x expert), so stack() gives a Series
+    long = cast(pd.Series, matrix.stack()).rename("label").reset_index()
     long.columns = ["unit", "rater", "label"]
     verdict = (judge >= 0.5).astype(float)
     figures = judge_agreement(verdict, long).as_dict()
@@ -250,7 +251,7 @@ def agreement_section(
             section["grader_vs_mean"] = score_agreement(
                 judge.reindex(units), consensus, seed=seed
             ).as_dict()
-            long = totals.loc[units].stack().rename("score").reset_index()
+            long = cast(pd.Series, totals.loc[units].stack()).rename("score").reset_index()
             long.columns = ["unit", "rater", "score"]
             if totals.shape[1] >= 2:
                 comparison = expert_comparison(judge.reindex(units), long, seed=seed)

@@ -307,7 +307,7 @@ def build_report_data(
             total_available=bool(len(scored_rows(graded, TOTAL))),
             seed=seed,
         )
-    score_range = tuple(rubric.score.range)
+    score_range = rubric.score.range
     ready: dict[str, Any] = {"summary": None, "variance_study": []}
     if headline is not None:
         ready["summary"] = readiness(graded, headline, score_range=score_range).as_dict()

@@ -169,7 +169,8 @@ def next_jobs(
 def _fit(jobs: list[Job], runner: CalibrationRunner, left: int | None) -> tuple[list[Job], bool]:
     if left is None:
         return jobs, False
-    kept, spent = [], 0
+    kept: list[Job] = []
+    spent = 0
     for job in jobs:
         cost = runner.job_calls(job)
         if spent + cost > left:
@@ -197,7 +198,7 @@ async def run_adaptive(
         widths = interval_widths(grades, criteria, settings) if criteria else pd.DataFrame()
         settled = (widths["width"] <= settings.target_ci) if criteria else pd.Series(dtype=bool)
         result.widths = [
-            {"criterion": c, **{k: _plain(v) for k, v in row.items()}, "settled": bool(s)}
+            {"criterion": c, **{str(k): _plain(v) for k, v in row.items()}, "settled": bool(s)}
             for (c, row), s in zip(widths.iterrows(), settled, strict=True)
         ]
         unsettled = [c for c in criteria if not settled.get(c, False)]

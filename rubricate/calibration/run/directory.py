@@ -251,6 +251,7 @@ def _answers(path: Path, grades: pd.DataFrame, notes: list[str]) -> dict[AnswerK
             )
     except InputError as error:
         notes.append(f"answer texts unavailable: {error.msg}")
+    row: Any  # a grades table row (pandas types its fields as any scalar)
     for row in grades.drop_duplicates(["item_id", "answer_id"]).itertuples(index=False):
         key = (str(row.item_id), str(row.answer_id))
         if key not in answers:

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rubricate._version import __version__
 from rubricate.calibration.inputs.calset import (
@@ -47,6 +47,9 @@ from rubricate.errors import InputError
 from rubricate.files import read_bytes
 from rubricate.judge.calls import ClientSettings
 from rubricate.rubrics.model import Rubric
+
+if TYPE_CHECKING:
+    from rubricate.rubrics.compile import Target
 
 NO_ENDPOINT = (
     "no model endpoint configured: {what} will be marked not run{checks}; to judge, export "
@@ -76,7 +79,7 @@ class CalibrateRequest:
     """Most judge calls (fixed repeats: refuse upfront when the run needs more)."""
     experts: Path | None = None
     judge_model: str | None = None
-    target: str | None = None
+    target: Target | None = None
     exclude_leaked: bool = False
     figures: bool = True
     workers: int = 2
@@ -138,7 +141,7 @@ def prepare(request: CalibrateRequest) -> Prepared:
         rubric = rubric.model_copy(
             update={"judge": rubric.judge.model_copy(update={"model": request.judge_model})}
         )
-    target, grader, text = compile_exact(rubric, request.target)  # type: ignore[arg-type]
+    target, grader, text = compile_exact(rubric, request.target)
     calset = read_calibration_set(request.calibration_set)
     entries = calset.entries()
     leaks = find_leaks(entries, rubric)

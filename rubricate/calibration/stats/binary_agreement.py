@@ -109,7 +109,7 @@ def agreement_from_table(tp: int, fp: int, fn: int, tn: int) -> BinaryAgreement:
     """The figures of one 2 x 2 table (self "met" & reference "met" = tp, and so on)."""
     figures = _figures(tp, fp, fn, tn)
     counts = ("n_pairs", "both_met", "self_only", "reference_only", "neither")
-    values = {k: int(v) if k in counts else float(v) for k, v in figures.items()}
+    values: dict[str, Any] = {k: int(v) if k in counts else float(v) for k, v in figures.items()}
     return BinaryAgreement(**values)
 
 

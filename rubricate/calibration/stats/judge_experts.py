@@ -95,11 +95,18 @@ def score_agreement(
     keep = ~(np.isnan(a) | np.isnan(b))
     a, b = a[keep], b[keep]
     rng = rng_from(seed)
-    options = {"confidence": confidence, "n_resamples": n_resamples, "method": method}
     return ScoreAgreement(
         n_units=int(a.size),
-        mae=bootstrap_mean_ci(np.abs(a - b), seed=rng, **options),
-        bias=bootstrap_mean_ci(a - b, seed=rng, **options),
+        mae=bootstrap_mean_ci(
+            np.abs(a - b),
+            confidence=confidence,
+            n_resamples=n_resamples,
+            method=method,
+            seed=rng,
+        ),
+        bias=bootstrap_mean_ci(
+            a - b, confidence=confidence, n_resamples=n_resamples, method=method, seed=rng
+        ),
         spearman=spearman(a, b),
         pearson=pearson(a, b),
         icc2=icc(np.column_stack([a, b]), confidence=confidence)["ICC2"],

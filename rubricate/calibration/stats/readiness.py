@@ -24,7 +24,7 @@ scored grade has SD NaN and headroom 0.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -64,7 +64,11 @@ def variance_study(
     rows = _restrict(scored_rows(grades, criterion), tiers)
     key = ANSWER_KEY if by == "answer" else ["item_id"]
     grouped = rows.groupby(key, sort=True)["score"]
-    table = grouped.agg(n_scores="size", mean="mean", max="max", min="min", sd="std")
+    # named aggregations make a DataFrame (pandas-stubs type SeriesGroupBy.agg as a Series)
+    table = cast(
+        pd.DataFrame,
+        grouped.agg(n_scores="size", mean="mean", max="max", min="min", sd="std"),
+    )
     table["headroom"] = table["max"] - table["mean"]
     table["n_scores"] = table["n_scores"].astype(int)
     return table.sort_values("mean", kind="stable")

@@ -30,7 +30,7 @@ ICC NaN (0/0).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -234,7 +234,7 @@ def flip_rates(
         )
         within = (repeated["var"] * (repeated["count"] - 1)).groupby(level="criterion").sum()
         dof = (repeated["count"] - 1).groupby(level="criterion").sum()
-        pooled = np.sqrt(within / dof.where(dof > 0))
+        pooled = cast(pd.Series, np.sqrt(within / dof.where(dof > 0)))  # a ufunc keeps the Series
     rng = rng_from(seed)
     disagreement = {}
     for criterion, part in repeated.groupby(level="criterion"):  # one bootstrap per criterion

@@ -13,7 +13,7 @@ in the middle of the grid's width or height; NaN and infinite values are skipped
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 MARKS = ("●", "○", "◆", "◇", "▲", "△")
 LINE = "·"
@@ -30,7 +30,7 @@ def _fmt(value: float) -> str:
 
 
 def render_chart(
-    series: dict[str, Sequence[tuple[float, float]]],
+    series: Mapping[str, Sequence[tuple[float, float]]],
     *,
     width: int = 60,
     height: int = 12,

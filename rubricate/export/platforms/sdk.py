@@ -88,7 +88,7 @@ def open_sdk(
             or env.get("AZURE_OPENAI_API_VERSION")
             or DEFAULT_AZURE_API_VERSION
         )
-        client = openai.AzureOpenAI(
+        client: openai.OpenAI = openai.AzureOpenAI(
             azure_endpoint=endpoint,
             api_key=key,
             azure_ad_token=None if key else token,
@@ -127,7 +127,8 @@ def sdk_call(provider: Provider, what: str, call: Callable[[], T]) -> T:
         detail = None
         body = error.body
         if isinstance(body, dict):
-            inner = body.get("error") if isinstance(body.get("error"), dict) else body
+            nested = body.get("error")
+            inner = nested if isinstance(nested, dict) else body
             detail = inner.get("message")
         message = redact(
             f"cannot {what}: HTTP {error.status_code} from {provider.describe()}: "

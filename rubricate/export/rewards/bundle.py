@@ -29,13 +29,16 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 from string import Template
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rubricate._version import __version__
 from rubricate.datasets.rft_rows import build_row
 from rubricate.errors import ExportError
 from rubricate.rubrics.items import ItemsFile
 from rubricate.rubrics.loader import LoadedRubric
+
+if TYPE_CHECKING:
+    from rubricate.rubrics.compile import Target
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ class CompiledGrader:
         return str(self.grader.get("name") or self.grader["type"])
 
 
-def compile_for_bundle(loaded: LoadedRubric, target: str | None) -> CompiledGrader:
+def compile_for_bundle(loaded: LoadedRubric, target: Target | None) -> CompiledGrader:
     """Compile and validate ``loaded`` exactly as ``rubricate compile`` does.
 
     Raises:
@@ -63,7 +66,7 @@ def compile_for_bundle(loaded: LoadedRubric, target: str | None) -> CompiledGrad
     from rubricate.rubrics.compile import compile_rubric, grader_json
     from rubricate.rubrics.compile.validate import validate_grader
 
-    grader = compile_rubric(loaded.rubric, target)  # type: ignore[arg-type]
+    grader = compile_rubric(loaded.rubric, target)
     validate_grader(grader)
     text = grader_json(grader)
     return CompiledGrader(grader, text, hashlib.sha256(text.encode("utf-8")).hexdigest())

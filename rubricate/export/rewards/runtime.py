@@ -36,7 +36,7 @@ from collections import Counter, deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 from rubricate.errors import InputError
 from rubricate.judge.calls import ClientSettings
@@ -112,8 +112,11 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> ClientSetting
         max_retries=_env_number(env, "RUBRICATE_MAX_RETRIES", int, defaults.max_retries),
         store_path=None if store.strip().lower() in ("", "none", "-") else store,
         use_cache=env.get("RUBRICATE_NO_CACHE", "").strip().lower() not in ("1", "true", "yes"),
-        api=api,  # type: ignore[arg-type]
-        structured_output=structured,  # type: ignore[arg-type]
+        # both checked above
+        api=cast(Literal["auto", "chat", "responses"], api),
+        structured_output=cast(
+            Literal["auto", "json_schema", "json_object", "instruction"], structured
+        ),
     )
 
 
@@ -369,4 +372,4 @@ class RewardRuntime:
         return {"grader": self.grader, "settings": self.settings, "options": self.options}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["grader"], state["settings"], **state["options"])
+        type(self).__init__(self, state["grader"], state["settings"], **state["options"])

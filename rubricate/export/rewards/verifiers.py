@@ -164,6 +164,10 @@ def _function(
     return func
 
 
+def _sub_reward(sub: str) -> Callable[[dict[str, Any]], Any]:
+    return lambda o: o["sub_rewards"][sub]
+
+
 def reward_functions(
     reward: VerifiersReward, main_name: str, prefix: str
 ) -> tuple[list[Callable[..., Any]], list[float]]:
@@ -171,7 +175,7 @@ def reward_functions(
     ``rubricate_scored`` (0)."""
     funcs = [_function(reward, main_name, lambda o: o["reward"])]
     for sub in reward.sub_names:
-        funcs.append(_function(reward, f"{prefix}{sub}", lambda o, sub=sub: o["sub_rewards"][sub]))
+        funcs.append(_function(reward, f"{prefix}{sub}", _sub_reward(sub)))
     funcs.append(_function(reward, SCORED_METRIC, lambda o: 1.0 if o["scored"] else 0.0))
     return funcs, [1.0] + [0.0] * (len(funcs) - 1)
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rubricate.datasets import checks as dataset_checks
 from rubricate.datasets import labels
@@ -50,7 +50,10 @@ from rubricate.export.rft.payload import (
 from rubricate.export.rft.readme import render_readme
 from rubricate.rubrics.items import ItemsFile
 from rubricate.rubrics.loader import LoadedRubric
-from rubricate.rubrics.problems import Problem, sort_key
+from rubricate.rubrics.problems import Problem, Severity, sort_key
+
+if TYPE_CHECKING:
+    from rubricate.rubrics.compile import Target
 
 RFT_MODEL_PREFIXES = ("o4-mini", "gpt-5", "ft:o4-mini", "ft:gpt-5")
 """Models RFT is documented for (and fine-tuned checkpoints of them)."""
@@ -65,7 +68,7 @@ class RftOptions:
     valid: Path
     model: str
     out: Path
-    target: str | None = None
+    target: Target | None = None
     response_format: Path | None = None
     hyperparameters: list[str] = field(default_factory=list)
     suffix: str | None = None
@@ -116,8 +119,8 @@ class Prepared:
         }
 
 
-def _problem(file: str, message: str, rule: str, severity: str = "error") -> Problem:
-    return Problem(file, None, None, "", message, severity, rule)  # type: ignore[arg-type]
+def _problem(file: str, message: str, rule: str, severity: Severity = "error") -> Problem:
+    return Problem(file, None, None, "", message, severity, rule)
 
 
 def _balanced(items: ItemsFile, field_name: str, seed: int) -> tuple[ItemsFile, dict[str, Any]]:
@@ -157,11 +160,11 @@ def _option_problems(options: RftOptions, hyper_problems: list[str]) -> list[Pro
     return out
 
 
-def _compile(loaded: LoadedRubric, target: str | None) -> dict[str, Any]:
+def _compile(loaded: LoadedRubric, target: Target | None) -> dict[str, Any]:
     from rubricate.rubrics.compile import compile_rubric
     from rubricate.rubrics.compile.validate import validate_grader
 
-    grader = compile_rubric(loaded.rubric, target)  # type: ignore[arg-type]
+    grader = compile_rubric(loaded.rubric, target)
     validate_grader(grader)
     return grader
 

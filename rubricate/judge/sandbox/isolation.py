@@ -207,7 +207,7 @@ def remove_stale_scratch(folder: str | None = None) -> list[str]:
         The folders removed.
     """
     root = Path(folder or tempfile.gettempdir())
-    removed = []
+    removed: list[str] = []
     try:
         entries = list(root.glob(f"{SCRATCH_PREFIX}*-*"))
     except OSError:

@@ -16,6 +16,7 @@ then ``{"sample", "item"}`` (as the pool sent it); reply ``{"id", "ok": true, "v
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import numbers
@@ -23,7 +24,9 @@ import os
 import struct
 import sys
 import traceback
-from typing import NoReturn
+from collections.abc import Callable
+from types import ModuleType
+from typing import NoReturn, cast
 
 GRADER_FILENAME = "<grader>"
 REQUEST_FD, REPLY_FD = 3, 4
@@ -62,7 +65,8 @@ def _send(message: dict) -> None:
 def _flush() -> None:
     for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
         try:
-            stream.flush()  # type: ignore[union-attr]
+            if stream is not None:  # sys.__stdout__ is None without a stdout
+                stream.flush()
         except Exception:  # noqa: BLE001 - a grader may have replaced or closed a stream
             pass
 
@@ -111,10 +115,10 @@ def _load(source: str) -> object:
     return grade
 
 
-def _outcome(run: object, *args: object) -> dict:
+def _outcome(run: Callable[..., object], *args: object) -> dict:
     """Call ``run(*args)`` and classify what happened (a reply without its id)."""
     try:
-        value = run(*args)  # type: ignore[operator]
+        value = run(*args)
     except MemoryError:
         return {
             "ok": False,
@@ -134,23 +138,21 @@ def _outcome(run: object, *args: object) -> dict:
     return {"ok": True, "value": value}
 
 
-def serve(config: dict, source: str, guards: object) -> NoReturn:
+def serve(config: dict, source: str, guards: ModuleType) -> NoReturn:
     """Guard this process, load ``source``, answer calls; never returns."""
     status = 0
     try:
-        guards.die_with_parent()  # type: ignore[attr-defined]
+        guards.die_with_parent()
         os.setpgid(0, 0)
         scratch = config["scratch"]
         os.makedirs(scratch, exist_ok=True)
         os.chdir(scratch)
         os.environ["TMPDIR"] = os.environ["HOME"] = scratch
-        for stream in (sys.stdout, sys.stderr):
-            stream.reconfigure(line_buffering=True)  # type: ignore[union-attr]
-        guards.set_limits(  # type: ignore[attr-defined]
-            int(config["memory_mb"]), own_user_namespace=bool(config["sandboxed"])
-        )
-        guards.install_audit_hook()  # type: ignore[attr-defined]
-        problem = guards.install_seccomp()  # type: ignore[attr-defined]
+        for stream in (sys.stdout, sys.stderr):  # typed TextIO; still this process's own files
+            cast(io.TextIOWrapper, stream).reconfigure(line_buffering=True)
+        guards.set_limits(int(config["memory_mb"]), own_user_namespace=bool(config["sandboxed"]))
+        guards.install_audit_hook()
+        problem = guards.install_seccomp()
         if problem and config.get("require_seccomp"):
             raise RuntimeError(problem)
     except BaseException as error:  # noqa: BLE001 - reported to the supervisor, then exit
@@ -166,7 +168,7 @@ def serve(config: dict, source: str, guards: object) -> NoReturn:
         except (EOFError, OSError, ValueError):
             break
         sys.stdout, sys.stderr = streams  # undo a previous call's swap of sys.stdout
-        guards.arm_cpu_limit(float(request.get("cpu_s", 120)))  # type: ignore[attr-defined]
+        guards.arm_cpu_limit(float(request.get("cpu_s", 120)))
         reply: dict
         if grade is None:
             reply = _outcome(_load, source)

@@ -300,7 +300,9 @@ def other_process_path(path: object, own_pid: int, cwd: str, *, resolve: bool = 
     if isinstance(path, int):
         return False
     try:
-        text = os.fsdecode(os.fspath(path))  # type: ignore[arg-type]
+        # any object on purpose: fspath's own TypeError decides what is a path (an
+        # isinstance(os.PathLike) check can be fooled, e.g. by its cache)
+        text = os.fsdecode(os.fspath(path))  # type: ignore[call-overload]
     except TypeError:
         return False
     absolute = text if text.startswith("/") else f"{cwd}/{text}"

@@ -59,8 +59,9 @@ if __package__:
     from rubricate.judge.sandbox import worker_guards as guards
 else:  # run by path: import the siblings without leaving their folder on sys.path
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import worker_executor as executor_code  # type: ignore[no-redef]
-    import worker_guards as guards  # type: ignore[no-redef]
+    # mypy checks these files as the package's modules (above), not as top-level modules
+    import worker_executor as executor_code  # type: ignore[import-not-found, no-redef]
+    import worker_guards as guards  # type: ignore[import-not-found, no-redef]
 
     del sys.path[0]
 

@@ -76,6 +76,7 @@ def parse_number(typed: str, what: str = "weight") -> int | float:
         EditError: not a finite number.
     """
     cleaned = typed.strip()
+    number: int | float
     try:
         number = int(cleaned)
     except ValueError:

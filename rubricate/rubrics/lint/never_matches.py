@@ -81,7 +81,7 @@ def _contains(ctx: LintContext, node: NodePath, check: ContainsCheck) -> list[Pr
 
 def _max_width(pattern: str, flags: int) -> int | None:
     try:
-        from re import _parser  # type: ignore[attr-defined]  # Python 3.11+: sre_parse
+        from re import _parser  # type: ignore[attr-defined]  # private (sre_parse): not in typeshed
 
         return int(_parser.parse(pattern, flags).getwidth()[1])
     except Exception:  # noqa: BLE001 - a pattern the parser refuses is bad-regex's business

@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
+from textual.widgets.button import ButtonVariant
 
 
 class ChoiceScreen(ModalScreen[str]):
@@ -21,7 +22,9 @@ class ChoiceScreen(ModalScreen[str]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, message: str, choices: list[tuple[str, str, str]]) -> None:
+    def __init__(
+        self, title: str, message: str, choices: list[tuple[str, str, ButtonVariant]]
+    ) -> None:
         super().__init__(classes="dialog")
         self._title = title
         self._message = message
@@ -34,7 +37,7 @@ class ChoiceScreen(ModalScreen[str]):
                 yield Static(self._message, classes="dialog-message")
             with Horizontal(classes="dialog-buttons"):
                 for choice_id, label, variant in self._choices:
-                    yield Button(label, id=f"choice-{choice_id}", variant=variant)  # type: ignore[arg-type]
+                    yield Button(label, id=f"choice-{choice_id}", variant=variant)
 
     def on_mount(self) -> None:
         self.query(Button).first().focus()

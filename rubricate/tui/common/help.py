@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
-KeySection = tuple[str, Iterable[Binding | tuple[str, str, str]]]
-"""A titled group of bindings (or ``(key, action, description)`` tuples)."""
+KeySection = tuple[str, Iterable[BindingType]]
+"""A titled group of bindings (or ``(key, action[, description])`` tuples, as in BINDINGS)."""
 
 
 def _key_name(key: str) -> str:
@@ -36,11 +36,10 @@ def keys_markdown(sections: Iterable[KeySection]) -> str:
     for title, bindings in sections:
         rows = []
         for binding in bindings:
-            key, description = (
-                (binding.key, binding.description)
-                if isinstance(binding, Binding)
-                else (binding[0], binding[2])
-            )
+            if isinstance(binding, Binding):
+                key, description = binding.key, binding.description
+            else:  # (key, action) has no description
+                key, description = binding[0], binding[2] if len(binding) > 2 else ""
             if description:
                 rows.append(f"| `{_key_name(key)}` | {description} |")
         if rows:

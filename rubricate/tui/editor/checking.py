@@ -23,15 +23,22 @@ from rubricate.tui.editor.panes import PreviewPane, ProblemChosen
 from rubricate.tui.messages import LintFinished, PreviewReady
 
 if TYPE_CHECKING:
+    from textual.screen import Screen
+
+    from rubricate.rubrics.edit import IndexPath
     from rubricate.tui.editor.detail import DetailPane
     from rubricate.tui.editor.document import EditorDocument, LintResult
     from rubricate.tui.editor.table import CriteriaTable
+
+    _Screen = Screen[None]  # for the type checker: the editor screen this is mixed into
+else:
+    _Screen = object
 
 LINT_DELAY = 0.25
 """Seconds after the last change before lint runs."""
 
 
-class CheckingActions:
+class CheckingActions(_Screen):
     """Live lint, jumping to problems, and the previews; mixed into the editor screen."""
 
     doc: EditorDocument
@@ -39,8 +46,18 @@ class CheckingActions:
     target: Literal["multi", "score_model"]
     _lint_timer: Timer | None
     _problem_cursor: int
-    table: CriteriaTable
-    detail: DetailPane
+
+    if TYPE_CHECKING:  # the editor screen's own (rubricate.tui.editor.screen)
+
+        @property
+        def table(self) -> CriteriaTable: ...
+        @property
+        def detail(self) -> DetailPane: ...
+        def selected(self) -> IndexPath | None: ...
+        def _problems(self) -> list[Problem]: ...
+        def _worst(self) -> dict[IndexPath, str]: ...
+        def _show_selection(self, reload_detail: bool = True) -> None: ...
+        def _show_problem_list(self) -> None: ...
 
     def schedule_lint(self, now: bool = False) -> None:
         """Lint the current text after :data:`LINT_DELAY` s without changes (or now)."""

@@ -12,6 +12,7 @@ Groups have no levels and no check; their text is a title.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
 
 from rich.text import Text
 from textual import events, on
@@ -47,8 +48,8 @@ class FieldEdited(Message):
 class DetailPane(VerticalScroll):
     """Fields of the selected criterion, each with its problems under it."""
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.row: CriterionRow | None = None
         self._group: str | None = None
         self._pending: dict[str, Timer] = {}
@@ -89,7 +90,8 @@ class DetailPane(VerticalScroll):
             area.match_cursor_bracket = False
 
     def _widget(self, field: str) -> Input | TextArea:
-        return self.query_one(f"#f-{field}")  # type: ignore[return-value]
+        # compose() makes each #f-<field> an Input or a TextArea
+        return cast("Input | TextArea", self.query_one(f"#f-{field}"))
 
     def _value(self, field: str) -> str:
         widget = self._widget(field)

@@ -67,7 +67,7 @@ def grader_preview(loaded: LoadedRubric, target: str) -> str:
         possible = ", ".join(applicable_targets(loaded.rubric))
         return f"This rubric cannot be compiled to {target}; it can be: {possible}."
     try:
-        grader = compile_rubric(loaded.rubric, target)  # type: ignore[arg-type]
+        grader = compile_rubric(loaded.rubric, target)
     except RubricateError as error:
         return f"Cannot compile: {error.msg}"
     return describe_grader(grader)

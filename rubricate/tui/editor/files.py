@@ -18,26 +18,37 @@ from rubricate.rubrics.edit import FileChangedError
 from rubricate.tui.common.dialogs import ChoiceScreen, PromptScreen
 
 if TYPE_CHECKING:
-    from rubricate.tui.editor.detail import DetailPane
+    from textual.screen import Screen
+
+    from rubricate.rubrics.edit import IndexPath
     from rubricate.tui.editor.document import EditorDocument, LintResult
 
+    _Screen = Screen[None]  # for the type checker: the editor screen this is mixed into
+else:
+    _Screen = object
 
-class FileActions:
+
+class FileActions(_Screen):
     """Save / quit / conflict actions; mixed into the editor screen."""
 
     doc: EditorDocument
     lint: LintResult | None
-    detail: DetailPane
+
+    if TYPE_CHECKING:  # the editor screen's own (rubricate.tui.editor.screen)
+
+        def flush_fields(self) -> None: ...
+        def update_title(self) -> None: ...
+        def after_change(self, select: IndexPath | None, reload_detail: bool = True) -> None: ...
 
     def action_save(self, then_quit: bool = False) -> None:
-        self.flush_fields()  # type: ignore[attr-defined]
+        self.flush_fields()
         try:
             self.doc.save()
         except FileChangedError:
             self._conflict(then_quit)
             return
         except InputError as error:
-            self.notify(error.msg, title="not saved", severity="error")  # type: ignore[attr-defined]
+            self.notify(error.msg, title="not saved", severity="error")
             return
         self._saved(then_quit)
 
@@ -46,12 +57,10 @@ class FileActions:
         if self.lint is not None and self.lint.text == self.doc.text:
             errors = sum(1 for p in self.lint.problems if p.severity == "error")
         note = f" (with {errors} errors: `rubricate check` will fail)" if errors else ""
-        self.notify(  # type: ignore[attr-defined]
-            f"Saved {self.doc.path}{note}", severity="warning" if errors else "information"
-        )
-        self.update_title()  # type: ignore[attr-defined]
+        self.notify(f"Saved {self.doc.path}{note}", severity="warning" if errors else "information")
+        self.update_title()
         if then_quit:
-            self.app.exit(return_code=0)  # type: ignore[attr-defined]
+            self.app.exit(return_code=0)
 
     def _conflict(self, then_quit: bool) -> None:
         def chosen(choice: str | None) -> None:
@@ -60,7 +69,7 @@ class FileActions:
             elif choice == "saveas":
                 self._ask_save_as(then_quit)
 
-        self.app.push_screen(  # type: ignore[attr-defined]
+        self.app.push_screen(
             ChoiceScreen(
                 f"{self.doc.path.name} changed on disk since you opened it",
                 "It was not saved, so nothing is overwritten. Reload takes the file as it is "
@@ -79,10 +88,10 @@ class FileActions:
         try:
             self.doc.reload()
         except InputError as error:
-            self.notify(error.msg, title="cannot reload", severity="error")  # type: ignore[attr-defined]
+            self.notify(error.msg, title="cannot reload", severity="error")
             return
-        self.after_change(None)  # type: ignore[attr-defined]
-        self.notify("Reloaded from disk; ctrl+z brings your edits back.")  # type: ignore[attr-defined]
+        self.after_change(None)
+        self.notify("Reloaded from disk; ctrl+z brings your edits back.")
 
     def _ask_save_as(self, then_quit: bool) -> None:
         path = self.doc.path
@@ -95,17 +104,15 @@ class FileActions:
             try:
                 self.doc.save_as(target)
             except FileChangedError:
-                self.notify(  # type: ignore[attr-defined]
-                    f"{target} already exists; choose another name", severity="error"
-                )
+                self.notify(f"{target} already exists; choose another name", severity="error")
                 self._ask_save_as(then_quit)
                 return
             except InputError as error:
-                self.notify(error.msg, title="not saved", severity="error")  # type: ignore[attr-defined]
+                self.notify(error.msg, title="not saved", severity="error")
                 return
             self._saved(then_quit)
 
-        self.app.push_screen(  # type: ignore[attr-defined]
+        self.app.push_screen(
             PromptScreen(
                 "Save as",
                 str(suggestion),
@@ -115,18 +122,18 @@ class FileActions:
         )
 
     def action_quit(self) -> None:
-        self.flush_fields()  # type: ignore[attr-defined]
+        self.flush_fields()
         if not self.doc.dirty:
-            self.app.exit(return_code=0)  # type: ignore[attr-defined]
+            self.app.exit(return_code=0)
             return
 
         def chosen(choice: str | None) -> None:
             if choice == "save":
                 self.action_save(then_quit=True)
             elif choice == "discard":
-                self.app.exit(return_code=0)  # type: ignore[attr-defined]
+                self.app.exit(return_code=0)
 
-        self.app.push_screen(  # type: ignore[attr-defined]
+        self.app.push_screen(
             ChoiceScreen(
                 f"Save changes to {self.doc.path.name}?",
                 "You have unsaved changes.",

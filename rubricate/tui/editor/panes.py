@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -22,8 +23,8 @@ from rubricate.tui.common.viewer import viewer
 class PreviewPane(Vertical):
     """A read-only text (compiled grader JSON, or a judge prompt) under a one-line header."""
 
-    def __init__(self, header: str, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, header: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self._header = header
 
     def compose(self) -> ComposeResult:
@@ -49,8 +50,8 @@ class ProblemChosen(Message):
 class ProblemList(OptionList):
     """Every problem of the rubric, one line each; enter jumps to the criterion and field."""
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self._problems: list[Problem] = []
 
     def show(self, problems: list[Problem], pending: bool) -> None:

@@ -9,7 +9,7 @@ are dropped when the text has moved on. File actions (save, quit, conflicts) are
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
+from typing import Literal, cast
 
 from textual import on
 from textual.app import ComposeResult
@@ -22,6 +22,7 @@ from textual.widgets import DataTable, Footer, Header, TabbedContent, TabPane
 from rubricate.rubrics.edit import (
     Edit,
     EditError,
+    Field,
     IndexPath,
     NewKind,
     add_criterion,
@@ -265,7 +266,8 @@ class EditorScreen(CheckingActions, FileActions, Screen[None]):
     def apply_field(self, event: FieldEdited) -> bool:
         """Apply one typed value; True when the document changed."""
         try:
-            edit = set_field(self.doc.text, event.path, event.field, event.typed)  # type: ignore[arg-type]
+            field = cast(Field, event.field)  # a field id of the detail pane (FIELD_IDS)
+            edit = set_field(self.doc.text, event.path, field, event.typed)
         except EditError as error:
             if self.detail.row is not None and self.detail.row.path == event.path:
                 self.detail.show_error(event.field, error.msg)

@@ -10,10 +10,12 @@ triggers them).
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowDoesNotExist
+from textual.widgets.data_table import ColumnKey, RowDoesNotExist
 
 from rubricate.rubrics.edit import CriterionRow, IndexPath
 from rubricate.tui.common.theme import SEVERITY_MARK, SEVERITY_VARIABLE, muted, styled
@@ -52,8 +54,8 @@ class CriteriaTable(DataTable):
         Binding("q", "screen.quit", "Quit"),
     ]
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
         self._rows_shown: list[CriterionRow] = []
 
     def on_mount(self) -> None:
@@ -137,7 +139,7 @@ class CriteriaTable(DataTable):
             text_width = 0
         changed = False
         for key, width in (("id", id_width), ("text", text_width)):
-            column = self.columns[key]  # type: ignore[index]
+            column = self.columns[ColumnKey(key)]
             if column.auto_width or column.width != width:
                 column.auto_width = False
                 column.width = width

@@ -141,7 +141,7 @@ def criterion_rows(figures: AgreementFigures | None) -> list[tuple[str, ...]]:
     grader's κ, stand-in)``."""
     if figures is None or figures.section is None:
         return []
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for row in figures.section["criteria"]:
         if row.get("binary"):
             judge = f"F1 {_num(row.get('grader_f1'))}"

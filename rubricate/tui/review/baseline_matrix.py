@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -74,7 +75,7 @@ def sample_matrix(data: BaselineData, item_id: str) -> tuple[list[SampleColumn],
     columns = sample_columns(data)
     shown = shown_criteria(data.criteria, mine)
     overall = Criterion(data.headline, "the reward", "total", None, None, 1)
-    by_key = {
+    by_key: dict[tuple[str, str], Any] = {  # rows: pandas types their fields as any scalar
         (str(r.answer_id), str(r.criterion)): r for r in mine.itertuples(index=False)
     }  # one grade per sample and criterion
     out = []

@@ -5,6 +5,7 @@ samples side by side (criteria x samples, then each model's mean)."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from rich.text import Text
 from textual.widgets import DataTable
@@ -50,8 +51,8 @@ class ItemsTable(FillTable):
 
     NUMBERS = ("room", "mean", "max", "min", "sd")
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cursor_type="row", **kwargs)
 
     def on_mount(self) -> None:
         self.add_column("item", key="item")
@@ -139,8 +140,8 @@ class ItemsTable(FillTable):
 class SampleMatrix(DataTable):
     """One item's samples side by side; the cell cursor picks a sample and a criterion."""
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(cursor_type="cell", **kwargs)  # type: ignore[arg-type]
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cursor_type="cell", **kwargs)
         self.sample_columns: list[SampleColumn] = []
 
     def show(self, data: BaselineData, columns: list[SampleColumn], rows: list[SampleRow]) -> None:

@@ -17,6 +17,8 @@ answer graded.
 
 from __future__ import annotations
 
+from typing import cast
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -193,7 +195,7 @@ class GradingScreen(Screen[AnswerKey | None]):
         if action == "grade":
             return not self.criterion.levels
         if action == "digit" and parameters:
-            digit = int(parameters[0])  # type: ignore[call-overload]
+            digit = cast(int, parameters[0])  # digit(0) .. digit(9) (_digit_bindings)
             levels = self.criterion.levels
             return digit in levels if levels else digit in (0, 1)
         return True

@@ -32,13 +32,21 @@ from rubricate.tui.review.data import ReviewData, with_experts
 from rubricate.tui.review.grading import GradingScreen
 
 if TYPE_CHECKING:
+    from textual import getters
+
+    from rubricate.tui.review.app import ReviewApp
+    from rubricate.tui.review.run_screen import RunScreen
     from rubricate.tui.review.tables import AnswersTable
+
+    _Screen = RunScreen  # for the type checker: the review screen this is mixed into
+else:
+    _Screen = object
 
 AGREEMENT_DELAY = 0.5
 """Seconds after the last grade before the agreement figures are recomputed."""
 
 
-class ExpertActions:
+class ExpertActions(_Screen):
     """Grading and agreement; mixed into the review screen."""
 
     data: ReviewData
@@ -46,7 +54,14 @@ class ExpertActions:
     figures_version: int
     version: int
     _agreement_timer: Timer | None
-    answers: AnswersTable
+
+    if TYPE_CHECKING:  # the review screen's own (rubricate.tui.review.screen), and its app
+        app = getters.app(ReviewApp)
+
+        @property
+        def answers(self) -> AnswersTable: ...
+        def visible_rows(self) -> list: ...
+        def show_rows(self, select: AnswerKey | None = None) -> None: ...
 
     def refresh_agreement(self) -> None:
         """Recompute the agreement figures in a worker."""
@@ -81,7 +96,7 @@ class ExpertActions:
             self.notify("The run's rubric is not available, so there is nothing to grade "
                         "against.", severity="error")  # fmt: skip
             return
-        if self.app.expert is None:  # type: ignore[attr-defined]
+        if self.app.expert is None:
             self.app.push_screen(
                 PromptScreen(
                     "Your name, as it goes into experts.csv",
@@ -91,15 +106,15 @@ class ExpertActions:
                 self._named,
             )
             return
-        self._start_grading()
+        self._start_grading(self.app.expert)
 
     def _named(self, name: str | None) -> None:
         if not name:
             return
-        self.app.expert = name  # type: ignore[attr-defined]
-        self._start_grading()
+        self.app.expert = name
+        self._start_grading(name)
 
-    def _start_grading(self) -> None:
+    def _start_grading(self, expert: str) -> None:
         rows = [r.key for r in self.visible_rows()]
         start = self.answers.selected()
         if start in rows:
@@ -111,7 +126,7 @@ class ExpertActions:
             GradingScreen(
                 self.data,
                 rows,
-                self.app.expert,  # type: ignore[attr-defined]
+                expert,
                 status=headline(self.figures),
             ),
             self._grading_done,

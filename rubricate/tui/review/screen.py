@@ -176,7 +176,7 @@ class ReviewScreen(ExpertActions, RunScreen):
 
     def visible_rows(self) -> list:
         rows = order_rows(self.data.rows, self.order, item_order(self.data))
-        return filter_rows(rows, self.which, self.app.expert)  # type: ignore[attr-defined]
+        return filter_rows(rows, self.which, self.app.expert)
 
     def show_rows(self, select: AnswerKey | None = None) -> None:
         keep = select or self.answers.selected()
@@ -277,7 +277,7 @@ class ReviewScreen(ExpertActions, RunScreen):
 
     def filter_applies(self, which: str) -> bool:
         """``ungraded`` needs an expert's name."""
-        return which != "ungraded" or self.app.expert is not None  # type: ignore[attr-defined]
+        return which != "ungraded" or self.app.expert is not None
 
     @on(DataTable.RowSelected, "#answers")
     def _answer_chosen(self, event: DataTable.RowSelected) -> None:

@@ -8,6 +8,7 @@ from typing import ClassVar
 from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import DataTable
+from textual.widgets.data_table import Column, ColumnKey
 
 from rubricate.tui.review.data import Criterion
 
@@ -31,13 +32,13 @@ class FillTable(DataTable):
     def on_resize(self) -> None:
         self._fit()
 
-    def _content_width(self, key: object, column: object) -> int:
+    def _content_width(self, key: ColumnKey | str, column: Column) -> int:
         """A column's content width measured from its cells (Textual updates its own only at
         the next refresh, after rows were just added); a fixed width as set."""
-        if not column.auto_width and key != self.FILL:  # type: ignore[attr-defined]
-            return column.width  # type: ignore[attr-defined]
-        cells = (cell_len(getattr(c, "plain", str(c))) for c in self.get_column(key))  # type: ignore[arg-type]
-        return max(cell_len(column.label.plain), max(cells, default=0))  # type: ignore[attr-defined]
+        if not column.auto_width and key != self.FILL:
+            return column.width
+        cells = (cell_len(getattr(c, "plain", str(c))) for c in self.get_column(key))
+        return max(cell_len(column.label.plain), max(cells, default=0))
 
     def _others_width(self) -> int:
         """The other columns' width with their padding."""
@@ -52,7 +53,7 @@ class FillTable(DataTable):
         its padding and room for the scrollbar)."""
         if self.FILL not in self.columns:
             return 0
-        column = self.columns[self.FILL]  # type: ignore[index]
+        column = self.columns[ColumnKey(self.FILL)]
         fill = max(MIN_FILL, self._content_width(self.FILL, column)) + 2 * self.cell_padding
         return self._others_width() + fill + self.styles.scrollbar_size_vertical
 
@@ -63,7 +64,7 @@ class FillTable(DataTable):
         scrollbar = self.styles.scrollbar_size_vertical  # room for it, shown or not
         others = self._others_width()
         width = max(MIN_FILL, self.size.width - scrollbar - others - 2 * self.cell_padding)
-        column = self.columns[self.FILL]  # type: ignore[index]
+        column = self.columns[ColumnKey(self.FILL)]
         if column.auto_width or column.width != width:
             column.auto_width = False
             column.width = width

@@ -5,6 +5,7 @@ width the others leave, so ids are cut last."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from rich.text import Text
 from textual.widgets.data_table import RowDoesNotExist
@@ -42,8 +43,8 @@ class AnswersTable(FillTable):
 
     FILL = "answer"
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cursor_type="row", **kwargs)
 
     def on_mount(self) -> None:
         self.add_column("answer", key="answer")
@@ -121,8 +122,8 @@ class VerdictMatrix(FillTable):
 
     FILL = "criterion"
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cursor_type="row", **kwargs)
 
     def show(
         self,
