@@ -16,9 +16,7 @@ every call already paid for from the call store (zero new requests when all were
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,19 +33,12 @@ from rubricate.calibration.baseline.run import (
     previous_latencies,
 )
 from rubricate.calibration.inputs.experts import CSV_HEADER
-from rubricate.calibration.run.manifest import (
-    endpoint_fields,
-    judge_model,
-    rubric_fields,
-    run_usage,
-    start_fields,
-    utc_now,
-)
+from rubricate.calibration.run.manifest import judge_model, rubric_fields, start_fields
+from rubricate.calibration.run.pipeline import RunKind, RunOutcome, execute_run
 from rubricate.calibration.run_files import RunWriter, sha256_bytes, write_atomic
 from rubricate.errors import InputError
-from rubricate.judge.breaker import EndpointDown
 from rubricate.judge.calls import ClientSettings
-from rubricate.progress import NoProgress, Progress
+from rubricate.progress import Progress
 
 NO_ENDPOINT = (
     "no model endpoint configured: baseline samples the models, so it needs one (generation "
@@ -56,14 +47,8 @@ NO_ENDPOINT = (
 )
 
 
-@dataclass
-class BaselineOutcome:
-    """What a finished baseline run produced."""
-
-    out: Path
-    manifest: dict[str, Any]
-    data: dict[str, Any]
-    files: list[Path]
+BaselineOutcome = RunOutcome
+"""What a finished baseline produced (a :class:`RunOutcome`)."""
 
 
 def baseline_manifest(prepared: PreparedBaseline, settings: ClientSettings) -> dict[str, Any]:
@@ -104,6 +89,84 @@ def _write_samples(out: Path, samples: pd.DataFrame) -> None:
     write_atomic(out / "samples.csv", text.encode("utf-8"))
 
 
+class BaselineKind(RunKind):
+    """A baseline as a :class:`~rubricate.calibration.run.pipeline.RunKind`."""
+
+    unit = "samples"
+    prepared: PreparedBaseline
+
+    def __init__(self, prepared: PreparedBaseline, settings: ClientSettings) -> None:
+        super().__init__(prepared, settings)
+        self.runner: BaselineRunner | None = None
+        self.latencies: dict[str, float] = {}
+        self.samples = pd.DataFrame()
+
+    def open_client(self, opener: Callable[[ClientSettings], Any]) -> Any | None:
+        client = opener(self.settings)
+        if client is None:
+            raise InputError(NO_ENDPOINT)
+        return client
+
+    def open_writer(self) -> RunWriter:
+        return RunWriter(self.prepared.out, columns=BASELINE_COLUMNS)
+
+    def write_inputs(self, writer: RunWriter) -> None:
+        out = self.prepared.out
+        write_atomic(out / "grader.json", self.prepared.grader_bytes)
+        write_atomic(out / "rubric.yaml", self.prepared.rubric_bytes)
+        write_atomic(out / "items.jsonl", self.prepared.items_bytes)
+        if not (out / "experts.csv").exists():
+            write_atomic(out / "experts.csv", CSV_HEADER.encode("utf-8"))
+
+    def manifest(self) -> dict[str, Any]:
+        return baseline_manifest(self.prepared, self.settings)
+
+    def before_streams(self) -> None:
+        self.latencies = previous_latencies(self.prepared.out / "records.jsonl")
+
+    def runtime_options(self) -> dict[str, Any]:
+        return {"python_workers": self.prepared.request.workers}
+
+    async def grade(
+        self, runtime: Any, client: Any | None, writer: RunWriter, progress: Progress
+    ) -> None:
+        request = self.prepared.request
+        jobs = all_jobs(self.prepared.items, request.models, request.samples)
+        at_once = len(jobs) if self.settings.batch else max(8, self.settings.concurrency)
+        assert client is not None  # open_client refuses to run without one
+        self.runner = BaselineRunner(self.prepared, client, runtime, writer, client.prices,
+                                     progress=progress, concurrency=at_once,
+                                     batch=self.settings.batch,
+                                     latencies=self.latencies)  # fmt: skip
+        progress.start(total=len(jobs), description="sampling and grading")
+        await self.runner.run(jobs)
+
+    def _runner(self) -> BaselineRunner:
+        assert self.runner is not None
+        return self.runner
+
+    def grades(self) -> pd.DataFrame:
+        self.samples = self._runner().sample_table()
+        return self._runner().grades()
+
+    def write_tables(self, writer: RunWriter, grades: pd.DataFrame) -> None:
+        writer.finish(grades)
+        _write_samples(self.prepared.out, self.samples)
+
+    def counts(self, grades: pd.DataFrame) -> dict[str, Any]:
+        return _counts(self.prepared, self.samples, grades)
+
+    def done(self) -> int:
+        return len(self.samples)
+
+    def report(self, grades: pd.DataFrame, run: dict[str, Any]) -> tuple[dict, list[Path]]:
+        prepared = self.prepared
+        rows = {item.item_id: item.row for item in prepared.items}
+        data = build_baseline_data(grades, self.samples, rubric=prepared.rubric,
+                                   plan=prepared.plan, manifest=run, rows=rows)  # fmt: skip
+        return data, write_baseline_reports(prepared.out, data, figures=prepared.request.figures)
+
+
 async def execute_baseline(
     prepared: PreparedBaseline,
     settings: ClientSettings,
@@ -122,72 +185,5 @@ async def execute_baseline(
     Raises:
         InputError: no model endpoint configured (nothing is written).
     """
-    from rubricate.judge.client import open_client as default_open
-    from rubricate.judge.runtime import Runtime
-
-    client = (open_client or default_open)(settings)
-    if client is None:
-        raise InputError(NO_ENDPOINT)
-    request, out = prepared.request, prepared.out
-    progress = progress or NoProgress()
-    try:
-        writer = RunWriter(out, columns=BASELINE_COLUMNS)
-    except InputError:
-        await client.aclose()
-        raise
-    write_atomic(out / "grader.json", prepared.grader_bytes)
-    write_atomic(out / "rubric.yaml", prepared.rubric_bytes)
-    write_atomic(out / "items.jsonl", prepared.items_bytes)
-    if not (out / "experts.csv").exists():
-        write_atomic(out / "experts.csv", CSV_HEADER.encode("utf-8"))
-    run = baseline_manifest(prepared, settings)
-    writer.write_manifest(run)
-    latencies = previous_latencies(out / "records.jsonl")  # before the streams start afresh
-    writer.open_streams()
-    jobs = all_jobs(prepared.items, request.models, request.samples)
-    at_once = len(jobs) if settings.batch else max(8, settings.concurrency)
-    started = time.perf_counter()
-    stopped: EndpointDown | None = None
-    try:
-        async with Runtime(client, python_workers=request.workers) as runtime:
-            runner = BaselineRunner(prepared, client, runtime, writer, client.prices,
-                                    progress=progress, concurrency=at_once,
-                                    batch=settings.batch, latencies=latencies)  # fmt: skip
-            progress.start(total=len(jobs), description="sampling and grading")
-            await runner.run(jobs)
-    except EndpointDown as down:
-        stopped = down
-    finally:
-        progress.close()
-        writer.close_streams()
-        await client.aclose()
-    grades, samples = runner.grades(), runner.sample_table()
-    writer.finish(grades)
-    _write_samples(out, samples)
-    if stopped is not None:  # keep what finished; say why the run stopped
-        run.update(finished_at=utc_now(), status="stopped", stopped=stopped.msg,
-                   usage=run_usage(client, time.perf_counter() - started),
-                   counts=_counts(prepared, samples, grades))  # fmt: skip
-        writer.write_manifest(run)
-        for name in ("report.json", "report.md", "report.html"):
-            (out / name).unlink(missing_ok=True)
-        raise EndpointDown(
-            f"{stopped.msg}; the {len(samples)} samples finished are kept in {out} and every "
-            "answer already paid for replays from the call store"
-        )
-    run.update(
-        finished_at=utc_now(),
-        status="complete",
-        usage=run_usage(client, time.perf_counter() - started),
-        endpoint=endpoint_fields(client),
-        **runtime.judge_format.manifest_fields(),
-        counts=_counts(prepared, samples, grades),
-        python_sandbox=runtime.python_isolation,
-    )
-    writer.write_manifest(run)
-    rows = {item.item_id: item.row for item in prepared.items}
-    data = build_baseline_data(
-        grades, samples, rubric=prepared.rubric, plan=prepared.plan, manifest=run, rows=rows
-    )
-    files = write_baseline_reports(out, data, figures=request.figures)
-    return BaselineOutcome(out=out, manifest=run, data=data, files=files)
+    kind = BaselineKind(prepared, settings)
+    return await execute_run(kind, progress=progress, open_client=open_client)

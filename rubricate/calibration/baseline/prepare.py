@@ -30,15 +30,14 @@ An item without an ``id`` is named ``line<N>`` after its line in the items file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rubricate.calibration.verdicts import GraderPlan, plan_grader
+from rubricate.calibration.run.pipeline import PreparedRun, compile_for_run
 from rubricate.errors import ExportError, InputError
 from rubricate.files import read_bytes
 from rubricate.judge.calls import ModelRequest
-from rubricate.rubrics.model import Rubric
 
 if TYPE_CHECKING:
     from rubricate.rubrics.compile import Target
@@ -102,22 +101,20 @@ class BaselineItem:
     row: dict[str, Any]
 
 
-@dataclass
-class PreparedBaseline:
-    """Everything loaded and checked; nothing written, no model called."""
+@dataclass(kw_only=True)
+class PreparedBaseline(PreparedRun):
+    """A baseline, loaded and checked; nothing written, no model called.
+
+    Attributes:
+        request: the options.
+        items: the RFT rows to sample; ``items_bytes`` the items file as read.
+        generation: how each model samples.
+    """
 
     request: BaselineRequest
-    rubric: Rubric
-    rubric_bytes: bytes
-    target: str
-    grader: dict[str, Any]
-    grader_bytes: bytes
-    plan: GraderPlan
     items: list[BaselineItem]
     items_bytes: bytes
     generation: GenerationSettings
-    out: Path
-    warnings: list[str] = field(default_factory=list)
 
 
 def generation_request(
@@ -191,15 +188,14 @@ def prepare_baseline(request: BaselineRequest) -> PreparedBaseline:
     """
     from rubricate.datasets import checks as dataset_checks
     from rubricate.datasets.rft_rows import build_rows, grader_item_fields, rubric_item_fields
-    from rubricate.rubrics.compile import compile_exact
     from rubricate.rubrics.items import read_items
     from rubricate.rubrics.lint import load_checked_rubric
-    from rubricate.rubrics.loader import read_text
 
     _check_request(request)
     loaded = load_checked_rubric(request.rubric)
     rubric = loaded.rubric
-    target, grader, text = compile_exact(rubric, request.target)
+    compiled = compile_for_run(request.rubric, rubric, request.target)
+    grader = compiled["grader"]
     generation = GenerationSettings(
         temperature=request.temperature,
         reasoning_effort=request.reasoning_effort,
@@ -227,13 +223,8 @@ def prepare_baseline(request: BaselineRequest) -> PreparedBaseline:
     if request.samples == 1:
         warnings.append("--samples 1: one sample per item shows no spread; use 3 or more")
     return PreparedBaseline(
+        **compiled,
         request=request,
-        rubric=rubric,
-        rubric_bytes=read_text(request.rubric).encode("utf-8"),
-        target=target,
-        grader=grader,
-        grader_bytes=text.encode("utf-8"),
-        plan=plan_grader(rubric, grader, target),
         items=_baseline_items(rows),
         items_bytes=read_bytes(request.items, "items file"),
         generation=generation,

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,34 +19,19 @@ import pandas as pd
 from rubricate.calibration.grades_table import TIERS, TOTAL, is_scored
 from rubricate.calibration.inputs.experts import CSV_HEADER, normalise_grades, read_grades_csv
 from rubricate.calibration.report.data import build_report_data
-from rubricate.calibration.report.files import REPORT_FILES, write_reports
+from rubricate.calibration.report.files import write_reports
 from rubricate.calibration.run.adaptive import run_adaptive
-from rubricate.calibration.run.manifest import endpoint_fields, run_usage, utc_now
+from rubricate.calibration.run.pipeline import RunKind, RunOutcome, execute_run
 from rubricate.calibration.run.runner import CalibrationRunner, full_jobs
 from rubricate.calibration.run.session import Prepared, experts_text, manifest, no_endpoint_line
 from rubricate.calibration.run_files import RunWriter, write_atomic
 from rubricate.calibration.verdicts import is_not_run
 from rubricate.errors import InputError
-from rubricate.judge.breaker import EndpointDown
 from rubricate.judge.calls import ClientSettings
-from rubricate.progress import NoProgress, Progress
+from rubricate.progress import Progress
 
-
-@dataclass
-class Outcome:
-    """What a finished run produced.
-
-    Attributes:
-        out: the run directory.
-        manifest: the final ``run.json``.
-        data: the report data.
-        files: every file written by the reports.
-    """
-
-    out: Path
-    manifest: dict[str, Any]
-    data: dict[str, Any]
-    files: list[Path]
+Outcome = RunOutcome
+"""What a finished calibration produced (a :class:`RunOutcome`)."""
 
 
 def _check_budget(prepared: Prepared) -> None:
@@ -117,32 +100,99 @@ def _keep_judged_run(out: Path) -> None:
         )
 
 
-def _stop(
-    prepared: Prepared,
-    writer: RunWriter,
-    run: dict[str, Any],
-    grades: pd.DataFrame,
-    runner: CalibrationRunner,
-    down: EndpointDown,
-    client: Any,
-    started: float,
-) -> None:
-    """Keep what finished (``run.json`` says ``stopped`` and why) and raise a one-line error."""
-    writer.finish(grades)
-    run.update(
-        finished_at=utc_now(),
-        status="stopped",
-        stopped=down.msg,
-        usage=run_usage(client, time.perf_counter() - started),
-        counts=_counts(prepared, grades, runner),
-    )
-    writer.write_manifest(run)
-    for name in REPORT_FILES:  # a previous run's reports no longer describe this folder
-        (prepared.out / name).unlink(missing_ok=True)
-    raise EndpointDown(
-        f"{down.msg}; the {runner.jobs_done} grades finished are kept in {prepared.out} and every "
-        "answer already paid for replays from the call store"
-    )
+class CalibrationKind(RunKind):
+    """A calibration as a :class:`~rubricate.calibration.run.pipeline.RunKind`."""
+
+    prepared: Prepared
+
+    def __init__(
+        self, prepared: Prepared, settings: ClientSettings, warn: Callable[[str], None]
+    ) -> None:
+        super().__init__(prepared, settings)
+        self.warn = warn
+        self.runner: CalibrationRunner | None = None
+        self.adaptive: dict[str, Any] | None = None
+        self.given_experts: str | None = None
+
+    def open_client(self, opener: Callable[[ClientSettings], Any]) -> Any | None:
+        _check_budget(self.prepared)
+        if not self.prepared.plan.calls_per_grade:
+            return None
+        client = opener(self.settings)
+        if client is None:
+            _keep_judged_run(self.prepared.out)
+            self.warn(no_endpoint_line(self.prepared.plan))
+        return client
+
+    def open_writer(self) -> RunWriter:
+        return RunWriter(self.prepared.out)
+
+    def write_inputs(self, writer: RunWriter) -> None:
+        prepared = self.prepared
+        self.given_experts, _ = experts_text(prepared, self.warn)
+        writer.write_inputs(
+            prepared.grader_bytes, prepared.set_bytes, self.given_experts or CSV_HEADER
+        )
+        write_atomic(prepared.out / "rubric.yaml", prepared.rubric_bytes)
+
+    def manifest(self) -> dict[str, Any]:
+        return manifest(self.prepared, self.settings)
+
+    def runtime_options(self) -> dict[str, Any]:
+        request = self.prepared.request
+        return {"python_workers": request.workers, "score_clipped": request.score_clipped}
+
+    async def grade(
+        self, runtime: Any, client: Any | None, writer: RunWriter, progress: Progress
+    ) -> None:
+        prepared, request = self.prepared, self.prepared.request
+        # batch mode submits what is queued: every job must be queued at once
+        at_once = 1_000_000 if self.settings.batch else max(8, self.settings.concurrency)
+        self.runner = CalibrationRunner(prepared.grader, prepared.plan, runtime, writer,
+                                        progress=progress, concurrency=at_once)  # fmt: skip
+        progress.start(description="grading")
+        if request.repeats is not None:
+            await self.runner.run(full_jobs(prepared.entries, range(request.repeats)))
+            return
+        auto = dataclasses.replace(request.adaptive, budget=request.budget, seed=request.seed)
+        self.adaptive = (await run_adaptive(self.runner, prepared.entries, auto)).as_dict()
+
+    def _runner(self) -> CalibrationRunner:
+        assert self.runner is not None
+        return self.runner
+
+    def grades(self) -> pd.DataFrame:
+        return self._runner().grades()
+
+    def counts(self, grades: pd.DataFrame) -> dict[str, Any]:
+        return _counts(self.prepared, grades, self._runner())
+
+    def done(self) -> int:
+        return self._runner().jobs_done
+
+    def complete_fields(self, grades: pd.DataFrame) -> dict[str, Any]:
+        total_rows = grades[grades["criterion"] == TOTAL]
+        return {
+            "judged_run": not bool(is_not_run(grades).any()),
+            "repeats": int(grades["repeat"].max() + 1) if len(grades) else 0,
+            "counts": {**self.counts(grades), "total_rows": int(len(total_rows))},
+            "experts_csv": "experts.csv" if self.given_experts else None,
+            "adaptive": self.adaptive,
+        }
+
+    def report(self, grades: pd.DataFrame, run: dict[str, Any]) -> tuple[dict, list[Path]]:
+        prepared = self.prepared
+        data = build_report_data(
+            grades,
+            rubric=prepared.rubric,
+            plan=prepared.plan,
+            manifest=run,
+            experts=_experts_frame(prepared, self.warn),
+            leaks=run["excluded"],
+            adaptive=self.adaptive,
+            seed=prepared.request.seed,
+        )
+        return data, write_reports(prepared.out, data, figures=prepared.request.figures)
 
 
 async def execute(
@@ -162,80 +212,5 @@ async def execute(
         warn: receives one-line warnings (no endpoint, grades kept or left out).
         open_client: opens the model client (default :func:`rubricate.judge.client.open_client`).
     """
-    from rubricate.judge.client import open_client as default_open
-    from rubricate.judge.runtime import Runtime
-
-    _check_budget(prepared)
-    request, plan, progress = prepared.request, prepared.plan, progress or NoProgress()
-    client = None
-    if plan.calls_per_grade:
-        client = (open_client or default_open)(settings)
-        if client is None:
-            _keep_judged_run(prepared.out)
-            warn(no_endpoint_line(plan))
-    writer = RunWriter(prepared.out)
-    given_experts, _ = experts_text(prepared, warn)
-    writer.write_inputs(prepared.grader_bytes, prepared.set_bytes, given_experts or CSV_HEADER)
-    write_atomic(prepared.out / "rubric.yaml", prepared.rubric_bytes)
-    run = manifest(prepared, settings)
-    writer.write_manifest(run)
-    writer.open_streams()
-    # batch mode submits what is queued: every job must be queued at once
-    jobs_at_once = 1_000_000 if settings.batch else max(8, settings.concurrency)
-    started = time.perf_counter()
-    adaptive = None
-    runner: CalibrationRunner | None = None
-    stopped: EndpointDown | None = None
-    try:
-        async with Runtime(
-            client, python_workers=request.workers, score_clipped=request.score_clipped
-        ) as runtime:
-            runner = CalibrationRunner(prepared.grader, plan, runtime, writer,
-                                       progress=progress, concurrency=jobs_at_once)  # fmt: skip
-            progress.start(description="grading")
-            if request.repeats is not None:
-                await runner.run(full_jobs(prepared.entries, range(request.repeats)))
-            else:
-                settings_auto = dataclasses.replace(
-                    request.adaptive, budget=request.budget, seed=request.seed
-                )
-                adaptive = (await run_adaptive(runner, prepared.entries, settings_auto)).as_dict()
-    except EndpointDown as down:
-        stopped = down
-    finally:
-        progress.close()
-        writer.close_streams()
-        if client is not None:
-            await client.aclose()
-    assert runner is not None
-    grades = runner.grades()
-    if stopped is not None:
-        _stop(prepared, writer, run, grades, runner, stopped, client, started)
-    writer.finish(grades)
-    total_rows = grades[grades["criterion"] == TOTAL]
-    run.update(
-        finished_at=utc_now(),
-        status="complete",
-        judged_run=not bool(is_not_run(grades).any()),
-        repeats=int(grades["repeat"].max() + 1) if len(grades) else 0,
-        usage=run_usage(client, time.perf_counter() - started),
-        endpoint=endpoint_fields(client),
-        **runtime.judge_format.manifest_fields(),
-        counts={**_counts(prepared, grades, runner), "total_rows": int(len(total_rows))},
-        experts_csv="experts.csv" if given_experts else None,
-        adaptive=adaptive,
-        python_sandbox=runtime.python_isolation,
-    )
-    writer.write_manifest(run)
-    data = build_report_data(
-        grades,
-        rubric=prepared.rubric,
-        plan=plan,
-        manifest=run,
-        experts=_experts_frame(prepared, warn),
-        leaks=run["excluded"],
-        adaptive=adaptive,
-        seed=request.seed,
-    )
-    files = write_reports(prepared.out, data, figures=request.figures)
-    return Outcome(out=prepared.out, manifest=run, data=data, files=files)
+    kind = CalibrationKind(prepared, settings, warn)
+    return await execute_run(kind, progress=progress, open_client=open_client)

@@ -41,12 +41,12 @@ from rubricate.calibration.inputs.experts import (
 from rubricate.calibration.inputs.leakage import Leak, find_leaks
 from rubricate.calibration.run.adaptive import AdaptiveSettings
 from rubricate.calibration.run.manifest import judge_model, rubric_fields, start_fields
+from rubricate.calibration.run.pipeline import PreparedRun, compile_for_run
 from rubricate.calibration.run_files import sha256_bytes
-from rubricate.calibration.verdicts import GraderPlan, plan_grader
+from rubricate.calibration.verdicts import GraderPlan
 from rubricate.errors import InputError
 from rubricate.files import read_bytes
 from rubricate.judge.calls import ClientSettings
-from rubricate.rubrics.model import Rubric
 
 if TYPE_CHECKING:
     from rubricate.rubrics.compile import Target
@@ -88,25 +88,24 @@ class CalibrateRequest:
     """Count judge results outside their range as scored (``--score-clipped``)."""
 
 
-@dataclass
-class Prepared:
-    """Everything loaded and checked, nothing written yet."""
+@dataclass(kw_only=True)
+class Prepared(PreparedRun):
+    """A calibration, loaded and checked, nothing written yet (the common fields: PreparedRun).
+
+    Attributes:
+        request: the options.
+        calset: the calibration set; ``set_bytes`` its file as read.
+        entries: the answers to grade (leaked few-shot examples left out when asked).
+        leaks: answers equal to a few-shot example (``--exclude-leaked``).
+        expert_rows: expert grades given inline or with ``--experts``, checked.
+    """
 
     request: CalibrateRequest
-    rubric: Rubric
-    rubric_bytes: bytes
-    target: str
-    grader: dict[str, Any]
-    grader_bytes: bytes
-    plan: GraderPlan
     calset: CalibrationSet
     set_bytes: bytes
     entries: list[CalibrationEntry]
     leaks: list[Leak]
     expert_rows: list[dict[str, Any]]
-    out: Path
-    warnings: list[str] = field(default_factory=list)
-    """Load-time warnings to show before grading (a tier the set lacks, overall or per item)."""
 
 
 def _expert_rows(request: CalibrateRequest, calset: CalibrationSet) -> list[dict[str, Any]]:
@@ -131,9 +130,7 @@ def prepare(request: CalibrateRequest) -> Prepared:
     Raises:
         InputError / RubricFormatError / GraderError: with one line naming file and line.
     """
-    from rubricate.rubrics.compile import compile_exact
     from rubricate.rubrics.lint import load_checked_rubric
-    from rubricate.rubrics.loader import read_text
 
     loaded = load_checked_rubric(request.rubric)
     rubric = loaded.rubric
@@ -141,7 +138,7 @@ def prepare(request: CalibrateRequest) -> Prepared:
         rubric = rubric.model_copy(
             update={"judge": rubric.judge.model_copy(update={"model": request.judge_model})}
         )
-    target, grader, text = compile_exact(rubric, request.target)
+    compiled = compile_for_run(request.rubric, rubric, request.target)
     calset = read_calibration_set(request.calibration_set)
     entries = calset.entries()
     leaks = find_leaks(entries, rubric)
@@ -158,13 +155,8 @@ def prepare(request: CalibrateRequest) -> Prepared:
     answers = {(e.item_id, e.answer_id) for e in entries}
     normalise_grades(rows, rubric, answers)  # checks every given grade now, before any call
     return Prepared(
+        **compiled,
         request=request,
-        rubric=rubric,
-        rubric_bytes=read_text(request.rubric).encode("utf-8"),
-        target=target,
-        grader=grader,
-        grader_bytes=text.encode("utf-8"),
-        plan=plan_grader(rubric, grader, target),
         calset=calset,
         set_bytes=read_bytes(request.calibration_set, "calibration set"),
         entries=[e for e in entries if (e.item_id, e.answer_id) not in leaked],
