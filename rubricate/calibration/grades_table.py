@@ -30,6 +30,8 @@ Conventions:
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -54,6 +56,20 @@ GRADE_COLUMNS: tuple[str, ...] = (
 
 ANSWER_KEY: list[str] = ["item_id", "answer_id"]
 """The columns that identify one answer (the cluster of its repeats)."""
+
+
+def grades_frame(
+    rows: list[dict[str, Any]] | list[tuple[Any, ...]],
+    columns: tuple[str, ...] = GRADE_COLUMNS,
+    ints: tuple[str, ...] = ("repeat",),
+) -> pd.DataFrame:
+    """Grade rows as the tidy grades table: ``score`` float, ``scored`` bool, ``ints`` int."""
+    frame = pd.DataFrame.from_records(rows, columns=list(columns))
+    frame["score"] = frame["score"].astype(float)
+    frame["scored"] = frame["scored"].astype(bool)
+    for column in ints:
+        frame[column] = frame[column].astype(int)
+    return frame
 
 
 def check_grades(grades: pd.DataFrame) -> None:

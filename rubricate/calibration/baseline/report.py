@@ -40,7 +40,7 @@ from rubricate.calibration.baseline.stats import (
 )
 from rubricate.calibration.grades_table import TOTAL
 from rubricate.calibration.report.data import plain, records, rubric_summary
-from rubricate.calibration.report.files import write_report_files
+from rubricate.calibration.report.files import ReportStyle, write_reports
 from rubricate.calibration.verdicts import CHECK_SUFFIX, CHECKS, GraderPlan
 from rubricate.rubrics.model import Rubric
 
@@ -156,20 +156,14 @@ def build_baseline_data(
     return data
 
 
+BASELINE_REPORTS = ReportStyle(
+    name="Baseline",
+    figures="rubricate.calibration.baseline.figures:write_baseline_figures",
+    markdown="rubricate.calibration.baseline.report_md:render_baseline_markdown",
+    html_status=HTML_STATUS,
+)
+
+
 def write_baseline_reports(out: Path, data: dict[str, Any], *, figures: bool = True) -> list[Path]:
-    """Write the figures (unless ``figures`` is False) and the three reports into ``out``.
-
-    Returns:
-        The paths written, reports first.
-    """
-    from rubricate.calibration.baseline.figures import write_baseline_figures
-    from rubricate.calibration.baseline.report_md import render_baseline_markdown
-
-    return write_report_files(
-        out,
-        data,
-        draw=write_baseline_figures if figures else None,
-        markdown=render_baseline_markdown,
-        title=f"Baseline: {data['rubric']['title']}",
-        status=HTML_STATUS[data["verdict"]["status"]],
-    )
+    """Write the figures (unless ``figures`` is False) and the three reports into ``out``."""
+    return write_reports(out, data, figures=figures, style=BASELINE_REPORTS)

@@ -13,7 +13,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from rubricate.calibration.report.md_sections import cell, figure, fmt, pct, table
+from rubricate.calibration.report.md_sections import (
+    cell,
+    figure,
+    fmt,
+    pct,
+    report_header,
+    table,
+)
 
 Figures = dict[str, dict[str, str]]
 MAX_ITEMS = 100
@@ -56,7 +63,7 @@ def _grading_cost(usage: dict[str, Any]) -> str:
 
 
 def _header(data: dict[str, Any]) -> list[str]:
-    run, rubric = data["run"], data["rubric"]
+    run = data["run"]
     gen = run.get("generation") or {}
     fmt_name = (gen.get("response_format") or {}).get("json_schema", {}).get("name")
     settings = ", ".join(
@@ -67,18 +74,12 @@ def _header(data: dict[str, Any]) -> list[str]:
         ]
     )
     models = ", ".join(f"`{m}`" for m in data["models"])
-    return [
-        f"# Baseline report: {rubric['title']}",
-        "",
-        f"- Rubric `{rubric['id']}` ({run.get('rubric_path')}), compiled to a "
-        f"`{run.get('target')}` grader, SHA-256 `{(run.get('grader_sha256') or '')[:16]}…`; "
-        f"judge model: {run.get('judge_model') or 'none (checks only)'}",
-        f"- Items {run.get('items_path')}: {run['counts']['items']} items; models {models}; "
-        f"{data['samples_per_item']} samples per item; {settings}",
-        f"- Run {run.get('status')}, {run.get('started_at')} to {run.get('finished_at')}, "
-        f"rubricate {run.get('rubricate_version')}",
-        "",
-    ]
+    inputs = (
+        f"Items {run.get('items_path')}: {run['counts']['items']} items; models {models}; "
+        f"{data['samples_per_item']} samples per item; {settings}"
+    )
+    judge = run.get("judge_model") or "none (checks only)"
+    return report_header("Baseline", data, judge=judge, inputs=inputs)
 
 
 def _verdict(data: dict[str, Any]) -> list[str]:

@@ -37,7 +37,7 @@ from rubricate.calibration.baseline.prepare import (
     PreparedBaseline,
     generation_request,
 )
-from rubricate.calibration.grades_table import GRADE_COLUMNS
+from rubricate.calibration.grades_table import GRADE_COLUMNS, grades_frame
 from rubricate.calibration.run_files import RunWriter
 from rubricate.calibration.verdicts import record_rows
 from rubricate.judge.calls import ModelReply
@@ -276,12 +276,7 @@ class BaselineRunner:
 
     def grades(self) -> pd.DataFrame:
         """Every grade row so far: the tidy grades table with ``model`` and ``sample``."""
-        frame = pd.DataFrame.from_records(self.rows, columns=list(BASELINE_COLUMNS))
-        frame["score"] = frame["score"].astype(float)
-        frame["scored"] = frame["scored"].astype(bool)
-        frame["repeat"] = frame["repeat"].astype(int)
-        frame["sample"] = frame["sample"].astype(int)
-        return frame
+        return grades_frame(self.rows, BASELINE_COLUMNS, ints=("repeat", "sample"))
 
     def sample_table(self) -> pd.DataFrame:
         """One row per sample (:data:`SAMPLE_COLUMNS` plus ``text``), by model, item, sample."""

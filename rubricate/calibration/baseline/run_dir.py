@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,7 +29,7 @@ import pandas as pd
 
 from rubricate.calibration.grades_table import GRADE_COLUMNS
 from rubricate.calibration.run.directory import (
-    RecordIndex,
+    RunDirectory,
     check_run_dir,
     index_records,
     run_rubric,
@@ -145,29 +145,19 @@ def _sample_line(data: dict[str, Any]) -> SampleLine:
     )
 
 
-@dataclass
-class BaselineRun:
-    """A baseline run directory, read for review.
+@dataclass(kw_only=True)
+class BaselineRun(RunDirectory):
+    """A baseline run directory, read for review (the common fields: :class:`RunDirectory`).
+
+    ``grades`` holds every sample's grade rows (:func:`read_baseline_grades`).
 
     Attributes:
-        path: the directory.
-        manifest: ``run.json``.
-        grades: every sample's grade rows (:func:`read_baseline_grades`).
         models: the models in the order they were given.
         items: item ids in the items file's order.
-        rubric: the rubric the run used, or None when it cannot be read.
-        records: the index of ``records.jsonl``.
-        notes: what could not be read and what the review does without it.
     """
 
-    path: Path
-    manifest: dict[str, Any]
-    grades: pd.DataFrame
     models: list[str]
     items: list[str]
-    rubric: Any
-    records: RecordIndex
-    notes: list[str] = field(default_factory=list)
 
     @property
     def samples(self) -> int:
@@ -215,6 +205,6 @@ def open_baseline_run(path: Path, cancelled: Callable[[], bool] = lambda: False)
     records = index_records(path / FILES["records"], cancelled)
     if not records.offsets:
         notes.append("no records.jsonl: sample texts and the grader's reasoning are unavailable")
-    return BaselineRun(
-        path, manifest, grades, _models(manifest, grades), items, rubric, records, notes
-    )
+    return BaselineRun(path=path, manifest=manifest, grades=grades,
+                       models=_models(manifest, grades), items=items, rubric=rubric,
+                       records=records, notes=notes)  # fmt: skip

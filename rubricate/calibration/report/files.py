@@ -3,15 +3,17 @@
 :func:`write_reports` writes all of them from the report data; :func:`rebuild_reports`
 recomputes the data from what a run directory holds (``grades.csv``, ``experts.csv``,
 ``run.json``, ``rubric.yaml``) and writes them again, which is what to do after an expert
-added grades in ``rubricate review``: no judge call is made. :func:`write_report_files` is the
-writing both run kinds share (the baseline's reports:
+added grades in ``rubricate review``: no judge call is made.  Both run kinds write
+through :func:`write_reports`, each with its :class:`ReportStyle` (the baseline's:
 :mod:`~rubricate.calibration.baseline.report`).
 """
 
 from __future__ import annotations
 
+import importlib
 import json
-from collections.abc import Callable
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,53 +25,67 @@ Figures = dict[str, dict[str, str]]
 """Figures drawn: ``{name: {"path": "figures/<name>.png", "title": ...}}``."""
 
 
-def write_report_files(
+@dataclass(frozen=True)
+class ReportStyle:
+    """How one kind of run's reports look.
+
+    Attributes:
+        name: the HTML page's title before the rubric's (``Calibration``, ``Baseline``).
+        figures: ``"module:function"`` drawing the figures (matplotlib loads only to draw).
+        markdown: ``"module:function"`` rendering ``report.md`` from the data and figures.
+        html_status: the verdict style of each verdict status (None: the status itself).
+    """
+
+    name: str
+    figures: str
+    markdown: str
+    html_status: Mapping[str, str] | None = None
+
+
+CALIBRATION_REPORTS = ReportStyle(
+    name="Calibration",
+    figures="rubricate.calibration.report.figures:write_figures",
+    markdown="rubricate.calibration.report.markdown:render_markdown",
+)
+
+
+def _load(ref: str) -> Any:
+    module, _, name = ref.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def write_reports(
     out: Path,
     data: dict[str, Any],
     *,
-    draw: Callable[[dict[str, Any], Path], Figures] | None,
-    markdown: Callable[[dict[str, Any], Figures], str],
-    title: str,
-    status: str,
+    figures: bool = True,
+    style: ReportStyle = CALIBRATION_REPORTS,
 ) -> list[Path]:
-    """Draw the figures (unless ``draw`` is None) and write the three reports into ``out``.
+    """Draw the figures (unless ``figures`` is False) and write the three reports into ``out``.
 
-    ``data["figures"]`` becomes the figures drawn; ``report.html`` is ``markdown``'s page with
-    the figures embedded, under ``title`` in the verdict style ``status``.
+    ``data["figures"]`` becomes the figures drawn; ``report.html`` is the Markdown page with
+    the figures embedded, titled and styled by the verdict (``style``).
 
     Returns:
         The paths written, reports first.
     """
     from rubricate.calibration.report.html import render_html
 
-    drawn: Figures = draw(data, out) if draw is not None else {}
+    drawn: Figures = _load(style.figures)(data, out) if figures else {}
     data["figures"] = drawn
     text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     write_atomic(out / "report.json", text.encode("utf-8"))
-    page_text = markdown(data, drawn)
+    page_text = _load(style.markdown)(data, drawn)
     write_atomic(out / "report.md", page_text.encode("utf-8"))
-    page = render_html(page_text, out, title=title, status=status)
+    status = data["verdict"]["status"]
+    page = render_html(
+        page_text,
+        out,
+        title=f"{style.name}: {data['rubric']['title']}",
+        status=style.html_status[status] if style.html_status is not None else status,
+    )
     write_atomic(out / "report.html", page.encode("utf-8"))
     return [out / name for name in REPORT_FILES] + [out / f["path"] for f in drawn.values()]
-
-
-def write_reports(out: Path, data: dict[str, Any], *, figures: bool = True) -> list[Path]:
-    """Write the figures (unless ``figures`` is False) and the three reports into ``out``.
-
-    Returns:
-        The paths written, reports first.
-    """
-    from rubricate.calibration.report.figures import write_figures
-    from rubricate.calibration.report.markdown import render_markdown
-
-    return write_report_files(
-        out,
-        data,
-        draw=write_figures if figures else None,
-        markdown=render_markdown,
-        title=f"Calibration: {data['rubric']['title']}",
-        status=data["verdict"]["status"],
-    )
 
 
 def rebuild_reports(out: Path, *, figures: bool = True, seed: int = 0) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from rubricate.calibration.report.md_sections import (
     fmt,
     pct,
     readiness_lines,
+    report_header,
     stability_lines,
     unscored_lines,
 )
@@ -36,7 +37,7 @@ _STATUS = {"ready": "Ready", "not_ready": "Not ready", "incomplete": "Incomplete
 
 
 def _header(data: dict[str, Any]) -> list[str]:
-    run, rubric, coverage = data["run"], data["rubric"], data["coverage"]
+    run, coverage = data["run"], data["coverage"]
     tiers = ", ".join(f"{n} {t}" for t, n in coverage["by_tier"].items() if n)
     judge = run.get("judge_model") or "none (checks only)"
     if run.get("judge_model") and not data["coverage"]["judge"]["ran"]:
@@ -44,18 +45,11 @@ def _header(data: dict[str, Any]) -> list[str]:
     repeats = run.get("repeats")
     if run.get("repeats_mode") == "auto":
         repeats = f"auto (up to {repeats})"
-    return [
-        f"# Calibration report: {rubric['title']}",
-        "",
-        f"- Rubric `{rubric['id']}` ({run.get('rubric_path')}), compiled to a "
-        f"`{run.get('target')}` grader, SHA-256 `{run.get('grader_sha256', '')[:16]}…`; "
-        f"judge model: {judge}",
-        f"- Calibration set {run.get('set_path')}: {coverage['items']} items, "
-        f"{coverage['answers']} answers ({tiers}); repeats: {repeats}",
-        f"- Run {run.get('status')}, {run.get('started_at')} to {run.get('finished_at')}, "
-        f"rubricate {run.get('rubricate_version')}",
-        "",
-    ]
+    inputs = (
+        f"Calibration set {run.get('set_path')}: {coverage['items']} items, "
+        f"{coverage['answers']} answers ({tiers}); repeats: {repeats}"
+    )
+    return report_header("Calibration", data, judge=judge, inputs=inputs)
 
 
 def _verdict(data: dict[str, Any]) -> list[str]:

@@ -284,3 +284,26 @@ def cost_lines(data: dict[str, Any], figures: Figures) -> list[str]:
     lines += [f"Grader: `{run.get('grader_sha256')}` (grader.json in this folder, the exact bytes "
               "that were run).", ""]  # fmt: skip
     return lines
+
+
+def report_header(kind: str, data: dict[str, Any], *, judge: str, inputs: str) -> list[str]:
+    """The first lines of every run kind's report: title, the grader, the inputs, the run.
+
+    Args:
+        kind: the report's name (``Calibration``, ``Baseline``).
+        data: the report data (its ``run`` and ``rubric`` sections).
+        judge: the judge model as the report states it.
+        inputs: the line about what was graded (a calibration set, an items file).
+    """
+    run, rubric = data["run"], data["rubric"]
+    return [
+        f"# {kind} report: {rubric['title']}",
+        "",
+        f"- Rubric `{rubric['id']}` ({run.get('rubric_path')}), compiled to a "
+        f"`{run.get('target')}` grader, SHA-256 `{(run.get('grader_sha256') or '')[:16]}…`; "
+        f"judge model: {judge}",
+        f"- {inputs}",
+        f"- Run {run.get('status')}, {run.get('started_at')} to {run.get('finished_at')}, "
+        f"rubricate {run.get('rubricate_version')}",
+        "",
+    ]

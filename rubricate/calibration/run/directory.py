@@ -146,15 +146,14 @@ class RunAnswer:
     text: str
 
 
-@dataclass
-class CalibrationRun:
-    """A calibration run directory, read for review.
+@dataclass(kw_only=True)
+class RunDirectory:
+    """A run directory of any kind, read for review.
 
     Attributes:
         path: the directory.
         manifest: ``run.json``.
         grades: the tidy grades table (``grades.csv``).
-        answers: every answer of the set, by ``(item_id, answer_id)``, in set order.
         rubric: the rubric the run used, or None when it cannot be read.
         records: the index of ``records.jsonl``.
         notes: what could not be read and what the review does without it.
@@ -163,10 +162,20 @@ class CalibrationRun:
     path: Path
     manifest: dict[str, Any]
     grades: pd.DataFrame
-    answers: dict[AnswerKey, RunAnswer]
     rubric: Any
     records: RecordIndex
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass(kw_only=True)
+class CalibrationRun(RunDirectory):
+    """A calibration run directory, read for review (the common fields: :class:`RunDirectory`).
+
+    Attributes:
+        answers: every answer of the set, by ``(item_id, answer_id)``, in set order.
+    """
+
+    answers: dict[AnswerKey, RunAnswer]
 
     @property
     def experts_path(self) -> Path:
@@ -304,7 +313,8 @@ def open_run(path: Path, cancelled: Callable[[], bool] = lambda: False) -> Calib
     records = index_records(path / FILES["records"], cancelled)
     if not records.offsets:
         notes.append("no records.jsonl: the judge's reasoning is not available")
-    return CalibrationRun(path, manifest, grades, answers, rubric, records, notes)
+    return CalibrationRun(path=path, manifest=manifest, grades=grades, answers=answers,
+                          rubric=rubric, records=records, notes=notes)  # fmt: skip
 
 
 def _score_text(score: float) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from rubricate.calibration.grades_table import GRADE_COLUMNS
+from rubricate.calibration.grades_table import grades_frame
 from rubricate.calibration.inputs.calset import CalibrationEntry
 from rubricate.calibration.run_files import RunWriter
 from rubricate.calibration.verdicts import GraderPlan, record_rows, subgraders_for
@@ -174,11 +174,7 @@ class CalibrationRunner:
 
     def grades(self) -> pd.DataFrame:
         """Every row so far as the tidy grades table."""
-        frame = pd.DataFrame.from_records(self.rows, columns=list(GRADE_COLUMNS))
-        frame["score"] = frame["score"].astype(float)
-        frame["scored"] = frame["scored"].astype(bool)
-        frame["repeat"] = frame["repeat"].astype(int)
-        return frame
+        return grades_frame(self.rows)
 
 
 def full_jobs(entries: Sequence[CalibrationEntry], repeats: range) -> list[Job]:
