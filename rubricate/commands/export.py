@@ -139,15 +139,10 @@ def rft_command(
     output_format: str,
 ) -> None:
     """Write RUBRIC's grader, RFT-format data and job arguments into --out."""
-    import dataclasses
-
     from rubricate.errors import error_line
     from rubricate.export.rft import platforms
     from rubricate.export.rft.bundle import write_files
     from rubricate.export.rft.prepare import RftOptions
-
-    if platform == "azure" and not client_settings.azure:
-        client_settings = dataclasses.replace(client_settings, azure=True)
 
     options = RftOptions(
         rubric=rubric,
@@ -190,7 +185,10 @@ def rft_command(
         if platform in platforms.SUBMITTERS:
             submission = platforms.load(platforms.SUBMITTERS[platform])(out)
         else:
-            submission = _submit(out, client_settings)
+            # --platform azure submits to Azure OpenAI; the judge of --verify stays on the
+            # endpoint the options name (it may be any OpenAI-compatible server).
+            azure = client_settings.azure or platform == "azure"
+            submission = _submit(out, client_settings.model_copy(update={"azure": azure}))
     manifest = prepared.manifest
     if output_format == "json":
         emit_json(
@@ -222,7 +220,7 @@ def rft_command(
         click.echo(f"job {submission['job_id']} created ({submission['status']})")
         click.echo(
             f"follow it: rubricate jobs status {submission['job_id']} --follow"
-            + (" --azure" if client_settings.azure else "")
+            + (" --azure" if client_settings.azure or platform == "azure" else "")
         )
     if verification is not None:
         click.echo(render_verification(verification).text)
