@@ -236,7 +236,7 @@ def _exit_if_verification_failed(verification: Any) -> None:
     rendered = render_verification(verification)
     if rendered.failed:
         click.echo(f"rubricate: {rendered.failure}", err=True)
-        raise SystemExit(1)
+        raise click.exceptions.Exit(1)
 
 
 # Other targets of the group, defined in their own module (owner: export_trainers.py).

@@ -9,7 +9,8 @@ grader (what Azure receives) and each finding is traced back to the rubric:
   rubric does not set it, the message says the default is used and points at ``judge`` or the
   top of the file);
 - an import a python grader makes -> the import's own line inside the criterion's
-  ``check.python`` block;
+  ``check.python`` block (every python check is also read directly: the ``python`` target runs
+  each check's source from a string, where the compiled grader's imports do not show it);
 - anything else about a ``multi`` sub-grader -> its criterion's ``check`` (gate or check) or
   ``text`` (judge); about the whole grader -> the ``criteria`` list.
 
@@ -24,8 +25,8 @@ from typing import Any
 
 from rubricate.errors import InputError
 from rubricate.export.rft.azure_profile import (
-    Finding,
     grader_findings,
+    import_message,
     imported_modules,
     model_message,
 )
@@ -59,17 +60,24 @@ def _criterion_nodes(loaded: LoadedRubric) -> dict[str, tuple[NodePath, Any]]:
     return out
 
 
-def _import_problems(ctx: LintContext, finding: Finding, criteria: list[Any]) -> list[Problem]:
-    """The finding at the import's line in each python check (of ``criteria``) importing it."""
+def _import_problems(
+    ctx: LintContext, criteria: list[Any], module: str | None = None
+) -> list[Problem]:
+    """Each import Azure's runtime lacks (only ``module``'s, when given) at its own line in the
+    python checks of ``criteria``."""
     out = []
     for node, criterion in criteria:
         if not isinstance(criterion.check, PythonCheck):
             continue
         check_node = (*node, "check", "python")
-        for module, line in imported_modules(criterion.check.python):
-            if module == finding.value:
+        for name, line in imported_modules(criterion.check.python):
+            if module is None or name == module:
                 position = ctx.inner_position(check_node, line, 1)
-                out.append(ctx.at_position(check_node, position, finding.message, finding.rule))
+                out.append(
+                    ctx.at_position(
+                        check_node, position, import_message(name), "azure-python-import"
+                    )
+                )
     return out
 
 
@@ -96,12 +104,14 @@ def azure_problems(loaded: LoadedRubric, grader: dict[str, Any]) -> list[Problem
         mapped = names.get(finding.grader[-1]) if finding.grader else None
         if finding.rule == "azure-python-import":
             scope = [(mapped[0][:-2], mapped[1])] if mapped else criteria
-            found = _import_problems(ctx, finding, scope)
+            found = _import_problems(ctx, scope, finding.value)
             if found:
                 problems += found
                 continue
         node: NodePath = mapped[0] if mapped else ("criteria",)
         problems.append(ctx.at(node, finding.message, finding.rule, at_value=False))
+    # The python target runs each check's source from a string: its imports are only seen here.
+    problems += _import_problems(ctx, criteria)
     unique = list(dict.fromkeys(problems))
     return sorted(unique, key=sort_key)
 
