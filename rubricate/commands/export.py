@@ -18,6 +18,12 @@ payload and prints its id; ``--azure`` sends it to Azure OpenAI instead (see
 says that OpenAI's fine-tuning takes no new jobs from that date. Follow the job with
 ``rubricate jobs status JOB_ID --follow``.
 
+``--verify SET`` runs the written bundle's form on the calibration set's answers beside the
+calibrated grader (:mod:`rubricate.export.verify`) and exits 1 when it fails; ``--submit``
+is then skipped. ``--platform azure`` holds the bundle to Azure AI Foundry's rules
+(:mod:`rubricate.export.rft.azure`) and makes ``--submit`` go to Azure OpenAI; the judge
+``--verify`` calls stays on the endpoint the options name.
+
 stdout: a short summary, or with ``--json`` ``{"out", "files", "grader_sha256",
 "calibration", "warnings", "submission"}``.
 """
@@ -159,6 +165,11 @@ def rft_command(
         developer=developer,
         calibration=list(calibration),
     )
+    if verify_set is not None:
+        from rubricate.export.verify.registry import VERIFIERS
+
+        if platform not in VERIFIERS:
+            raise ExportError(f"--verify is not available for --platform {platform} yet")
     prepared = platforms.load(platforms.PLATFORMS[platform])(options)
     for problem in prepared.warnings:
         warn(problem.format())
@@ -181,7 +192,10 @@ def rft_command(
             platform, out, calibration_set=verify_set, rubric=rubric, settings=client_settings
         )
     submission = None
-    if submit:
+    failed_verification = verification is not None and render_verification(verification).failed
+    if submit and failed_verification:
+        warn("--submit skipped: the bundle failed --verify (see the verdict)")
+    elif submit:
         if platform in platforms.SUBMITTERS:
             submission = platforms.load(platforms.SUBMITTERS[platform])(out)
         else:

@@ -93,3 +93,16 @@ def test_a_form_failure_fails_whatever_the_rewards():
     rendered = render_verification(v)
     assert rendered.failed and "fresh compile" in rendered.failure
     assert "failure: grader.json is not the rubric's fresh compile" in rendered.text
+
+
+def test_a_total_difference_fails_when_every_part_is_deterministic():
+    part = PartReward("f1", False, 0.5, 0.5)
+    changed = AnswerComparison("memo", "great", 0, 0.5, 1.0, (part,))
+    rendered = render_verification(Verification("openai", (changed,)))
+    assert rendered.failed and "memo/great#0 total: calibrated 0.500000 != openai 1.000000" in (
+        rendered.failure
+    )
+    judged = AnswerComparison(
+        "memo", "great", 0, 0.5, 1.0, (part, PartReward("j", True, 0.0, 1.0))
+    )
+    assert not render_verification(Verification("openai", (judged,))).failed

@@ -2,7 +2,9 @@
 
 The verdict is strict where the platform must agree exactly: a deterministic part whose
 rewards differ by more than :data:`~rubricate.export.verify.model.DETERMINISTIC_TOLERANCE`,
-or that could not be computed on either side, fails the verification. Judged parts are
+or that could not be computed on either side, fails the verification; so does the total
+reward of an answer whose parts are all deterministic (a changed ``calculate_output`` changes
+no part). Judged parts are
 summarised as the mean absolute difference over answers and repeats (a judge is not
 deterministic; the number is shown, not judged). An answer whose whole reward could not be
 computed is counted and named, never averaged in as 0. A form-level failure
@@ -70,6 +72,13 @@ def summarise(verification: Verification) -> dict[str, Any]:
                         f"{where} {part.name}: calibrated {_fmt(part.calibrated)} "
                         f"!= {verification.platform} {_fmt(part.form)}"
                     )
+        total = answer.difference
+        deterministic = bool(answer.parts) and not any(p.judged for p in answer.parts)
+        if deterministic and total is not None and total > DETERMINISTIC_TOLERANCE:
+            det_failures.append(
+                f"{where} total: calibrated {_fmt(answer.calibrated)} "
+                f"!= {verification.platform} {_fmt(answer.form)}"
+            )
     totals = [a.difference for a in verification.answers if a.difference is not None]
     return {
         "platform": verification.platform,
