@@ -183,3 +183,55 @@ def test_verifier_on_an_untouched_bundle_and_on_a_changed_formula(in_tmp: Path):
     assert max(t for t in totals if t is not None) > 1e-9
     # every part still equal: only the formula changed
     assert all(p.difference == 0.0 for a in changed.answers for p in a.parts)
+
+
+SENTIMENT = """\
+rubric: 1
+id: review-sentiment
+title: Sentiment of a product review
+task: |
+  Classify the sentiment of the review. Reply with JSON only: {"label": "<label>"}
+
+  {{ item.review }}
+criteria:
+  - id: label
+    weight: 1
+    check: {equals: "{{ item.label }}", path: label}
+"""
+
+
+def test_a_single_python_grader_is_one_part(
+    in_tmp: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    (in_tmp / "rubric.yaml").write_text(SENTIMENT, encoding="utf-8")
+    labels = ["positive", "negative", "neutral"]
+    for name, start, n in (("train", 0, 12), ("valid", 100, 3)):
+        rows = [
+            {"id": f"r{i}", "review": f"Review {i}", "label": labels[i % 3]}
+            for i in range(start, start + n)
+        ]
+        (in_tmp / f"{name}.jsonl").write_text(
+            "".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8"
+        )
+    answers = [
+        {"id": "great", "tier": "great", "text": '{"label": "positive"}'},
+        {"id": "poor", "tier": "poor", "text": '{"label": "negative"}'},
+        {"id": "fair", "tier": "fair", "text": "positive"},
+    ]
+    line = {"id": "c1", "review": "Loved it", "label": "positive", "answers": answers}
+    (in_tmp / "calibration.jsonl").write_text(json.dumps(line) + "\n", encoding="utf-8")
+    assert run(_export(in_tmp, in_tmp / "out", "azure", "--json")) == 0
+    data = _verification(capsys)
+    assert json.loads((in_tmp / "out" / "grader.json").read_text())["type"] == "python"
+    assert [(r["answer_id"], r["calibrated"], r["form"]) for r in data["rows"]] == [
+        ("great", 1.0, 1.0),
+        ("poor", 0.0, 0.0),
+        ("fair", 0.0, 0.0),
+    ]
+    assert [p["name"] for p in data["rows"][0]["parts"]] == ["review-sentiment"]
+    # a renamed grader: still one part, compared; the bundle is stale
+    _tampering(monkeypatch, '"name": "review-sentiment"', '"name": "renamed"')
+    assert run(_export(in_tmp, in_tmp / "out2", "openai", "--json")) == 1
+    data = _verification(capsys)
+    assert data["deterministic_failures"] == [] and data["max_deterministic_difference"] == 0.0
+    assert any("fresh compile" in f for f in data["failures"])

@@ -72,9 +72,11 @@ def compare(
     ``form_error`` says why)."""
     cal_parts = parts_of(calibrated_grader)
     form_parts = parts_of(form_grader) if form_grader is not None else []
+    single = calibrated_grader.get("type") != "multi"
+    if single and form_grader is not None and form_grader.get("type") != "multi":
+        form_parts = cal_parts  # one grader each: the whole reward is the part, whatever its name
     cal_names = {n for n, _ in cal_parts}
     form_names = {n for n, _ in form_parts}
-    single = len(cal_parts) == 1 and calibrated_grader.get("type") != "multi"
     skip_judged = any(r is not None and _not_configured(r) for r in (calibrated, form))
     parts = []
     for name, judged in [*cal_parts, *[p for p in form_parts if p[0] not in cal_names]]:

@@ -158,6 +158,8 @@ def verify_form(
         RubricFormatError / GraderError / InputError: the rubric or the calibration set cannot
             be used (one line, exit 2).
     """
+    import openai
+
     from rubricate.calibration.inputs.calset import read_calibration_set
     from rubricate.judge.sample import make_sample
     from rubricate.rubrics.compile import TARGETS, compile_exact
@@ -172,12 +174,10 @@ def verify_form(
     form = form if isinstance(form, dict) else None
     failures = bundle_problems(bundle_bytes, fresh_text, _read_json(bundle / "job.json"), form)
     failures += extra_failures or []
-    import openai
-
+    refused = any(f.startswith("job.json") for f in failures)
     notes = [
         f"job.json checked against openai {openai.__version__}'s JobCreateParams and grader "
-        "types"
-        + (" (it fails: see above)" if any(f.startswith("job.json") for f in failures) else "")
+        f"types: {'refused (see the failures)' if refused else 'valid'}"
     ]
     entries = read_calibration_set(calibration_set).entries()
     pairs = [(dict(e.item), make_sample(e.text, e.output_tools)) for e in entries]
