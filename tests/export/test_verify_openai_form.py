@@ -90,7 +90,7 @@ def test_verify_every_example_with_the_loopback_judge(
         for part in row["parts"]:
             if not part["judged"]:
                 assert part["calibrated"] == part["form"] is not None, (row["answer_id"], part)
-    assert any("openai" in note and "JobCreateParams" in note for note in data["notes"])
+    assert any("JobCreateParams and grader types: valid" in note for note in data["notes"])
     judged = example == "accordance_tax"
     assert (data["judged_parts"] > 0) == judged
     assert (len(fake_openai_env.requests) > 0) == judged
@@ -235,3 +235,21 @@ def test_a_single_python_grader_is_one_part(
     data = _verification(capsys)
     assert data["deterministic_failures"] == [] and data["max_deterministic_difference"] == 0.0
     assert any("fresh compile" in f for f in data["failures"])
+
+
+def test_a_job_json_the_sdk_types_refuse_fails(in_tmp: Path):
+    folder = ROOT / "examples" / "eurovoc"
+    assert run(_export(folder, in_tmp / "out", "azure")) == 0
+    job_path = in_tmp / "out" / "job.json"
+    job = json.loads(job_path.read_text(encoding="utf-8"))
+    job["method"]["reinforcement"]["hyperparameters"] = {"n_epochs": "many"}
+    job_path.write_text(json.dumps(job), encoding="utf-8")
+    verification = verify_openai(
+        in_tmp / "out",
+        calibration_set=folder / "calibration.jsonl",
+        rubric=folder / "rubric.yaml",
+        settings=ClientSettings(store_path=None),
+    )
+    (failure,) = verification.failures
+    assert failure.startswith("job.json: job payload: hyperparameters.n_epochs")
+    assert any("grader types: refused" in note for note in verification.notes)
