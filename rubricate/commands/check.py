@@ -15,6 +15,11 @@ Exit codes: 2 when an input cannot be read at all (a missing, binary, non-UTF-8 
 a YAML syntax error; also a bad ``--items`` file, reported as one ``rubricate: error:`` line);
 otherwise 1 when there is an error (or, with ``--strict``, a warning); else 0. Infos never
 fail. A directory argument means its ``rubric.yaml``.
+
+``--platform azure`` adds Azure AI Foundry's rules (:mod:`rubricate.export.rft.azure_lint`:
+grader models with a did-you-mean, grader types, metrics, python size and imports) to every rubric
+that compiles, as errors with the same one-line messages ``export rft --platform
+azure`` prints.
 """
 
 from __future__ import annotations
@@ -77,10 +82,23 @@ def _target(argument: str) -> str:
     default=None,
     help="Dataset items (JSONL): check template variables and per-item criteria against them.",
 )
+@click.option(
+    "--platform",
+    type=click.Choice(["openai", "azure"]),
+    default="openai",
+    show_default=True,
+    help="Also check the rules of the platform the grader will train on: azure = Azure AI "
+    "Foundry's grader models, grader types, metrics and python limits (as `export rft "
+    "--platform azure`).",
+)
 @format_option("text", "json", "github")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
 def check(
-    rubrics: tuple[str, ...], items_path: Path | None, output_format: str, strict: bool
+    rubrics: tuple[str, ...],
+    items_path: Path | None,
+    platform: str,
+    output_format: str,
+    strict: bool,
 ) -> int:
     """Lint RUBRIC files: schema, ids, weights, checks, templates, wording.
 
@@ -90,12 +108,17 @@ def check(
     from rubricate.rubrics.items import read_items
     from rubricate.rubrics.lint import lint_file
     from rubricate.rubrics.loader import UNREADABLE_RULES
-    from rubricate.rubrics.problems import summary
+    from rubricate.rubrics.problems import sort_key, summary
 
     items = read_items(items_path) if items_path is not None else None
     problems = []
     for argument in rubrics:
-        problems += lint_file(_target(argument), items=items)
+        found = lint_file(_target(argument), items=items)
+        if platform == "azure":
+            from rubricate.export.rft.azure_lint import lint_for_azure
+
+            found = sorted(found + lint_for_azure(_target(argument)), key=sort_key)
+        problems += found
     if output_format == "json":
         click.echo(json.dumps([p.to_dict() for p in problems], indent=2, ensure_ascii=False))
     else:

@@ -18,6 +18,12 @@ payload and prints its id; ``--azure`` sends it to Azure OpenAI instead (see
 says that OpenAI's fine-tuning takes no new jobs from that date. Follow the job with
 ``rubricate jobs status JOB_ID --follow``.
 
+``--verify SET`` runs the written bundle's form on the calibration set's answers beside the
+calibrated grader (:mod:`rubricate.export.verify`) and exits 1 when it fails; ``--submit``
+is then skipped. ``--platform azure`` holds the bundle to Azure AI Foundry's rules
+(:mod:`rubricate.export.rft.azure`) and makes ``--submit`` go to Azure OpenAI; the judge
+``--verify`` calls stays on the endpoint the options name.
+
 stdout: a short summary, or with ``--json`` ``{"out", "files", "grader_sha256",
 "calibration", "warnings", "submission"}``.
 """
@@ -142,15 +148,10 @@ def rft_command(
     output_format: str,
 ) -> None:
     """Write RUBRIC's grader, RFT-format data and job arguments into --out."""
-    import dataclasses
-
     from rubricate.errors import error_line
     from rubricate.export.rft import platforms
     from rubricate.export.rft.bundle import write_files
     from rubricate.export.rft.prepare import RftOptions
-
-    if platform == "azure" and not client_settings.azure:
-        client_settings = dataclasses.replace(client_settings, azure=True)
 
     options = RftOptions(
         rubric=rubric,
@@ -167,6 +168,11 @@ def rft_command(
         developer=developer,
         calibration=list(calibration),
     )
+    if verify_set is not None:
+        from rubricate.export.verify.registry import VERIFIERS
+
+        if platform not in VERIFIERS:
+            raise ExportError(f"--verify is not available for --platform {platform} yet")
     prepared = platforms.load(platforms.PLATFORMS[platform])(options)
     for problem in prepared.warnings:
         warn(problem.format())
@@ -190,11 +196,17 @@ def rft_command(
             platform, out, calibration_set=verify_set, rubric=rubric, settings=client_settings
         )
     submission = None
-    if submit:
+    failed_verification = verification is not None and render_verification(verification).failed
+    if submit and failed_verification:
+        warn("--submit skipped: the bundle failed --verify (see the verdict)")
+    elif submit:
         if platform in platforms.SUBMITTERS:
             submission = platforms.load(platforms.SUBMITTERS[platform])(out)
         else:
-            submission = _submit(out, client_settings)
+            # --platform azure submits to Azure OpenAI; the judge of --verify stays on the
+            # endpoint the options name (it may be any OpenAI-compatible server).
+            azure = client_settings.azure or platform == "azure"
+            submission = _submit(out, client_settings.model_copy(update={"azure": azure}))
     manifest = prepared.manifest
     if output_format == "json":
         emit_json(
@@ -226,7 +238,7 @@ def rft_command(
         click.echo(f"job {submission['job_id']} created ({submission['status']})")
         click.echo(
             f"follow it: rubricate jobs status {submission['job_id']} --follow"
-            + (" --azure" if client_settings.azure else "")
+            + (" --azure" if client_settings.azure or platform == "azure" else "")
         )
     if verification is not None:
         click.echo(render_verification(verification).text)
@@ -242,7 +254,7 @@ def _exit_if_verification_failed(verification: Any) -> None:
     rendered = render_verification(verification)
     if rendered.failed:
         click.echo(f"rubricate: {rendered.failure}", err=True)
-        raise SystemExit(1)
+        raise click.exceptions.Exit(1)
 
 
 # Other targets of the group, defined in their own module (owner: export_trainers.py).

@@ -60,3 +60,7 @@ class Verification:
     platform: str
     answers: tuple[AnswerComparison, ...]
     notes: tuple[str, ...] = field(default=())
+    failures: tuple[str, ...] = field(default=())
+    """What fails the form before any answer is compared: a bundle whose ``grader.json`` is not
+    the rubric's fresh compile (stale or edited), a job request the platform's schema refuses.
+    Any one fails the verification, whatever the rewards."""

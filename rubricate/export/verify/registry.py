@@ -17,7 +17,10 @@ from rubricate.export.verify.model import Verification
 Verifier = Callable[..., Verification]
 
 # name -> "module:function", imported on use (a platform's dependencies load only when used).
-VERIFIERS: dict[str, str] = {}
+VERIFIERS: dict[str, str] = {
+    "openai": "rubricate.export.verify.openai_form:verify_openai",
+    "azure": "rubricate.export.verify.openai_form:verify_azure",
+}
 
 
 def verifier(platform: str) -> Verifier:
