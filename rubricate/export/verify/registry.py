@@ -18,6 +18,7 @@ Verifier = Callable[..., Verification]
 
 # name -> "module:function", imported on use (a platform's dependencies load only when used).
 VERIFIERS: dict[str, str] = {}
+VERIFIERS["bedrock"] = "rubricate.export.bedrock.verify:verify_bedrock"
 
 
 def verifier(platform: str) -> Verifier:
