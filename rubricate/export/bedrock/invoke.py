@@ -58,7 +58,13 @@ def invoke_package(
         harness = resources.files("rubricate.export.bedrock").joinpath("harness.py")
         with resources.as_file(harness) as script:
             command = [
-                sys.executable, "-I", "-S", str(script), str(unpacked), str(requests), str(responses)
+                sys.executable,
+                "-I",
+                "-S",
+                str(script),
+                str(unpacked),
+                str(requests),
+                str(responses),
             ]
             try:
                 done = subprocess.run(

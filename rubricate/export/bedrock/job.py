@@ -49,7 +49,9 @@ def is_placeholder(value: Any) -> bool:
 def placeholders_in(value: Any, path: str = "") -> list[str]:
     """Paths of the placeholder strings in a request."""
     if isinstance(value, dict):
-        return [p for k, v in value.items() for p in placeholders_in(v, f"{path}.{k}" if path else k)]
+        return [
+            p for k, v in value.items() for p in placeholders_in(v, f"{path}.{k}" if path else k)
+        ]
     if isinstance(value, list):
         return [p for i, v in enumerate(value) for p in placeholders_in(v, f"{path}[{i}]")]
     return [path] if is_placeholder(value) else []
@@ -102,10 +104,18 @@ def input_shape() -> Any:
     Raises:
         ImportError: botocore is not installed.
     """
+    import botocore
     import botocore.session  # deferred: the optional extra ``rubricate[bedrock]``
 
     model = botocore.session.get_session().get_service_model("bedrock")
-    return model.operation_model(OPERATION).input_shape
+    shape = model.operation_model(OPERATION).input_shape
+    config = shape.members["customizationConfig"]
+    if "rftConfig" not in config.members:
+        raise ImportError(
+            f"botocore {botocore.__version__} predates Bedrock RFT (no rftConfig): "
+            "pip install -U 'rubricate[bedrock]'"
+        )
+    return shape
 
 
 def hyperparameter_shape() -> Any:
@@ -135,8 +145,10 @@ def parse_hyperparameters(pairs: list[str]) -> tuple[dict[str, Any], list[str]]:
             continue
         kind = members[name].type_name
         try:
-            values[name] = int(raw) if kind in ("integer", "long") else (
-                float(raw) if kind in ("float", "double") else raw
+            values[name] = (
+                int(raw)
+                if kind in ("integer", "long")
+                else (float(raw) if kind in ("float", "double") else raw)
             )
         except ValueError:
             problems.append(f"{name}={raw!r}: must be a {kind}")
@@ -179,5 +191,9 @@ def validate_job(job: Mapping[str, Any]) -> list[str]:
         validate_parameters(dict(job), shape)
     except ParamValidationError as error:
         report = str(error.kwargs.get("report", error))
-        problems += [line.strip() for line in report.splitlines()[1:] if line.strip()]
+        problems += [
+            line.strip()
+            for line in report.splitlines()
+            if line.strip() and not line.startswith("Parameter validation failed")
+        ]
     return problems + _extra_problems(dict(job), shape, "")

@@ -100,7 +100,11 @@ def reward_of(sample: dict[str, Any]) -> dict[str, Any]:
         {"name": name, "value": value, "type": "Reward" if name in counted else "Metric"}
         for name, value in result.parts.items()
     ]
-    return {"id": sample.get("id"), "aggregate_reward_score": result.reward, "metrics_list": metrics}
+    return {
+        "id": sample.get("id"),
+        "aggregate_reward_score": result.reward,
+        "metrics_list": metrics,
+    }
 
 
 def lambda_handler(event: Any, context: Any) -> Any:
@@ -117,8 +121,15 @@ def lambda_handler(event: Any, context: Any) -> Any:
         except RewardError as error:
             failures.append(f"id {sample.get('id')!r}: {error}")
             request = getattr(context, "aws_request_id", None)
-            print(json.dumps({"rubricate_reward_error": str(error), "id": sample.get("id"),
-                              "aws_request_id": request}))
+            print(
+                json.dumps(
+                    {
+                        "rubricate_reward_error": str(error),
+                        "id": sample.get("id"),
+                        "aws_request_id": request,
+                    }
+                )
+            )
     if failures:
         more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
         raise RewardBatchError(

@@ -78,22 +78,26 @@ def runtime_problems(grader: dict[str, Any]) -> list[Problem]:
     for name, part in _parts(grader).items():
         kind = part.get("type")
         if kind == "text_similarity":
-            out.append(_problem(
-                "grader.json",
-                f"{name}: text_similarity ({part.get('evaluation_metric')}) cannot run in the "
-                "Bedrock Lambda runtime (it needs rapidfuzz, sacrebleu, rouge-score, nltk or an "
-                "embeddings model); write the criterion as a python check instead",
-                "bedrock-runtime",
-            ))
+            out.append(
+                _problem(
+                    "grader.json",
+                    f"{name}: text_similarity ({part.get('evaluation_metric')}) cannot run in the "
+                    "Bedrock Lambda runtime (it needs rapidfuzz, sacrebleu, rouge-score, nltk or "
+                    "an embeddings model); write the criterion as a python check instead",
+                    "bedrock-runtime",
+                )
+            )
         elif kind == "python":
             missing = sorted(_third_party_imports(str(part.get("source", ""))))
             if missing:
-                out.append(_problem(
-                    "grader.json",
-                    f"{name}: the python grader imports {', '.join(missing)}, which the Lambda "
-                    "package does not carry (standard library only); rewrite it without them",
-                    "bedrock-runtime",
-                ))
+                out.append(
+                    _problem(
+                        "grader.json",
+                        f"{name}: the python grader imports {', '.join(missing)}, which the Lambda "
+                        "package does not carry (standard library only); rewrite it without them",
+                        "bedrock-runtime",
+                    )
+                )
     return out
 
 
@@ -117,12 +121,25 @@ def _job(options: RftOptions, prepared: Prepared, rubric_id: str) -> list[Proble
     problems: list[Problem] = []
     try:
         hyper, hyper_problems = bedrock_job.parse_hyperparameters(list(options.hyperparameters))
-    except ImportError:
+    except ImportError as error:
         hyper, hyper_problems = {}, []
-        problems.append(_problem(
-            "job.json", "botocore is not installed, so job.json was not validated against "
-            "Bedrock's service model: pip install 'rubricate[bedrock]'", "job-request", "warning"
-        ))
+        why = (
+            str(error)
+            if "predates" in str(error)
+            else ("botocore is not installed: pip install 'rubricate[bedrock]'")
+        )
+        if options.hyperparameters:
+            problems.append(
+                _problem("--hyperparameters", f"cannot be checked: {why}", "hyperparameter")
+            )
+        problems.append(
+            _problem(
+                "job.json",
+                f"not validated against Bedrock's service model: {why}",
+                "job-request",
+                "warning",
+            )
+        )
     problems += [_problem("--hyperparameters", p, "hyperparameter") for p in hyper_problems]
     prepared.job = bedrock_job.build_job(
         rubric_id=rubric_id,
@@ -136,16 +153,21 @@ def _job(options: RftOptions, prepared: Prepared, rubric_id: str) -> list[Proble
             _problem("job.json", f"CreateModelCustomizationJob: {p}", "job-request")
             for p in bedrock_job.validate_job(prepared.job)
         ]
-    for path in bedrock_job.placeholders_in(prepared.job):
-        env = {
-            "roleArn": bedrock_job.ROLE_ENV,
-            "customizationConfig.rftConfig.graderConfig.lambdaGrader.lambdaArn":
-                bedrock_job.LAMBDA_ENV,
-        }.get(path, bedrock_job.S3_ENV)
-        problems.append(_problem(
-            "job.json", f"{path} is a placeholder: set {env} before exporting (or edit job.json)",
-            "job-placeholder", "warning",
-        ))
+    unset = [
+        name
+        for name, value in bedrock_job.settings_from_env().items()
+        if value == bedrock_job.PLACEHOLDERS[name]
+    ]
+    if unset:
+        problems.append(
+            _problem(
+                "job.json",
+                f"placeholders left in the request: set {', '.join(unset)} before "
+                "exporting (or edit job.json before submitting it)",
+                "job-placeholder",
+                "warning",
+            )
+        )
     return problems
 
 
@@ -164,16 +186,26 @@ def prepare_bedrock(options: RftOptions) -> Prepared:
     problems = [p for p in prepared.problems if p.rule not in DROPPED_RULES]
     problems += runtime_problems(grader)
     if options.response_format is not None:
-        problems.append(_problem(
-            "--response-format", "Bedrock's RFT request has no response format; it is ignored "
-            "(ask for the format in the prompt instead)", "response-format", "warning"
-        ))
+        problems.append(
+            _problem(
+                "--response-format",
+                "Bedrock's RFT request has no response format; it is ignored "
+                "(ask for the format in the prompt instead)",
+                "response-format",
+                "warning",
+            )
+        )
     assert prepared.train is not None and prepared.valid is not None
     if any("tools" in r for r in prepared.train.rows + prepared.valid.rows):
-        problems.append(_problem(
-            str(options.train), "rows with tools: Bedrock RFT takes text prompts only; the "
-            "tools are left out of the rows", "bedrock-tools", "warning"
-        ))
+        problems.append(
+            _problem(
+                str(options.train),
+                "rows with tools: Bedrock RFT takes text prompts only; the "
+                "tools are left out of the rows",
+                "bedrock-tools",
+                "warning",
+            )
+        )
     prepared.train, prepared.valid = bedrock_rows(prepared.train), bedrock_rows(prepared.valid)
     package = build_package(prepared.grader_text)
     problems += [_problem("lambda.zip", p, "lambda-size") for p in size_problems(package)]

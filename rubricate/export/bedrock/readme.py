@@ -22,16 +22,20 @@ def render_readme(manifest: dict[str, Any], job: dict[str, Any], out: str) -> st
         if placeholders
         else "job.json is complete."
     )
+    handler, runtime = package["handler"], package["runtime"]
+    size = (
+        f"{package['bytes']:,} bytes zipped, {package['unzipped_bytes']:,} unzipped "
+        "(Lambda's limits: 50 MB / 250 MB)"
+    )
     train = job["trainingDataConfig"]["s3Uri"]
     valid = job["validationDataConfig"]["validators"][0]["s3Uri"]
-    return f"""# Amazon Bedrock RFT bundle: {manifest['rubric']['id']}
+    return f"""# Amazon Bedrock RFT bundle: {manifest["rubric"]["id"]}
 
 | file | what |
 |---|---|
-| `grader.json` | the compiled grader, byte for byte (SHA-256 `{grader['sha256']}`); {vetted} |
-| `lambda.zip` | the reward Lambda: handler `{package['handler']}`, runtime `{package['runtime']}`, \
-{package['bytes']:,} bytes zipped / {package['unzipped_bytes']:,} unzipped (limits 50 MB / 250 MB) |
-| `train.jsonl`, `valid.jsonl` | OpenAI RFT rows: `messages` and `reference_answer` (the item fields the grader reads) |
+| `grader.json` | the compiled grader, byte for byte (SHA-256 `{grader["sha256"]}`); {vetted} |
+| `lambda.zip` | the reward Lambda: handler `{handler}`, runtime `{runtime}`, {size} |
+| `train.jsonl`, `valid.jsonl` | OpenAI RFT rows: `messages`, `reference_answer` (the item) |
 | `job.json` | the `CreateModelCustomizationJob` request (validated against botocore's model) |
 | `manifest.json` | hashes, sizes, the calibration run, every warning |
 
@@ -46,8 +50,9 @@ key; keep it in the function's environment or a secret, never in the bundle). Ra
 from the default 3 s (Bedrock's guide: up to 15 minutes).
 
 ```
-aws lambda create-function --function-name <REWARD_FUNCTION_NAME> --runtime {package['runtime']} \\
-  --handler {package['handler']} --zip-file fileb://{out}/lambda.zip --timeout 900 --memory-size 1024 \\
+aws lambda create-function --function-name <REWARD_FUNCTION_NAME> --runtime {runtime} \\
+  --handler {handler} --zip-file fileb://{out}/lambda.zip \\
+  --timeout 900 --memory-size 1024 \\
   --role <LAMBDA_EXECUTION_ROLE_ARN> \\
   --environment 'Variables={{OPENAI_BASE_URL=<judge endpoint>,OPENAI_API_KEY=<key>}}'
 ```

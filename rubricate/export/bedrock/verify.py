@@ -125,8 +125,9 @@ def verify_bedrock(
     entries = read_calibration_set(calibration_set).entries()
     events, pairs = [], []
     for entry in entries:
-        row, problem, _ = build_row(entry.item, task=loaded.rubric.task, developer=None,
-                                    fields=fields)
+        row, problem, _ = build_row(
+            entry.item, task=loaded.rubric.task, developer=None, fields=fields
+        )
         if row is None:
             raise ExportError(f"{calibration_set}: item {entry.item_id}: {problem or 'no prompt'}")
         events.append(_event(row, f"{entry.item_id}/{entry.answer_id}", entry.text))
