@@ -24,7 +24,9 @@ def test_bundle_for_every_example(name: str, tmp_path: Path) -> None:
     out = tmp_path / name
     assert cli(export_args(name, out)) == 0
     assert {p.name for p in out.iterdir()} == FILES
-    compiled = grader_json(compile_rubric(load_checked_rubric(EXAMPLES / name / "rubric.yaml").rubric, None))  # type: ignore[arg-type]  # noqa: E501
+    compiled = grader_json(
+        compile_rubric(load_checked_rubric(EXAMPLES / name / "rubric.yaml").rubric, None)
+    )  # type: ignore[arg-type]  # noqa: E501
     assert (out / "grader.json").read_text(encoding="utf-8") == compiled
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["platform"] == "bedrock"
@@ -59,9 +61,10 @@ def test_complete_job_from_the_environment(tmp_path: Path, monkeypatch: pytest.M
                            "--hyperparameters", "learningRate=0.00001")) == 0  # fmt: skip
     job = json.loads((out / "job.json").read_text(encoding="utf-8"))
     rft = job["customizationConfig"]["rftConfig"]
-    assert rft["graderConfig"]["lambdaGrader"]["lambdaArn"] == REAL_LOOKING[
-        "RUBRICATE_BEDROCK_LAMBDA_ARN"
-    ]
+    assert (
+        rft["graderConfig"]["lambdaGrader"]["lambdaArn"]
+        == REAL_LOOKING["RUBRICATE_BEDROCK_LAMBDA_ARN"]
+    )
     assert rft["hyperParameters"] == {"epochCount": 2, "learningRate": 0.00001}
     assert job["trainingDataConfig"]["s3Uri"] == "s3://my-bucket/rft/eurovoc/train.jsonl"
     assert job["roleArn"] == REAL_LOOKING["RUBRICATE_BEDROCK_ROLE_ARN"]

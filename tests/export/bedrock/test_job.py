@@ -15,6 +15,8 @@ from rubricate.export.bedrock.job import (
 )
 from tests.export.bedrock.conftest import MODEL, REAL_LOOKING
 
+LAMBDA_PATH = "customizationConfig.rftConfig.graderConfig.lambdaGrader.lambdaArn"
+
 
 def _job(**hyper: Any) -> dict[str, Any]:
     return build_job(
@@ -36,7 +38,7 @@ def test_placeholders_are_explicit_and_found() -> None:
     assert job["roleArn"] == PLACEHOLDERS["RUBRICATE_BEDROCK_ROLE_ARN"]
     assert set(placeholders_in(job)) == {
         "roleArn", "trainingDataConfig.s3Uri", "validationDataConfig.validators[0].s3Uri",
-        "outputDataConfig.s3Uri", "customizationConfig.rftConfig.graderConfig.lambdaGrader.lambdaArn",
+        "outputDataConfig.s3Uri", LAMBDA_PATH,
     }  # fmt: skip
     assert validate_job(job) == []  # placeholders have the right types; patterns are skipped
 
@@ -49,7 +51,9 @@ def test_placeholders_are_explicit_and_found() -> None:
         (lambda j: j.update(jobName="bad name!"), "jobName: 'bad name!' does not match"),
         (lambda j: j.update(unknownField=1), "Unknown parameter in input"),
         (
-            lambda j: j["customizationConfig"]["rftConfig"].update(hyperParameters={"batchSize": 8}),
+            lambda j: j["customizationConfig"]["rftConfig"].update(
+                hyperParameters={"batchSize": 8}
+            ),
             "batchSize, value: 8, valid min value: 16",
         ),
         (
