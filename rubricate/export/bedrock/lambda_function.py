@@ -34,7 +34,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from lambda_runtime import RewardError, Runtime, formula_names  # type: ignore[import-not-found]
+try:  # in lambda.zip: the runtime sits beside this module
+    from lambda_runtime import RewardError, Runtime, formula_names  # type: ignore[import-not-found]
+except ModuleNotFoundError as missing:  # imported from the rubricate package (tests, tools)
+    if missing.name != "lambda_runtime":
+        raise
+    from rubricate.export.bedrock.lambda_runtime import RewardError, Runtime, formula_names
 
 HERE = Path(__file__).resolve().parent
 GRADER_FILE = HERE / "grader.json"
