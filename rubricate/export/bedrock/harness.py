@@ -5,15 +5,18 @@ only; ``-S`` hides site-packages, so the handler sees what a Lambda Python has: 
 no third-party package). ``REQUESTS.json`` is a list of events; each is one invocation of
 ``lambda_function.lambda_handler(event, context)`` in the same warm process (as a reused
 execution environment), with a fresh context object carrying the attributes of Lambda's Python
-context (Lambda Developer Guide, "Using the Lambda context object to retrieve Python function
-information"): ``aws_request_id``, ``function_name``, ``function_version``,
-``invoked_function_arn``, ``memory_limit_in_mb``, ``log_group_name``, ``log_stream_name`` and
-``get_remaining_time_in_millis()``.
+context: ``aws_request_id``, ``function_name``, ``function_version``, ``invoked_function_arn``,
+``memory_limit_in_mb``, ``log_group_name``, ``log_stream_name``, ``identity``,
+``client_context`` and ``get_remaining_time_in_millis()`` (Lambda Developer Guide, "Using the
+Lambda context object to retrieve Python function information",
+https://docs.aws.amazon.com/lambda/latest/dg/python-context.html).
 
 Each response is what the Lambda Invoke API returns: ``{"status_code": 200, "payload": ...}``
 on success; when the handler raises, ``{"status_code": 200, "function_error": "Unhandled",
-"payload": {"errorMessage", "errorType", "stackTrace"}}`` (Lambda's error shape for Python,
-"AWS Lambda function errors in Python"). The handler's prints go to stderr (its log).
+"payload": {"errorMessage", "errorType", "stackTrace"}}``, Lambda's error shape for Python
+("AWS Lambda function errors in Python",
+https://docs.aws.amazon.com/lambda/latest/dg/python-exceptions.html). The handler's prints go to
+stderr (its log).
 """
 
 from __future__ import annotations
@@ -42,6 +45,8 @@ class Context:
             f"arn:aws:lambda:us-east-1:000000000000:function:{FUNCTION_NAME}"
         )
         self.memory_limit_in_mb = "1024"
+        self.identity = None
+        self.client_context = None
         self.log_group_name = f"/aws/lambda/{FUNCTION_NAME}"
         self.log_stream_name = time.strftime("%Y/%m/%d/[$LATEST]") + uuid.uuid4().hex
         self._deadline = time.monotonic() + timeout_ms / 1000

@@ -23,7 +23,8 @@ reward that cannot be computed is never written as a number: the handler **raise
 :class:`RewardBatchError`. Lambda then answers the invocation with ``FunctionError:
 Unhandled`` and ``{"errorType": "RewardBatchError", "errorMessage": ...}``, which the RFT job
 counts as a reward function error ("High percentage of reward function errors", SageMaker AI
-"Monitoring RFT training") instead of training on a fake 0. Transient judge failures are
+"Monitoring RFT training", https://docs.aws.amazon.com/sagemaker/latest/dg/nova-hp-rft-monitoring.html)
+instead of training on a fake 0. Transient judge failures are
 retried first (:func:`lambda_runtime.ask`). Each failure is also printed as one JSON line
 (CloudWatch Logs).
 """

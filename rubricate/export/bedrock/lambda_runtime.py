@@ -30,7 +30,9 @@ HTTP error after the retries, a formula error) raises :class:`RewardError`: ther
 silent 0 (see :mod:`.lambda_function` for how that reaches Bedrock).
 
 Environment (read by the Lambda; nothing is stored in the package): ``OPENAI_BASE_URL`` (e.g.
-``https://bedrock-mantle.<region>.api.aws/v1``, Bedrock's OpenAI-compatible endpoint),
+``https://bedrock-mantle.<region>.api.aws/v1``, Bedrock's OpenAI-compatible endpoint, per
+"Access and security for open-weight models",
+https://docs.aws.amazon.com/bedrock/latest/userguide/rft-open-weight-access-security.html),
 ``OPENAI_API_KEY`` (e.g. an Amazon Bedrock API key), ``RUBRICATE_TIMEOUT`` (seconds per judge
 request, 120), ``RUBRICATE_MAX_RETRIES`` (extra attempts per judge call, 3),
 ``RUBRICATE_CONCURRENCY`` (parts graded at once, 16).

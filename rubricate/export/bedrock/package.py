@@ -11,9 +11,10 @@ Layout (handler ``lambda_function.lambda_handler``, runtime ``python3.12`` or la
 The zip is deterministic (sorted entries, a fixed timestamp, fixed permissions), so the same
 grader gives the same bytes and the same SHA-256 in the manifest.
 
-Limits (AWS Lambda Developer Guide, "Lambda quotas", https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html):
-a deployment package uploaded directly is at most 50 MB zipped and 250 MB unzipped (layers
-included); :func:`size_problems` checks both.
+Limits (AWS Lambda Developer Guide, "Lambda quotas",
+https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html; the API's
+``AccountLimit.CodeSizeZipped`` / ``CodeSizeUnzipped``): a deployment package uploaded directly
+is at most 50 MB zipped and 250 MB unzipped (layers included); :func:`size_problems` checks both.
 """
 
 from __future__ import annotations
