@@ -110,3 +110,20 @@ def test_a_text_similarity_grader_is_refused(tmp_path: Path) -> None:
     assert len(messages) == 2
     assert messages[0].startswith("sim: text_similarity (bleu) cannot run")
     assert messages[1].startswith("np: the python grader imports numpy")
+
+
+def test_the_manifest_names_the_calibration_run_that_graded_these_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    folder = EXAMPLES / "eurovoc"
+    calset = str(folder / "calibration.jsonl")
+    calibrate = ["calibrate", str(folder / "rubric.yaml"), "--set", calset,
+                 "--repeats", "1", "--out", "runs/ev"]  # fmt: skip
+    assert cli(calibrate) == 0
+    assert cli(export_args("eurovoc", tmp_path / "b")) == 0
+    manifest = json.loads((tmp_path / "b" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["calibration"]["path"] == "runs/ev"
+    assert (tmp_path / "runs" / "ev" / "grader.json").read_bytes() == (
+        tmp_path / "b" / "grader.json"
+    ).read_bytes()
