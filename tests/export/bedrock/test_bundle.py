@@ -127,3 +127,14 @@ def test_the_manifest_names_the_calibration_run_that_graded_these_bytes(
     assert (tmp_path / "runs" / "ev" / "grader.json").read_bytes() == (
         tmp_path / "b" / "grader.json"
     ).read_bytes()
+
+
+def test_a_package_over_lambdas_limits_is_refused() -> None:
+    from rubricate.export.bedrock.package import LambdaPackage, size_problems
+
+    fits = LambdaPackage(b"x" * ZIP_LIMIT, UNZIPPED_LIMIT, ())
+    assert size_problems(fits) == []
+    too_big = LambdaPackage(b"x" * (ZIP_LIMIT + 1), UNZIPPED_LIMIT + 1, ())
+    problems = size_problems(too_big)
+    assert len(problems) == 2
+    assert "at most 50 MB zipped" in problems[0] and "Lambda's limit is 250 MB" in problems[1]

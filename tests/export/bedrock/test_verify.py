@@ -11,6 +11,7 @@ import pytest
 from rubricate.export.bedrock.verify import verify_bedrock
 from rubricate.export.verify.render import render_verification
 from rubricate.judge.calls import ClientSettings
+from rubricate.testing import Fault
 from rubricate.testing.server import FakeOpenAI
 from tests.export.bedrock.conftest import DETERMINISTIC, EXAMPLES, cli, export_args
 
@@ -76,3 +77,35 @@ def test_a_lambda_that_computes_something_else_fails(tmp_path: Path) -> None:
     rendered = render_verification(verification)
     assert rendered.failed
     assert "f1: calibrated 1.000000 != bedrock 0.500000" in rendered.failure
+
+
+def test_a_lambda_whose_judge_fails_shows_no_reward_never_a_zero(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_openai_env: FakeOpenAI
+) -> None:
+    """The Lambda's judge calls (urllib) get garbage; the calibrated grader's calls do not."""
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "b"
+    assert cli(export_args("accordance_tax", out)) == 0
+    first = (EXAMPLES / "accordance_tax" / "calibration.jsonl").read_text().splitlines()[0]
+    item = json.loads(first)
+    item["answers"] = item["answers"][:1]
+    calset = tmp_path / "one.jsonl"
+    calset.write_text(json.dumps(item) + "\n")
+    fake_openai_env.fault(
+        Fault.reply_text("I cannot grade this."),
+        times=1000,
+        match=lambda r: "Python-urllib" in r.headers.get("user-agent", ""),
+    )
+    verification = verify_bedrock(
+        out,
+        calibration_set=calset,
+        rubric=EXAMPLES / "accordance_tax" / "rubric.yaml",
+        settings=ClientSettings(base_url=fake_openai_env.base_url, store_path=None, max_retries=1),
+    )
+    [answer] = verification.answers
+    assert answer.calibrated is not None and answer.form is None
+    assert answer.error is not None and answer.error.startswith("RewardBatchError: ")
+    assert "judge reply did not parse" in answer.error
+    assert all(part.form is None for part in answer.parts)
+    rendered = render_verification(verification)
+    assert rendered.failed and "did not run" in rendered.failure
