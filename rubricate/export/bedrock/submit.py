@@ -76,4 +76,5 @@ def submit_bundle(out: Path, *, bedrock: Any = None, s3: Any = None) -> dict[str
         "status": "submitted",
         "platform": "bedrock",
         "uploaded": uploads,
+        "follow": f"aws bedrock get-model-customization-job --job-identifier {response['jobArn']}",
     }

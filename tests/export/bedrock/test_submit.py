@@ -76,3 +76,20 @@ def test_without_boto3_the_error_says_how_to_install_it(
     monkeypatch.setitem(sys.modules, "boto3", None)
     with pytest.raises(ExportError, match=r"needs boto3: pip install 'rubricate\[bedrock\]'"):
         submit_bundle(bundle)
+
+
+def test_the_command_line_submits_with_boto3(
+    bundle: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bedrock, s3 = _clients()
+    clients = {"bedrock": bedrock, "s3": s3}
+    monkeypatch.setattr(boto3, "client", lambda name, **_: clients[name])
+    with Stubber(bedrock) as b, Stubber(s3) as s:
+        s.add_response("put_object", {})
+        s.add_response("put_object", {})
+        b.add_response("create_model_customization_job", {"jobArn": JOB_ARN})
+        assert cli(export_args("eurovoc", bundle, "--submit", "--json")) == 0
+        b.assert_no_pending_responses()
+    submission = json.loads(capsys.readouterr().out)["submission"]
+    assert submission["job_id"] == JOB_ARN
+    assert submission["follow"].endswith(f"--job-identifier {JOB_ARN}")
