@@ -24,14 +24,17 @@ reward that cannot be computed is never written as a number: the handler **raise
 Unhandled`` and ``{"errorType": "RewardBatchError", "errorMessage": ...}``, which the RFT job
 counts as a reward function error ("High percentage of reward function errors", SageMaker AI
 "Monitoring RFT training", https://docs.aws.amazon.com/sagemaker/latest/dg/nova-hp-rft-monitoring.html)
-instead of training on a fake 0. Transient judge failures are
-retried first (:func:`lambda_runtime.ask`). Each failure is also printed as one JSON line
-(CloudWatch Logs).
+instead of training on a fake 0. Transient judge failures are retried first
+(:func:`lambda_runtime.ask`). Each failure is also printed as one JSON line (CloudWatch Logs).
+
+The samples of a batch are graded concurrently (``RUBRICATE_CONCURRENCY`` at once; each
+sample's parts on the runtime's own pool), and answered in the event's order.
 """
 
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -113,32 +116,31 @@ def reward_of(sample: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _graded(sample: Any) -> dict[str, Any] | str:
+    """The sample's response entry, or why it has none."""
+    if not isinstance(sample, dict):
+        return f"a sample is {type(sample).__name__}, not an object"
+    try:
+        return reward_of(sample)
+    except RewardError as error:
+        return f"id {sample.get('id')!r}: {error}"
+
+
 def lambda_handler(event: Any, context: Any) -> Any:
-    """Grade every sample of ``event``; raise :class:`RewardBatchError` if any has no reward."""
+    """Grade every sample of ``event`` (concurrently; the answer keeps the event's order);
+    raise :class:`RewardBatchError` if any has no reward."""
     samples = event if isinstance(event, list) else [event]
-    out: list[dict[str, Any]] = []
-    failures: list[str] = []
-    for sample in samples:
-        if not isinstance(sample, dict):
-            failures.append(f"a sample is {type(sample).__name__}, not an object")
-            continue
-        try:
-            out.append(reward_of(sample))
-        except RewardError as error:
-            failures.append(f"id {sample.get('id')!r}: {error}")
-            request = getattr(context, "aws_request_id", None)
-            print(
-                json.dumps(
-                    {
-                        "rubricate_reward_error": str(error),
-                        "id": sample.get("id"),
-                        "aws_request_id": request,
-                    }
-                )
-            )
+    workers = max(1, min(len(samples), runtime().settings.concurrency))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        results = list(pool.map(_graded, samples))
+    failures = [r for r in results if isinstance(r, str)]
+    for failure in failures:
+        request = getattr(context, "aws_request_id", None)
+        print(json.dumps({"rubricate_reward_error": failure, "aws_request_id": request}))
     if failures:
         more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
         raise RewardBatchError(
             f"{len(failures)} of {len(samples)} samples have no reward: {failures[0]}{more}"
         )
+    out = [r for r in results if isinstance(r, dict)]
     return out if isinstance(event, list) else out[0]

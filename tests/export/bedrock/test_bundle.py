@@ -138,3 +138,14 @@ def test_a_package_over_lambdas_limits_is_refused() -> None:
     problems = size_problems(too_big)
     assert len(problems) == 2
     assert "at most 50 MB zipped" in problems[0] and "Lambda's limit is 250 MB" in problems[1]
+
+
+def test_the_vendored_modules_are_rubricates_own_bytes(tmp_path: Path) -> None:
+    import rubricate
+    from rubricate.export.bedrock.package import VENDORED, package_files
+
+    files = package_files("{}")
+    source = Path(rubricate.__file__).parent
+    for path in VENDORED:
+        assert files[f"rubricate/{path}"] == (source / path).read_bytes(), path
+    assert files["lambda_runtime.py"] == (source / "export/bedrock/lambda_runtime.py").read_bytes()
