@@ -24,6 +24,7 @@ rejects, unknown Bedrock hyperparameters. Warned: placeholders left in ``job.jso
 from __future__ import annotations
 
 import dataclasses
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -179,12 +180,20 @@ def prepare_bedrock(options: RftOptions) -> Prepared:
     """
     base = dataclasses.replace(options, hyperparameters=[])
     prepared = prepare_rft(base)
-    import json
-
     grader = json.loads(prepared.grader_text)
     rubric_id = prepared.manifest["rubric"]["id"]
     problems = [p for p in prepared.problems if p.rule not in DROPPED_RULES]
     problems += runtime_problems(grader)
+    if "." not in options.model and not options.model.startswith("arn:"):
+        problems.append(
+            _problem(
+                "--model",
+                f"{options.model}: not a Bedrock model identifier; Bedrock RFT takes e.g. "
+                "amazon.nova-2-lite-v1:0:256k or an open-weight model's id",
+                "bedrock-model",
+                "warning",
+            )
+        )
     if options.response_format is not None:
         problems.append(
             _problem(

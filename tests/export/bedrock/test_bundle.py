@@ -149,3 +149,12 @@ def test_the_vendored_modules_are_rubricates_own_bytes(tmp_path: Path) -> None:
     for path in VENDORED:
         assert files[f"rubricate/{path}"] == (source / path).read_bytes(), path
     assert files["lambda_runtime.py"] == (source / "export/bedrock/lambda_runtime.py").read_bytes()
+
+
+def test_an_openai_model_name_is_warned_about(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = export_args("eurovoc", tmp_path / "b")
+    args[args.index("--model") + 1] = "o4-mini-2025-04-16"
+    assert cli(args) == 0
+    assert "o4-mini-2025-04-16: not a Bedrock model identifier" in capsys.readouterr().err
