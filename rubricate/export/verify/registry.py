@@ -20,6 +20,7 @@ Verifier = Callable[..., Verification]
 VERIFIERS: dict[str, str] = {
     "openai": "rubricate.export.verify.openai_form:verify_openai",
     "azure": "rubricate.export.verify.openai_form:verify_azure",
+    "bedrock": "rubricate.export.bedrock.verify:verify_bedrock",
 }
 
 
