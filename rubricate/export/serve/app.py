@@ -213,6 +213,19 @@ def create_app(config: ServeConfig, *, client: Any = None) -> Starlette:
 
         return await handle(request, "/openrlhf", work)
 
+    async def gemini_route(request: Request) -> Response:
+        from rubricate.export.gemini import cloudrun
+
+        async def work(data: Any) -> Response:
+            try:
+                pair = cloudrun.pair_from_body(data)
+            except cloudrun.BodyError as error:
+                raise bodies.BadRequest(400, str(error)) from None
+            status, payload = cloudrun.answer_from_record((await grade([pair]))[0])
+            return _json(payload, status)
+
+        return await handle(request, "/gemini", work)
+
     async def health(request: Request) -> Response:
         return JSONResponse(
             {"status": "ok", "grader": grader_info, "pid": os.getpid(), **service.stats.as_dict()}
@@ -234,6 +247,7 @@ def create_app(config: ServeConfig, *, client: Any = None) -> Starlette:
         Route("/v1/fine_tuning/alpha/graders/run", graders_run_route, methods=["POST"]),
         Route("/openrlhf", openrlhf_route, methods=["POST"]),
         Route("/get_reward", openrlhf_route, methods=["POST"]),
+        Route("/gemini", gemini_route, methods=["POST"]),  # Gemini's cloudRunRewardScorer
         Route("/health", health, methods=["GET"]),
         Route("/metrics", metrics_route, methods=["GET"]),
     ]
