@@ -81,9 +81,9 @@ def _reward(
     if any(s.kind == "autorater" for s in compiled.scorers):
         model, why = autorater_name(opts, rubric)
         if model is None:
-            problems.append(_problem("--gemini", str(why), "gemini-autorater"))
-            return compiled, None
-        compiled = compile_composite(rubric, grader, model)
+            compiled.unsupported.insert(0, f"autorater: {why}")
+        else:
+            compiled = compile_composite(rubric, grader, model)
     differences = compiled.unsupported + compiled.inexact
     if compiled.exact:
         return compiled, model
@@ -97,6 +97,7 @@ def _reward(
                 "warning",
             )
         )
+        fallback.replaced = differences
         return fallback, None
     if opts.reward == "auto" or compiled.unsupported:
         problems.append(
@@ -105,8 +106,12 @@ def _reward(
                 f"{len(differences)} rubric feature(s) have no exact Gemini scorer (first: "
                 f"{differences[0]}); give --gemini serve_url=URL for the exact reward through "
                 "`rubricate serve` on Cloud Run"
-                + ("" if compiled.unsupported else ", or --gemini reward=composite to accept "
-                   "the approximation (every difference is listed in the manifest)"),
+                + (
+                    ""
+                    if compiled.unsupported
+                    else ", or --gemini reward=composite to accept "
+                    "the approximation (every difference is listed in the manifest)"
+                ),
                 "gemini-inexact",
             )
         )
@@ -161,7 +166,9 @@ def prepare_gemini(options: RftOptions) -> Prepared:
         hyper=hyper,
     )
     if compiled.scorers:
-        problems += [_problem("job.json", p, "gemini-schema") for p in jobs.job_problems(prepared.job)]
+        problems += [
+            _problem("job.json", p, "gemini-schema") for p in jobs.job_problems(prepared.job)
+        ]
     if autorater is not None and not autorater.endswith("/" + rubric.judge.model):
         problems.append(
             _problem(
@@ -186,11 +193,13 @@ def prepare_gemini(options: RftOptions) -> Prepared:
     manifest["gemini"] = {
         "project": opts.project,
         "location": opts.location,
-        "reward": "cloudrun" if any(s.kind == "cloud_run" for s in compiled.scorers) else
-        "composite",
+        "reward": "cloudrun"
+        if any(s.kind == "cloud_run" for s in compiled.scorers)
+        else "composite",
         "exact": compiled.exact,
         "differences": compiled.unsupported + compiled.inexact,
         "omitted": compiled.omitted,
+        "fallback_because": compiled.replaced,
         "autorater_model": autorater,
         "calibrated_judge_model": rubric.judge.model,
         "scorers": [
@@ -213,4 +222,6 @@ def bundle_scorers(bundle: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """A written bundle's ``job.json`` and ``manifest.json``."""
     from rubricate.files import read_json
 
-    return read_json(bundle / "job.json", "job file"), read_json(bundle / "manifest.json", "manifest")
+    return read_json(bundle / "job.json", "job file"), read_json(
+        bundle / "manifest.json", "manifest"
+    )

@@ -55,9 +55,11 @@ def render_readme(manifest: dict[str, Any], job: dict[str, Any], out: str) -> st
             "grader's exactly (judge calls included). Deploy it first, e.g.:",
             "",
             "```bash",
-            "gcloud run deploy rubricate-reward --source . --region " + location
+            "gcloud run deploy rubricate-reward --source . --region "
+            + location
             + " --no-allow-unauthenticated  # a container running: rubricate serve grader.json",
-            "gcloud run services add-iam-policy-binding rubricate-reward --region " + location
+            "gcloud run services add-iam-policy-binding rubricate-reward --region "
+            + location
             + " --member serviceAccount:service-PROJECT_NUMBER@gcp-sa-vertex-tune.iam."
             "gserviceaccount.com --role roles/run.invoker",
             "```",
@@ -73,7 +75,9 @@ def render_readme(manifest: dict[str, Any], job: dict[str, Any], out: str) -> st
             "| reward | scorer | weight |",
             "|---|---|---|",
         ]
-        lines += [f"| `{s['reward_name']}` | {s['kind']} | {s['weight']:.6g} |" for s in g["scorers"]]
+        lines += [
+            f"| `{s['reward_name']}` | {s['kind']} | {s['weight']:.6g} |" for s in g["scorers"]
+        ]
         if g["omitted"]:
             lines += ["", "Left out (weight 0, reported only): " + ", ".join(g["omitted"]) + "."]
         if g["autorater_model"]:
@@ -90,8 +94,9 @@ def render_readme(manifest: dict[str, Any], job: dict[str, Any], out: str) -> st
             "sub-graders' python verbatim)."
         )
     elif g["differences"]:
-        lines.append("**Not the calibrated reward.** These rubric features have no exact Gemini "
-                     "equivalent:")
+        lines.append(
+            "**Not the calibrated reward.** These rubric features have no exact Gemini equivalent:"
+        )
         lines.append("")
         lines += [f"- {d}" for d in g["differences"]]
         lines += [

@@ -49,10 +49,10 @@ def item_from_references(refs: Mapping[str, Any] | None) -> dict[str, Any]:
 
 # The same decoding, as source embedded in every code-execution snippet (the snippet cannot
 # import rubricate on the platform). Kept beside the function above; a test runs both.
-DECODE_SOURCE = f'''
+DECODE_SOURCE = f"""
 def _rubricate_item(example):
     import json
     data = dict(example.get("references") or {{}})
     encoded = set(json.loads(data.pop({JSON_KEYS!r}, "[]")))
     return {{k: (json.loads(v) if k in encoded else v) for k, v in data.items()}}
-'''
+"""

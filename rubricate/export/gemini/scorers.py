@@ -105,6 +105,8 @@ class Compiled:
     unsupported: list[str] = field(default_factory=list)
     """Sub-graders no scorer can express; only the Cloud Run fallback grades them."""
     omitted: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    """For the Cloud Run fallback: why the composite was not used."""
 
     @property
     def exact(self) -> bool:
@@ -179,7 +181,10 @@ def _string_match(grader: dict[str, Any], sign: int) -> dict[str, Any] | None:
     if grader["operation"] == "like":
         expression = {"matchOperation": "PARTIAL_MATCH", "expression": reference}
     elif grader["operation"] == "ilike" and reference.isascii():
-        expression = {"matchOperation": "REGEX_CONTAINS", "expression": "(?i)" + re2_literal(reference)}
+        expression = {
+            "matchOperation": "REGEX_CONTAINS",
+            "expression": "(?i)" + re2_literal(reference),
+        }
     else:
         return None
     return {
@@ -201,7 +206,9 @@ def _check(out: Compiled, grader: dict[str, Any], weight: float, sign: int) -> N
             return
         config = {
             "rewardName": name,
-            "codeExecutionRewardScorer": {"pythonCodeSnippet": code_snippet(grader["source"], sign)},
+            "codeExecutionRewardScorer": {
+                "pythonCodeSnippet": code_snippet(grader["source"], sign)
+            },
         }
         out.scorers.append(Scorer(name, "code", weight, config, False, float(sign)))
         return

@@ -31,7 +31,7 @@ import ast
 
 from rubricate.export.gemini.references import DECODE_SOURCE
 
-_SAMPLE_SOURCE = '''
+_SAMPLE_SOURCE = """
 def _rubricate_reject(name):
     raise ValueError(name + " is not JSON")
 
@@ -49,7 +49,7 @@ def _rubricate_sample(response):
         pass
     sample["output_tools"] = []
     return sample
-'''
+"""
 
 
 def adapter_clash(source: str) -> str | None:

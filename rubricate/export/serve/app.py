@@ -138,6 +138,25 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def _gemini_route(handle: Any, grade: Any) -> Any:
+    """``POST /gemini``: the body of Gemini's Cloud Run reward scorer
+    (:mod:`rubricate.export.gemini.cloudrun`)."""
+    from rubricate.export.gemini import cloudrun
+
+    async def gemini_route(request: Request) -> Response:
+        async def work(data: Any) -> Response:
+            try:
+                pair = cloudrun.pair_from_body(data)
+            except cloudrun.BodyError as error:
+                raise bodies.BadRequest(400, str(error)) from None
+            status, payload = cloudrun.answer_from_record((await grade([pair]))[0])
+            return _json(payload, status)
+
+        return await handle(request, "/gemini", work)
+
+    return gemini_route
+
+
 def create_app(config: ServeConfig, *, client: Any = None) -> Starlette:
     """The ASGI app serving ``config.grader`` (``client``: an open model client to use, for
     tests and benches; otherwise one is opened from ``config.settings`` at startup).
@@ -213,18 +232,7 @@ def create_app(config: ServeConfig, *, client: Any = None) -> Starlette:
 
         return await handle(request, "/openrlhf", work)
 
-    async def gemini_route(request: Request) -> Response:
-        from rubricate.export.gemini import cloudrun
-
-        async def work(data: Any) -> Response:
-            try:
-                pair = cloudrun.pair_from_body(data)
-            except cloudrun.BodyError as error:
-                raise bodies.BadRequest(400, str(error)) from None
-            status, payload = cloudrun.answer_from_record((await grade([pair]))[0])
-            return _json(payload, status)
-
-        return await handle(request, "/gemini", work)
+    gemini_route = _gemini_route(handle, grade)
 
     async def health(request: Request) -> Response:
         return JSONResponse(

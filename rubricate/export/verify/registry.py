@@ -17,7 +17,9 @@ from rubricate.export.verify.model import Verification
 Verifier = Callable[..., Verification]
 
 # name -> "module:function", imported on use (a platform's dependencies load only when used).
-VERIFIERS: dict[str, str] = {}
+VERIFIERS: dict[str, str] = {
+    "gemini": "rubricate.export.gemini.verify:verify_gemini",
+}
 
 
 def verifier(platform: str) -> Verifier:
