@@ -19,7 +19,11 @@ PREFIX = "GoogleCloudAiplatformV1beta1"
 # The fields rubricate writes, per schema; everything else is refused (additionalProperties).
 KEEP = {
     "TuningJob": [
-        "baseModel", "tunedModelDisplayName", "description", "labels", "serviceAccount",
+        "baseModel",
+        "tunedModelDisplayName",
+        "description",
+        "labels",
+        "serviceAccount",
         "reinforcementTuningSpec",
     ],
     "AutoraterConfig": ["autoraterModel", "samplingCount", "flipEnabled"],
@@ -75,9 +79,7 @@ def main(path: str) -> None:
         defs[name] = {
             "description": source.get("description", ""),
             "type": "object",
-            "properties": {
-                k: convert(source["properties"][k], defs, schemas, todo) for k in keep
-            },
+            "properties": {k: convert(source["properties"][k], defs, schemas, todo) for k in keep},
             "additionalProperties": False,
         }
     schema = {

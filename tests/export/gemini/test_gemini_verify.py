@@ -1,0 +1,144 @@
+"""``--verify`` for Gemini: every deterministic part of every shipped example equal to the
+calibrated grader's; judged parts against the loopback judge; a broken scorer caught."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rubricate.cli import run as cli
+from rubricate.export.gemini.verify import verify_gemini
+from rubricate.export.verify.model import DETERMINISTIC_TOLERANCE, Verification
+from rubricate.export.verify.render import render_verification
+from rubricate.judge.calls import ClientSettings
+from rubricate.testing import FakeOpenAI
+from tests.export.gemini.conftest import BASE, EXAMPLES, bundle
+
+
+def _verify(example: str, out: Path, settings: ClientSettings) -> Verification:
+    return verify_gemini(
+        out,
+        calibration_set=EXAMPLES / example / "calibration.jsonl",
+        rubric=EXAMPLES / example / "rubric.yaml",
+        settings=settings,
+    )
+
+
+def _answers(example: str) -> int:
+    lines = (EXAMPLES / example / "calibration.jsonl").read_text(encoding="utf-8").splitlines()
+    return sum(len(json.loads(line)["answers"]) for line in lines if line.strip())
+
+
+@pytest.mark.parametrize("example", ["eurovoc", "citations"])
+def test_check_examples_equal_everywhere(
+    example: str, tmp_path: Path, client_settings: ClientSettings, fake_openai: FakeOpenAI
+):
+    _, out = bundle(example, tmp_path / example)
+    verification = _verify(example, out, client_settings)
+    assert len(verification.answers) == _answers(example)
+    for answer in verification.answers:
+        assert answer.error is None
+        assert answer.difference is not None and answer.difference <= DETERMINISTIC_TOLERANCE
+        [part] = answer.parts
+        assert part.name == "f1" and not part.judged
+        assert part.difference is not None and part.difference <= DETERMINISTIC_TOLERANCE
+    rendered = render_verification(verification)
+    assert not rendered.failed and rendered.data["deterministic_parts"] == _answers(example)
+    assert any("fair" in a.answer_id and 0 < (a.form or 0) < 1 for a in verification.answers)
+    assert fake_openai.requests == []  # checks only: no judge call
+
+
+def test_accordance_composite_against_the_loopback_judge(
+    tmp_path: Path, client_settings: ClientSettings, fake_openai: FakeOpenAI
+):
+    _, out = bundle(
+        "accordance_tax", tmp_path / "acc", "autorater=gemini-2.5-flash", "reward=composite"
+    )
+    verification = _verify("accordance_tax", out, client_settings)
+    rendered = render_verification(verification)
+    assert not rendered.failed, rendered.failure
+    data = rendered.data
+    answers = _answers("accordance_tax")
+    assert data["answers"] == answers
+    assert data["deterministic_parts"] == 13 * answers  # 12 gates and checks + barbara_gain
+    assert data["max_deterministic_difference"] <= DETERMINISTIC_TOLERANCE
+    assert data["judged_parts"] == 15 * answers
+    assert data["judged_mean_abs_difference"] == pytest.approx(0.0)  # the scripted judge
+    # the autorater prompt went to the judge as one user message, with the answer in it
+    autorater_calls = [
+        r
+        for r in fake_openai.requests
+        if isinstance(r.body, dict) and len(r.body.get("messages") or r.body.get("input")) == 1
+    ]
+    assert len(autorater_calls) == 15 * answers
+    # the composite is not the rubric's total, and the notes say why
+    assert any(a.difference and a.difference > 0.1 for a in verification.answers)
+    assert sum("not exact:" in n for n in verification.notes) == 13
+
+
+def test_accordance_cloud_run_equals_the_grader(
+    tmp_path: Path, client_settings: ClientSettings, fake_openai: FakeOpenAI
+):
+    _, out = bundle("accordance_tax", tmp_path / "cr", "serve_url=https://r.a.run.app")
+    verification = _verify("accordance_tax", out, client_settings)
+    rendered = render_verification(verification)
+    assert not rendered.failed, rendered.failure
+    for answer in verification.answers:
+        assert answer.difference is not None and answer.difference <= DETERMINISTIC_TOLERANCE
+        assert len(answer.parts) == 28
+        assert all(p.difference == 0 for p in answer.parts)
+
+
+def test_a_scorer_that_differs_fails_the_verification(
+    tmp_path: Path, client_settings: ClientSettings
+):
+    _, out = bundle("eurovoc", tmp_path / "e")
+    job = json.loads((out / "job.json").read_text(encoding="utf-8"))
+    scorer = job["reinforcementTuningSpec"]["compositeRewardConfig"]["weightedRewardConfigs"][0]
+    code = scorer["rewardConfig"]["codeExecutionRewardScorer"]
+    code["pythonCodeSnippet"] = code["pythonCodeSnippet"].replace(
+        "return 1 * float(", "return 0.999 * float("
+    )
+    (out / "job.json").write_text(json.dumps(job), encoding="utf-8")
+    rendered = render_verification(_verify("eurovoc", out, client_settings))
+    assert rendered.failed
+    assert "deterministic part(s) differ" in rendered.failure
+
+
+def test_a_snippet_that_raises_is_an_error_not_a_zero(
+    tmp_path: Path, client_settings: ClientSettings
+):
+    _, out = bundle("citations", tmp_path / "c")
+    job = json.loads((out / "job.json").read_text(encoding="utf-8"))
+    scorer = job["reinforcementTuningSpec"]["compositeRewardConfig"]["weightedRewardConfigs"][0]
+    scorer["rewardConfig"]["codeExecutionRewardScorer"]["pythonCodeSnippet"] += (
+        "\ndef evaluate(example, response):\n    raise RuntimeError('boom')\n"
+    )
+    (out / "job.json").write_text(json.dumps(job), encoding="utf-8")
+    verification = _verify("citations", out, client_settings)
+    assert all(
+        a.form is None and "RuntimeError: boom" in str(a.error) for a in verification.answers
+    )
+    assert render_verification(verification).failed
+
+
+def test_cli_verify(tmp_path: Path, fake_openai_env: FakeOpenAI, capsys):
+    root = EXAMPLES / "accordance_tax"
+    flags = [a for pair in BASE for a in ("--gemini", pair)]
+    code = cli(
+        [
+            "export", "rft", str(root / "rubric.yaml"), "--train", str(root / "train.jsonl"),
+            "--valid", str(root / "valid.jsonl"), "--model", "gemini-2.5-flash",
+            "--out", str(tmp_path / "b"), "--platform", "gemini", *flags,
+            "--gemini", "serve_url=https://r.a.run.app", "--verify",
+            str(root / "calibration.jsonl"), "--json",
+        ]
+    )  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    data = json.loads(capsys.readouterr().out)
+    assert data["platform"] == "gemini"
+    verification = data["verification"]
+    assert verification["deterministic_failures"] == []
+    assert verification["max_total_difference"] <= DETERMINISTIC_TOLERANCE
