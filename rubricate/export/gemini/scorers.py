@@ -15,11 +15,15 @@ sub-grader                    scorer
 ``python`` (every check but   ``codeExecutionRewardScorer``: its source verbatim plus
 single-text ``contains``)     Gemini's ``evaluate`` (:mod:`.snippet`). Exact.
 ``string_check`` ``like``     ``stringMatchRewardScorer`` ``PARTIAL_MATCH`` ("true if
-/ ``ilike`` of the answer     expression is a substring of the target") / ``REGEX_CONTAINS``
-with a literal reference      ``(?i)`` + the escaped text (RE2; ASCII references only, where
-                              RE2's case folding is ``str.lower``'s), rewards 1 / 0. Exact.
-other ``string_check``        no scorer written here (Gemini's JSON match does not document
-                              how non-string values compare): needs the Cloud Run fallback.
+of the answer                 expression is a substring of the target"), rewards 1 / 0, the
+                              reference's ``{{ item.k }}`` as ``{{references.k}}`` (the same
+                              text: :mod:`.references`). Exact. (``ilike`` is not
+                              ``REGEX_CONTAINS (?i)``: RE2 folds case beyond ``str.lower``,
+                              e.g. ``s`` matches ``ſ``; it takes the code path.)
+other ``string_check``        ``codeExecutionRewardScorer`` running the string check as
+                              rubricate's runtime does (:func:`.snippet.string_check_source`;
+                              Gemini's JSON match does not document how non-string values
+                              compare, so it is not used). Exact.
 ``score_model`` (a judged     ``autoraterScorer``: ``autoraterPrompt`` = the compiled system
 binary criterion)             message, a blank line, the user message, with ``{{ sample.
                               output_text }}`` -> ``{{response}}`` and ``{{ item.k }}`` ->
@@ -61,7 +65,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from rubricate.export.gemini.snippet import adapter_clash, code_snippet
+from rubricate.export.gemini.snippet import adapter_clash, code_snippet, string_check_source
 from rubricate.judge.template import TemplateError, parse_reference
 from rubricate.rubrics.compile.names import gate_name, subgrader_plan
 from rubricate.rubrics.model import Criterion, Rubric
@@ -71,7 +75,6 @@ RESULT_REGEX = r'"result"\s*:\s*(-?[0-9]+(?:\.[0-9]+)?)'
 returns the last match)."""
 
 _TEMPLATE = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
-_RE2_SPECIAL = set("\\.+*?()|[]{}^$")
 
 
 @dataclass(frozen=True)
@@ -169,57 +172,53 @@ def _autorater(judge: dict[str, Any], model: str, match: str | None, hit: float)
     return {"rewardName": judge["name"], "autoraterScorer": scorer}
 
 
-def re2_literal(text: str) -> str:
-    """``text`` as a regular expression matching itself, in RE2 and Python alike."""
-    return "".join("\\" + c if c in _RE2_SPECIAL else c for c in text)
-
-
 def _string_match(grader: dict[str, Any], sign: int) -> dict[str, Any] | None:
-    reference = grader.get("reference", "")
-    if grader.get("input") != "{{ sample.output_text }}" or "{{" in reference:
+    if grader.get("input") != "{{ sample.output_text }}" or grader["operation"] != "like":
         return None
-    if grader["operation"] == "like":
-        expression = {"matchOperation": "PARTIAL_MATCH", "expression": reference}
-    elif grader["operation"] == "ilike" and reference.isascii():
-        expression = {
-            "matchOperation": "REGEX_CONTAINS",
-            "expression": "(?i)" + re2_literal(reference),
-        }
-    else:
+    try:
+        reference = translate_prompt(grader.get("reference", ""))
+    except ValueError:
+        return None
+    if "{{response}}" in reference:
         return None
     return {
         "rewardName": grader["name"],
         "stringMatchRewardScorer": {
-            "stringMatchExpression": expression,
+            "stringMatchExpression": {"matchOperation": "PARTIAL_MATCH", "expression": reference},
             "correctAnswerReward": float(sign),
             "wrongAnswerReward": 0.0,
         },
     }
 
 
+def _code(out: Compiled, name: str, source: str, weight: float, sign: int) -> None:
+    clash = adapter_clash(source)
+    if clash is not None:
+        out.unsupported.append(f"{name}: {clash}")
+        return
+    config = {
+        "rewardName": name,
+        "codeExecutionRewardScorer": {"pythonCodeSnippet": code_snippet(source, sign)},
+    }
+    out.scorers.append(Scorer(name, "code", weight, config, False, float(sign)))
+
+
 def _check(out: Compiled, grader: dict[str, Any], weight: float, sign: int) -> None:
     name = grader["name"]
     if grader["type"] == "python":
-        clash = adapter_clash(grader["source"])
-        if clash is not None:
-            out.unsupported.append(f"{name}: {clash}")
-            return
-        config = {
-            "rewardName": name,
-            "codeExecutionRewardScorer": {
-                "pythonCodeSnippet": code_snippet(grader["source"], sign)
-            },
-        }
-        out.scorers.append(Scorer(name, "code", weight, config, False, float(sign)))
+        _code(out, name, grader["source"], weight, sign)
         return
-    config_or_none = _string_match(grader, sign) if grader["type"] == "string_check" else None
-    if config_or_none is None:
+    match = _string_match(grader, sign) if grader["type"] == "string_check" else None
+    if match is not None:
+        out.scorers.append(Scorer(name, "string_match", weight, match, False, float(sign)))
+        return
+    source = string_check_source(grader) if grader["type"] == "string_check" else None
+    if source is None:
         out.unsupported.append(
-            f"{name}: a {grader['type']} sub-grader ({grader.get('operation', '')} of "
-            f"{grader.get('input')!r}) has no Gemini scorer of the same meaning"
+            f"{name}: a {grader['type']} sub-grader has no Gemini scorer of the same meaning"
         )
         return
-    out.scorers.append(Scorer(name, "string_match", weight, config_or_none, False, float(sign)))
+    _code(out, name, source, weight, sign)
 
 
 def _judge(

@@ -23,13 +23,120 @@ calls it:
 
 A source that already defines ``evaluate`` or a name starting with ``_rubricate`` at top level
 cannot take the adapter (:func:`adapter_clash`).
+
+A ``string_check`` sub-grader that no string-match scorer expresses exactly (``eq`` of a JSON
+path, ``ilike`` of a templated reference, ...) becomes a python source too
+(:func:`string_check_source`): its two templates parsed at export time by rubricate's own
+parser (:func:`rubricate.judge.template.parse_reference`) and embedded as data, resolved at
+grading time as :func:`rubricate.judge.template.resolve` does (object keys, list indexes, a
+JSON string descended into; strings substituted as they are, anything else as ``json.dumps``
+with non-ASCII kept), then :func:`rubricate.judge.graders.string_check.check`'s comparison. A
+reference that does not resolve raises (the platform records an error), as the runtime's
+``invalid_variable_error`` leaves the pair unscored.
 """
 
 from __future__ import annotations
 
 import ast
 
+import json
+import re
+from typing import Any
+
 from rubricate.export.gemini.references import DECODE_SOURCE
+from rubricate.judge.template import TemplateError, parse_reference
+
+_REFERENCE = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)  # rubricate.judge.template's
+
+_STRING_CHECK = '''"""A string_check sub-grader ({name}), as rubricate's runtime runs it."""
+import json
+
+INPUT = {input}
+REFERENCE = {reference}
+OPERATION = {operation}
+
+
+def _descend(value, step):
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return False, None
+    if isinstance(value, dict):
+        key = str(step)
+        if key in value:
+            return True, value[key]
+        return False, None
+    if isinstance(value, (list, tuple)):
+        if isinstance(step, int) or (isinstance(step, str) and step.isdigit()):
+            index = int(step)
+            if index < len(value):
+                return True, value[index]
+        return False, None
+    return False, None
+
+
+def _render(parts, sample, item):
+    out = []
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+            continue
+        namespace, path = part
+        value = item if namespace == "item" else sample
+        for step in path:
+            found, value = _descend(value, step)
+            if not found:
+                raise KeyError("template variable " + namespace + "." + str(path) + " is missing")
+        out.append(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+    return "".join(out)
+
+
+def grade(sample, item):
+    text = _render(INPUT, sample, item)
+    reference = _render(REFERENCE, sample, item)
+    if OPERATION == "eq":
+        return float(text == reference)
+    if OPERATION == "ne":
+        return float(text != reference)
+    if OPERATION == "like":
+        return float(reference in text)
+    return float(reference.lower() in text.lower())
+'''
+
+
+def _template_parts(template: str) -> list[Any]:
+    """A template as literal strings and ``[namespace, path]`` references (raises
+    TemplateError as the runtime would)."""
+    parts: list[Any] = []
+    last = 0
+    for match in _REFERENCE.finditer(template):
+        if match.start() > last:
+            parts.append(template[last : match.start()])
+        ref = parse_reference(match.group(1))
+        parts.append([ref.namespace, list(ref.path)])
+        last = match.end()
+    if last < len(template):
+        parts.append(template[last:])
+    return parts
+
+
+def string_check_source(grader: dict[str, Any]) -> str | None:
+    """A ``string_check`` sub-grader as python source (None: a template does not parse or
+    the operation is unknown)."""
+    if grader.get("operation") not in ("eq", "ne", "like", "ilike"):
+        return None
+    try:
+        text, reference = (_template_parts(grader[k]) for k in ("input", "reference"))
+    except (TemplateError, KeyError):
+        return None
+    return _STRING_CHECK.format(
+        name=grader.get("name"),
+        input=json.dumps(text, ensure_ascii=False),
+        reference=json.dumps(reference, ensure_ascii=False),
+        operation=json.dumps(grader["operation"]),
+    )
+
 
 _SAMPLE_SOURCE = """
 def _rubricate_reject(name):

@@ -142,3 +142,79 @@ def test_cli_verify(tmp_path: Path, fake_openai_env: FakeOpenAI, capsys):
     verification = data["verification"]
     assert verification["deterministic_failures"] == []
     assert verification["max_total_difference"] <= DETERMINISTIC_TOLERANCE
+
+
+STRINGS = """\
+rubric: 1
+id: capitals
+title: Capitals
+task: "Name the capital of {{ item.country }}. Reply with JSON: {\\"city\\": \\"...\\"}"
+criteria:
+  - id: names-it
+    weight: 2
+    check: {contains: "{{ item.capital }}"}
+  - id: exact-case
+    weight: 1
+    check: {contains: "{{ item.capital }}", case_sensitive: true}
+  - id: json-city
+    weight: 1
+    check: {equals: "Paris", path: city, case_sensitive: true}
+  - id: shrugs
+    weight: -0.5
+    check: {contains: "idk", case_sensitive: true}
+"""
+ANSWERS = [
+    ("right", '{"city": "Paris"}'),
+    ("lower", '{"city": "paris"}'),
+    ("prose", '{"city": "PARIS", "note": "idk"}'),
+    ("other", '{"city": "Lyon", "note": "ſ"}'),
+]
+
+
+def test_string_checks_as_scorers_are_exact(tmp_path: Path, client_settings: ClientSettings):
+    rubric = tmp_path / "rubric.yaml"
+    rubric.write_text(STRINGS, encoding="utf-8")
+    item = {"country": "France", "capital": "Paris"}
+    rows = [json.dumps({"id": f"r{i}", "country": f"C{i}", "capital": f"K{i}"}) for i in range(16)]
+    (tmp_path / "train.jsonl").write_text("\n".join(rows[:12]) + "\n", encoding="utf-8")
+    (tmp_path / "valid.jsonl").write_text("\n".join(rows[12:]) + "\n", encoding="utf-8")
+    answers = [{"id": a, "tier": t, "text": text} for (a, text), t in
+               zip(ANSWERS, ["great", "fair", "poor", "poor"], strict=True)]  # fmt: skip
+    calset = tmp_path / "set.jsonl"
+    calset.write_text(json.dumps({"id": "fr", **item, "answers": answers}) + "\n", "utf-8")
+    from rubricate.export.gemini.prepare import prepare_gemini
+    from rubricate.export.rft.bundle import write_files
+    from rubricate.export.rft.prepare import RftOptions
+
+    prepared = prepare_gemini(
+        RftOptions(
+            rubric=rubric, train=tmp_path / "train.jsonl", valid=tmp_path / "valid.jsonl",
+            model="gemini-2.5-flash", out=tmp_path / "b", target="multi", runs_root=tmp_path,
+            platform_options=[*BASE, "reward=composite"],
+        )
+    )  # fmt: skip
+    assert not prepared.errors, [p.format() for p in prepared.errors]
+    write_files(tmp_path / "b", prepared.files())
+    kinds = {s["reward_name"]: s["kind"] for s in prepared.manifest["gemini"]["scorers"]}
+    assert kinds == {
+        "names_it": "code",
+        "exact_case": "string_match",
+        "json_city": "code",
+        "shrugs": "string_match",
+    }
+    verification = verify_gemini(
+        tmp_path / "b", calibration_set=calset, rubric=rubric, settings=client_settings
+    )
+    rendered = render_verification(verification)
+    assert not rendered.failed, rendered.failure
+    parts = {(a.answer_id, p.name): (p.calibrated, p.form, p.error) for a in verification.answers
+             for p in a.parts}  # fmt: skip
+    assert parts["right", "json_city"][:2] == (1.0, 1.0)
+    assert parts["prose", "shrugs"][:2] == (1.0, 1.0)  # present: the penalty's -1, mapped back
+    assert parts["prose", "names_it"][:2] == (1.0, 1.0)  # ilike
+    assert parts["prose", "exact_case"][:2] == (0.0, 0.0)
+    assert parts["prose", "json_city"][:2] == (0.0, 0.0)  # eq is case-sensitive
+    # the penalty: Gemini divides by 4.5, the rubric by 4, and the rubric clips at 0
+    lower = next(a for a in verification.answers if a.answer_id == "lower")
+    assert lower.calibrated == pytest.approx((2 + 0 + 0) / 4)
+    assert lower.form == pytest.approx((2 + 0 + 0) / 4.5)
