@@ -38,7 +38,6 @@ reference that does not resolve raises (the platform records an error), as the r
 from __future__ import annotations
 
 import ast
-
 import json
 import re
 from typing import Any
