@@ -109,8 +109,8 @@ def _scorer_rewards(
         for c in configs
         if "codeExecutionRewardScorer" in c
     }
-    for row, found in zip(by_case, evaluate.run_code_scorers(snippets, cases), strict=True):
-        row.update(found)
+    for row, ran in zip(by_case, evaluate.run_code_scorers(snippets, cases), strict=True):
+        row.update(ran)
     for config in configs:
         name = config["rewardName"]
         if "stringMatchRewardScorer" in config:
@@ -131,9 +131,9 @@ def _cloud_run(
     grader: dict[str, Any], cases: list[tuple[dict, dict]], settings: Any
 ) -> list[tuple[evaluate.Outcome, dict[str, float]]]:
     pairs = [pair_from_body({"example": e, "response": r, "metadata": {}}) for e, r in cases]
-    out = []
     import json
 
+    out: list[tuple[evaluate.Outcome, dict[str, float]]] = []
     for record in _grade(grader, pairs, settings):
         status, body = answer_from_record(record)
         if status != 200:
