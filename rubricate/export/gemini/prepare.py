@@ -12,7 +12,8 @@ writes and the manifest names the calibration run of those bytes), then made Gem
 - ``manifest.json``: the common manifest plus ``"platform": "gemini"`` and a ``gemini``
   section: the reward mode, whether it is exact, every difference from the calibrated grader,
   the scorers (name, kind, weight, judged) and the autorater model;
-- ``README.md`` (:mod:`.readme`).
+- ``README.md`` (:mod:`.readme`), and with the Cloud Run fallback a ``Dockerfile`` running
+  ``rubricate serve grader.json`` (:data:`DOCKERFILE`).
 
 OpenAI-only checks of the common preparer are dropped (the RFT model list, the OpenAI job
 payload); ``-H`` takes Gemini's hyperparameter names; ``--response-format`` is refused (the
@@ -26,6 +27,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from rubricate._version import __version__
 from rubricate.export.gemini import job as jobs
 from rubricate.export.gemini.options import GeminiOptions, parse_gemini_options
 from rubricate.export.gemini.readme import render_readme
@@ -35,6 +37,19 @@ from rubricate.export.rft.manifest import file_record, jsonl
 from rubricate.export.rft.prepare import Prepared, RftOptions, prepare_rft
 from rubricate.rubrics.model import Rubric
 from rubricate.rubrics.problems import Problem, sort_key
+
+DOCKERFILE = """\
+# rubricate serve on Cloud Run, for Gemini's cloudRunRewardScorer (POST /gemini).
+# gcloud run deploy rubricate-reward --source . --no-allow-unauthenticated
+FROM python:3.11-slim
+# The rubricate that wrote this bundle (or COPY a wheel of it and install that).
+RUN pip install --no-cache-dir "rubricate=={version}"
+COPY grader.json /srv/grader.json
+# Cloud Run sets PORT; the judge's OPENAI_BASE_URL / OPENAI_API_KEY come from the service's
+# environment (secrets), never from this image.
+CMD ["sh", "-c", "exec rubricate serve /srv/grader.json --host 0.0.0.0 --port ${{PORT:-8080}}"]
+"""
+"""The Cloud Run fallback's container (written only with the fallback)."""
 
 DROPPED_RULES = frozenset({"rft-model", "job-payload", "hyperparameter"})
 """Problems of the common preparer that concern OpenAI's job only."""
@@ -215,6 +230,8 @@ def prepare_gemini(options: RftOptions) -> Prepared:
         "train_bytes": len(jsonl(train)),
     }
     prepared.readme = render_readme(manifest, prepared.job, str(options.out))
+    if manifest["gemini"]["reward"] == "cloudrun":
+        prepared.extra_files["Dockerfile"] = DOCKERFILE.format(version=__version__).encode()
     return prepared
 
 

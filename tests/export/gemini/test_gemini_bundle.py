@@ -141,6 +141,25 @@ def test_accordance_cloud_run_fallback(tmp_path: Path):
     assert manifest["gemini"]["reward"] == "cloudrun" and manifest["gemini"]["exact"] is True
     assert manifest["gemini"]["fallback_because"][0].startswith("autorater: the rubric's judge")
     assert any(w.rule == "gemini-fallback" for w in prepared.warnings)
+    dockerfile = (out / "Dockerfile").read_text(encoding="utf-8")
+    assert "rubricate serve /srv/grader.json" in dockerfile and "COPY grader.json" in dockerfile
+    assert "gcloud run deploy rubricate-reward --source" in (out / "README.md").read_text("utf-8")
+
+
+def test_the_manifest_names_the_calibration_run_of_these_bytes(tmp_path: Path):
+    _, first = bundle("eurovoc", tmp_path / "first")
+    run = tmp_path / "runs" / "r1"
+    run.mkdir(parents=True)
+    (run / "grader.json").write_bytes((first / "grader.json").read_bytes())
+    (run / "run.json").write_text(
+        json.dumps({"grader_sha256": grader_sha(first), "status": "complete", "judged_run": True}),
+        encoding="utf-8",
+    )
+    prepared = prepare_gemini(options("eurovoc", tmp_path / "second", calibration=[run]))
+    assert prepared.manifest["calibration"]["path"] == str(run)
+    assert prepared.manifest["grader"]["sha256"] == grader_sha(first)
+    assert "graded exactly these grader bytes" in prepared.readme
+    assert not (first / "Dockerfile").exists()
 
 
 @pytest.mark.parametrize(
