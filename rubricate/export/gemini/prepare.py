@@ -59,6 +59,21 @@ def _problem(file: str, message: str, rule: str, severity: str = "error") -> Pro
     return Problem(file, None, None, "", message, severity, rule)  # type: ignore[arg-type]
 
 
+def foreign_imports(snippet: str) -> list[str]:
+    """Top-level modules a snippet imports that are not in Python's standard library (the
+    reference does not list the code-execution sandbox's packages)."""
+    import ast
+    import sys
+
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(snippet)):
+        if isinstance(node, ast.Import):
+            found |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module.split(".")[0])
+    return sorted(m for m in found if m not in sys.stdlib_module_names)
+
+
 def autorater_name(opts: GeminiOptions, rubric: Rubric) -> tuple[str | None, str | None]:
     """The autorater's full model name, or ``(None, why not)``."""
     model = opts.autorater
@@ -164,6 +179,17 @@ def prepare_gemini(options: RftOptions) -> Prepared:
             problems.append(_problem("--gemini", message, "gemini"))
 
     compiled, autorater = _reward(opts, rubric, grader, problems)
+    for scorer in compiled.scorers:
+        if scorer.kind == "code":
+            code = scorer.config["codeExecutionRewardScorer"]["pythonCodeSnippet"]
+            modules = foreign_imports(code)
+            if modules:
+                message = (
+                    f"{scorer.name}: imports {', '.join(modules)}; Gemini does not document the "
+                    "packages of its code-execution sandbox (check with the "
+                    "ValidateReinforcementTuningReward API, or use the Cloud Run fallback)"
+                )
+                problems.append(_problem("gemini", message, "gemini-packages", "warning"))
     assert prepared.train is not None and prepared.valid is not None
     train, train_problems = gemini_rows(prepared.train)
     valid, valid_problems = gemini_rows(prepared.valid)

@@ -174,6 +174,11 @@ def verify_gemini(
     grader = json.loads(text)
     manifest = read_json(bundle_dir / "manifest.json", "manifest")
     job = read_json(bundle_dir / "job.json", "job file")
+    if not isinstance(manifest, dict) or "gemini" not in manifest:
+        raise InputError(
+            f"{bundle_dir}/manifest.json: not a Gemini bundle (no gemini section); write one "
+            "with `rubricate export rft --platform gemini`"
+        )
     notes: list[str] = []
     if manifest.get("grader", {}).get("sha256") != sha256(text.encode("utf-8")):
         notes.append("grader.json is not the bytes the manifest names (edited after export?)")

@@ -246,3 +246,12 @@ def test_cloud_run_route(fake_openai: FakeOpenAI, tmp_path: Path):
         failed = client.post("/gemini", json=_body("Lyon"))
         assert failed.status_code == 502  # the judge failed: an error, never a reward of 0
         assert "reward" not in failed.json() and "no reward" in failed.json()["error"]
+
+
+def test_foreign_imports_are_named():
+    from rubricate.export.gemini.prepare import foreign_imports
+
+    assert foreign_imports("import json, re\nfrom numpy import mean\nimport rapidfuzz.fuzz\n") == [
+        "numpy",
+        "rapidfuzz",
+    ]

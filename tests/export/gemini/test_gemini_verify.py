@@ -218,3 +218,14 @@ def test_string_checks_as_scorers_are_exact(tmp_path: Path, client_settings: Cli
     lower = next(a for a in verification.answers if a.answer_id == "lower")
     assert lower.calibrated == pytest.approx((2 + 0 + 0) / 4)
     assert lower.form == pytest.approx((2 + 0 + 0) / 4.5)
+
+
+def test_verify_refuses_a_bundle_that_is_not_gemini(tmp_path: Path, client_settings):
+    from rubricate.errors import InputError
+
+    _, out = bundle("eurovoc", tmp_path / "e")
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["gemini"]
+    (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(InputError, match="not a Gemini bundle"):
+        _verify("eurovoc", out, client_settings)
