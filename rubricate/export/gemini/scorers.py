@@ -41,7 +41,9 @@ What has no exact equivalent, and what the composite does instead (each listed i
   weight. Gemini then divides by P + N (N the penalties' effective weights) where the rubric
   divides by P, and never clips at 0: the composite is ``P / (P + N)`` times the rubric's
   unclipped score. (A negative weight would restore the denominator, but the reference does
-  not say negative weights are accepted.) A judge reply ``1.0`` is not the string ``1``.
+  not say negative weights are accepted.) Exact matches compare the result's integer part
+  (:data:`INTEGER_REGEX`: a reply ``1.0`` is ``1``), so a fractional result (``0.5``, which
+  the calibrated runtime scores as 0.5) counts as its integer part.
 - a **gate** (a criterion with a check and text, ``gate * judge``): the composite is linear, so
   the check and the judge become two scorers with half the weight each; equal to the rubric
   when both agree, half the criterion's weight off when they differ.
@@ -73,6 +75,8 @@ from rubricate.rubrics.model import Criterion, Rubric
 RESULT_REGEX = r'"result"\s*:\s*(-?[0-9]+(?:\.[0-9]+)?)'
 """Extracts the judge's result from its reply (RE2 and Python read it alike; the platform
 returns the last match)."""
+INTEGER_REGEX = r'"result"\s*:\s*(-?[0-9]+)'
+"""The integer part of the result, for ``exactMatchScorer`` (so ``1.0`` matches ``1``)."""
 
 _TEMPLATE = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 
@@ -158,7 +162,7 @@ def _autorater(judge: dict[str, Any], model: str, match: str | None, hit: float)
         "autoraterPrompt": autorater_prompt(judge),
         "autoraterResponseParseConfig": {
             "parseType": "REGEX_EXTRACT",
-            "regexExtractExpression": RESULT_REGEX,
+            "regexExtractExpression": RESULT_REGEX if match is None else INTEGER_REGEX,
         },
     }
     if match is None:

@@ -229,3 +229,67 @@ def test_verify_refuses_a_bundle_that_is_not_gemini(tmp_path: Path, client_setti
     (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     with pytest.raises(InputError, match="not a Gemini bundle"):
         _verify("eurovoc", out, client_settings)
+
+
+JUDGED = """\
+rubric: 1
+id: polite-answers
+title: Polite answers
+task: "Answer {{ item.question }}"
+judge: {model: gemini-2.5-flash}
+criteria:
+  - id: polite
+    text: The answer is polite.
+    weight: 1
+  - id: rude
+    text: The answer insults the reader.
+    weight: -0.5
+"""
+
+
+def test_judged_parts_parse_as_gemini_would(
+    tmp_path: Path, client_settings: ClientSettings, fake_openai: FakeOpenAI
+):
+    rubric = tmp_path / "rubric.yaml"
+    rubric.write_text(JUDGED, encoding="utf-8")
+    rows = [json.dumps({"id": f"q{i}", "question": f"question {i}"}) for i in range(14)]
+    (tmp_path / "train.jsonl").write_text("\n".join(rows[:10]) + "\n", encoding="utf-8")
+    (tmp_path / "valid.jsonl").write_text("\n".join(rows[10:]) + "\n", encoding="utf-8")
+    answers = [
+        {"id": "met", "tier": "great", "text": "Thank you! [[PASS]]"},
+        {"id": "unmet", "tier": "poor", "text": "No."},
+    ]
+    calset = tmp_path / "set.jsonl"
+    calset.write_text(
+        json.dumps({"id": "q", "question": "why", "answers": answers}) + "\n", "utf-8"
+    )
+    from rubricate.export.gemini.prepare import prepare_gemini
+    from rubricate.export.rft.bundle import write_files
+    from rubricate.export.rft.prepare import RftOptions
+
+    prepared = prepare_gemini(
+        RftOptions(
+            rubric=rubric, train=tmp_path / "train.jsonl", valid=tmp_path / "valid.jsonl",
+            model="gemini-2.5-flash", out=tmp_path / "b", runs_root=tmp_path,
+            platform_options=[*BASE, "reward=composite"],
+        )
+    )  # fmt: skip
+    assert not prepared.errors, [p.format() for p in prepared.errors]
+    assert not any(p.rule == "gemini-autorater" for p in prepared.problems)  # same model
+    write_files(tmp_path / "b", prepared.files())
+    verification = verify_gemini(
+        tmp_path / "b", calibration_set=calset, rubric=rubric, settings=client_settings
+    )
+    met, unmet = verification.answers
+    # the scripted judge answers {"result": 1.0, ...}: parsed as the platform would
+    assert {p.name: (p.calibrated, p.form) for p in met.parts} == {
+        "polite": (1.0, 1.0),
+        "rude": (1.0, 1.0),  # present: the reward -1, mapped back onto the sub-grader's 1
+    }
+    assert {p.name: (p.calibrated, p.form) for p in unmet.parts} == {
+        "polite": (0.0, 0.0),
+        "rude": (0.0, 0.0),
+    }
+    assert met.calibrated == pytest.approx(0.5)  # (1 - 0.5) / 1
+    assert met.form == pytest.approx(1 / 3)  # (1 - 0.5) / 1.5: the documented difference
+    assert all(p.judged for a in verification.answers for p in a.parts)
