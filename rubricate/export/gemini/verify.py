@@ -218,7 +218,9 @@ def verify_gemini(
     if any(s["kind"] == "autorater" for s in scorers):
         notes.append(
             f"autorater prompts sent to the calibrated judge's model ({loaded.rubric.judge.model}) "
-            f"at the configured endpoint; in training Gemini runs {gemini.get('autorater_model')}"
+            f"at the configured endpoint, one call per answer (repeat 0), through rubricate's "
+            "score_model client (which asks for its reply schema; Gemini's autorater takes none); "
+            f"in training Gemini runs {gemini.get('autorater_model')}"
         )
     notes.append("rewards compared in double precision (Gemini reports 32-bit floats)")
     rewards = _scorer_rewards(job, scorers, grader, cases, settings)
