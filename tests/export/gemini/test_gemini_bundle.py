@@ -199,3 +199,19 @@ def test_cli_writes_the_bundle_and_refuses_missing_options(tmp_path: Path, capsy
     argv[argv.index("gemini")] = "openai"
     assert cli([*argv, "--gemini", "project=p"]) == 2
     assert "--gemini is for --platform gemini" in capsys.readouterr().err
+
+
+def test_submit_is_refused_with_the_commands_to_run(tmp_path: Path, capsys):
+    root = EXAMPLES / "eurovoc"
+    flags = [a for pair in BASE for a in ("--gemini", pair)]
+    code = cli(
+        [
+            "export", "rft", str(root / "rubric.yaml"), "--train", str(root / "train.jsonl"),
+            "--valid", str(root / "valid.jsonl"), "--model", "gemini-2.5-flash",
+            "--out", str(tmp_path / "b"), "--platform", "gemini", *flags, "--submit",
+        ]
+    )  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "--submit is not available for --platform gemini" in err and "README.md" in err
+    assert (tmp_path / "b" / "job.json").is_file()
