@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from pathlib import Path
 from typing import Any
 
 from rubricate._version import __version__
@@ -259,12 +258,3 @@ def prepare_gemini(options: RftOptions) -> Prepared:
     if manifest["gemini"]["reward"] == "cloudrun":
         prepared.extra_files["Dockerfile"] = DOCKERFILE.format(version=__version__).encode()
     return prepared
-
-
-def bundle_scorers(bundle: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A written bundle's ``job.json`` and ``manifest.json``."""
-    from rubricate.files import read_json
-
-    return read_json(bundle / "job.json", "job file"), read_json(
-        bundle / "manifest.json", "manifest"
-    )

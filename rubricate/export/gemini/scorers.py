@@ -262,10 +262,7 @@ def compile_composite(rubric: Rubric, grader: dict[str, Any], autorater_model: s
     """
     out = Compiled()
     if grader.get("type") != "multi":
-        out.unsupported.append(
-            f"a {grader.get('type')} grader: only a multi grader is compiled to scorers"
-        )
-        return out
+        return _single(grader, autorater_model)
     subs = grader["graders"]
     names = {(cid, role): name for cid, name, role in subgrader_plan(rubric)}
     if tuple(rubric.score.range) != (0, 1):
@@ -326,6 +323,32 @@ def _walk(nodes: list[Criterion]) -> list[tuple[int, Criterion]]:
         found.append((0, node))
         stack.extend(node.children or [])
     return found
+
+
+def _single(grader: dict[str, Any], autorater_model: str) -> Compiled:
+    """A grader that is not a ``multi``: the ``python`` target is one code scorer; the
+    ``score_model`` target (holistic, per-item criteria) one autorater scorer whose reply is the
+    reward, exact when its range is [0, 1]."""
+    out = Compiled()
+    name = str(grader.get("name"))
+    if grader.get("type") == "python":
+        _code(out, name, grader["source"], 1.0, 1)
+        return out
+    if grader.get("type") != "score_model":
+        out.unsupported.append(f"a {grader.get('type')} grader has no Gemini scorer")
+        return out
+    lo, hi = grader.get("range", [0, 1])
+    if (lo, hi) != (0, 1):
+        out.inexact.append(
+            f"{name}: a holistic score on [{lo}, {hi}]; Gemini clips a reward to [-1, 1]"
+        )
+    try:
+        config = _autorater(grader, autorater_model, None, 1.0)
+    except ValueError as error:
+        out.unsupported.append(f"{name}: the judge prompt cannot be an autorater prompt: {error}")
+        return out
+    out.scorers.append(Scorer(name, "autorater", 1.0, config, True))
+    return out
 
 
 def cloud_run_composite(name: str, uri: str) -> Compiled:

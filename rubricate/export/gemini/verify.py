@@ -120,7 +120,7 @@ def _scorer_rewards(
                     config["stringMatchRewardScorer"], response_text(response), values
                 )
         elif "autoraterScorer" in config:
-            judge = grader["graders"][name]
+            judge = grader["graders"][name] if grader.get("type") == "multi" else grader
             found = _autorater_rewards(name, config["autoraterScorer"], judge, cases, settings)
             for row, outcome in zip(by_case, found, strict=True):
                 row[name] = outcome
@@ -149,9 +149,15 @@ def _judged_names(grader: dict[str, Any]) -> set[str]:
     return {n for n, g in subs.items() if g.get("type") in ("score_model", "label_model")}
 
 
-def _part(name: str, judged: bool, record: GradeRecord, form: evaluate.Outcome, factor: float):
-    calibrated = record.sub_rewards.get(name)
-    error = record.sub_errors.get(name) or form[1]
+def _part(
+    name: str, judged: bool, record: GradeRecord, form: evaluate.Outcome, factor: float
+) -> PartReward:
+    if record.metadata.type == "multi":
+        calibrated = record.sub_rewards.get(name)
+        error = record.sub_errors.get(name) or form[1]
+    else:  # a single grader: the part is the whole grader
+        calibrated = record.reward if record.scored else None
+        error = (None if record.scored else record.error) or form[1]
     value = None if form[0] is None else form[0] * factor
     return PartReward(name, judged, calibrated, value, error)
 

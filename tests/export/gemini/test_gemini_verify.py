@@ -293,3 +293,52 @@ def test_judged_parts_parse_as_gemini_would(
     assert met.calibrated == pytest.approx(0.5)  # (1 - 0.5) / 1
     assert met.form == pytest.approx(1 / 3)  # (1 - 0.5) / 1.5: the documented difference
     assert all(p.judged for a in verification.answers for p in a.parts)
+
+
+HOLISTIC = """\
+rubric: 1
+id: memo
+title: A memo
+judge: {mode: holistic, model: gemini-2.5-flash}
+task: "Write about {{ item.topic }}"
+criteria:
+  - id: clear
+    text: The memo is written in plain language.
+    weight: 1
+"""
+
+
+def test_a_holistic_grader_is_one_autorater(
+    tmp_path: Path, client_settings: ClientSettings, fake_openai: FakeOpenAI
+):
+    rubric = tmp_path / "rubric.yaml"
+    rubric.write_text(HOLISTIC, encoding="utf-8")
+    rows = [json.dumps({"id": f"m{i}", "topic": f"topic {i}"}) for i in range(14)]
+    (tmp_path / "train.jsonl").write_text("\n".join(rows[:10]) + "\n", encoding="utf-8")
+    (tmp_path / "valid.jsonl").write_text("\n".join(rows[10:]) + "\n", encoding="utf-8")
+    answers = [{"id": "seven", "tier": "fair", "text": "A memo. [[SCORE=0.7]]"}]
+    calset = tmp_path / "set.jsonl"
+    calset.write_text(json.dumps({"id": "m", "topic": "tax", "answers": answers}) + "\n", "utf-8")
+    from rubricate.export.gemini.prepare import prepare_gemini
+    from rubricate.export.rft.bundle import write_files
+    from rubricate.export.rft.prepare import RftOptions
+
+    prepared = prepare_gemini(
+        RftOptions(
+            rubric=rubric, train=tmp_path / "train.jsonl", valid=tmp_path / "valid.jsonl",
+            model="gemini-2.5-flash", out=tmp_path / "b", runs_root=tmp_path,
+            platform_options=BASE,
+        )
+    )  # fmt: skip
+    assert not prepared.errors, [p.format() for p in prepared.errors]
+    assert prepared.manifest["gemini"]["exact"] is True
+    write_files(tmp_path / "b", prepared.files())
+    job = json.loads((tmp_path / "b" / "job.json").read_text(encoding="utf-8"))
+    [entry] = job["reinforcementTuningSpec"]["compositeRewardConfig"]["weightedRewardConfigs"]
+    assert "{{references.topic}}" in entry["rewardConfig"]["autoraterScorer"]["autoraterPrompt"]
+    [answer] = verify_gemini(
+        tmp_path / "b", calibration_set=calset, rubric=rubric, settings=client_settings
+    ).answers
+    assert (answer.calibrated, answer.form) == (pytest.approx(0.7), pytest.approx(0.7))
+    [part] = answer.parts
+    assert part.judged and part.name == "memo" and part.difference == pytest.approx(0)
