@@ -32,6 +32,10 @@ binary criterion)             message, a blank line, the user message, with ``{{
                               converted to the reward (``parsedResponseConversionScorer``).
 ============================  =================================================================
 
+A grader that is not a ``multi`` is one scorer of weight 1: the ``python`` target a code
+scorer, the ``score_model`` target (holistic, per-item criteria) an autorater whose result is
+the reward (exact on the range [0, 1]; Gemini clips to [-1, 1]).
+
 What has no exact equivalent, and what the composite does instead (each listed in
 :attr:`Compiled.inexact`, the manifest and the bundle README):
 
