@@ -124,6 +124,14 @@ def _submit(out: Path, settings: ClientSettings) -> dict[str, Any]:
     help="After writing, run the bundle's form locally on this calibration set's answers and "
     "show its reward beside the calibrated grader's (exit 1 when a deterministic part differs).",
 )
+@click.option(
+    "--gemini",
+    "gemini_options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="With --platform gemini (repeatable): project, location, gcs (gs:// folder of the "
+    "data), autorater (Vertex AI model), reward (auto|composite|cloudrun), serve_url.",
+)
 @click.option("--submit", is_flag=True, help="Upload the files and create the job.")
 @endpoint_options
 @format_option("text", "json")
@@ -143,6 +151,7 @@ def rft_command(
     calibration: tuple[Path, ...],
     platform: str,
     verify_set: Path | None,
+    gemini_options: tuple[str, ...],
     submit: bool,
     client_settings: ClientSettings,
     output_format: str,
@@ -167,7 +176,10 @@ def rft_command(
         balance=balance,
         developer=developer,
         calibration=list(calibration),
+        platform_options=list(gemini_options),
     )
+    if gemini_options and platform != "gemini":
+        raise click.UsageError("--gemini is for --platform gemini")
     if verify_set is not None:
         from rubricate.export.verify.registry import VERIFIERS
 

@@ -23,6 +23,7 @@ PLATFORMS: dict[str, str] = {
 # rubricate.export.platforms.submit).
 SUBMITTERS: dict[str, str] = {
     "bedrock": "rubricate.export.bedrock.submit:submit_bundle",
+    "gemini": "rubricate.export.gemini.submit:submit_bundle",
 }
 
 

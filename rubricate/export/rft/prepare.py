@@ -78,6 +78,8 @@ class RftOptions:
     calibration: list[Path] = field(default_factory=list)
     runs_root: Path | None = None
     """Where ``runs/*/run.json`` is searched (default: the current directory)."""
+    platform_options: list[str] = field(default_factory=list)
+    """A platform's own ``KEY=VALUE`` settings (``--gemini``), read by that platform's preparer."""
 
 
 @dataclass

@@ -138,6 +138,25 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def _gemini_route(handle: Any, grade: Any) -> Any:
+    """``POST /gemini``: the body of Gemini's Cloud Run reward scorer
+    (:mod:`rubricate.export.gemini.cloudrun`)."""
+    from rubricate.export.gemini import cloudrun
+
+    async def gemini_route(request: Request) -> Response:
+        async def work(data: Any) -> Response:
+            try:
+                pair = cloudrun.pair_from_body(data)
+            except cloudrun.BodyError as error:
+                raise bodies.BadRequest(400, str(error)) from None
+            status, payload = cloudrun.answer_from_record((await grade([pair]))[0])
+            return _json(payload, status)
+
+        return await handle(request, "/gemini", work)
+
+    return gemini_route
+
+
 def create_app(config: ServeConfig, *, client: Any = None) -> Starlette:
     """The ASGI app serving ``config.grader`` (``client``: an open model client to use, for
     tests and benches; otherwise one is opened from ``config.settings`` at startup).
@@ -213,6 +232,8 @@ def create_app(config: ServeConfig, *, client: Any = None) -> Starlette:
 
         return await handle(request, "/openrlhf", work)
 
+    gemini_route = _gemini_route(handle, grade)
+
     async def health(request: Request) -> Response:
         return JSONResponse(
             {"status": "ok", "grader": grader_info, "pid": os.getpid(), **service.stats.as_dict()}
@@ -234,6 +255,7 @@ def create_app(config: ServeConfig, *, client: Any = None) -> Starlette:
         Route("/v1/fine_tuning/alpha/graders/run", graders_run_route, methods=["POST"]),
         Route("/openrlhf", openrlhf_route, methods=["POST"]),
         Route("/get_reward", openrlhf_route, methods=["POST"]),
+        Route("/gemini", gemini_route, methods=["POST"]),  # Gemini's cloudRunRewardScorer
         Route("/health", health, methods=["GET"]),
         Route("/metrics", metrics_route, methods=["GET"]),
     ]

@@ -21,6 +21,7 @@ VERIFIERS: dict[str, str] = {
     "openai": "rubricate.export.verify.openai_form:verify_openai",
     "azure": "rubricate.export.verify.openai_form:verify_azure",
     "bedrock": "rubricate.export.bedrock.verify:verify_bedrock",
+    "gemini": "rubricate.export.gemini.verify:verify_gemini",
 }
 
 
