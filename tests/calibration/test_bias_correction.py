@@ -116,8 +116,15 @@ def test_rogan_gladen_is_undefined_for_a_judge_no_better_than_chance() -> None:
     assert math.isnan(got.estimate)
 
 
-def _simulated_run(seed: int, *, n_units: int = 1000, n_labeled: int = 40, truth: float = 0.4,
-                   sensitivity: float = 0.85, specificity: float = 0.80) -> tuple[bool, ...]:  # fmt: skip
+def _simulated_run(
+    seed: int,
+    *,
+    n_units: int = 1000,
+    n_labeled: int = 40,
+    truth: float = 0.4,
+    sensitivity: float = 0.85,
+    specificity: float = 0.80,
+) -> tuple[bool, ...]:
     """One seeded run: true met/not-met per answer, a judge that sees a met answer as met with
     probability ``sensitivity`` and a not-met one as not met with ``specificity``, and experts
     (who know the truth) grading a random subset of ``n_labeled`` answers."""

@@ -99,6 +99,17 @@ class Estimate:
         """Plain mapping for JSON reports."""
         return asdict(self)
 
+    def clipped(self, low: float, high: float) -> Estimate:
+        """The same estimate with estimate and bounds clipped to ``[low, high]``, the scale the
+        mean lives on (a mean of scores in [0, 1] cannot lie outside it, so clipping keeps the
+        interval's coverage and only drops impossible values)."""
+
+        def clip(value: float) -> float:
+            return value if math.isnan(value) else min(max(value, low), high)
+
+        return Estimate(self.method, clip(self.estimate), clip(self.low), clip(self.high),
+                        self.se, self.n_labeled, self.n_units)  # fmt: skip
+
     def covers(self, value: float) -> bool:
         """Whether the interval contains ``value``."""
         return bool(self.low <= value <= self.high)
@@ -259,7 +270,8 @@ def rogan_gladen(
 
     Returns:
         An :class:`Estimate` (method :data:`ROGAN_GLADEN`), estimate and bounds clipped to
-        [0, 1] (an apparent share below ``1 - Sp`` gives 0, as the textbooks advise); NaN figures when sensitivity or specificity is undefined or ``Se + Sp <= 1``.
+        [0, 1] (an apparent share below ``1 - Sp`` gives 0, as the textbooks advise); NaN
+        figures when sensitivity or specificity is undefined or ``Se + Sp <= 1``.
     """
     se_, sp = accuracy.sensitivity, accuracy.specificity
     n1, n0 = accuracy.n_positive, accuracy.n_negative
