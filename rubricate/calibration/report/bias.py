@@ -144,11 +144,17 @@ def _target(
     return row
 
 
+def judged_targets(plan: GraderPlan) -> list[tuple[str, bool]]:
+    """``(criterion id, met / not met?)`` of every criterion a judge scores in ``plan``."""
+    return [(c.id, c.max_level == 1) for c in plan.criteria if c.judge is not None]
+
+
 def bias_section(
     grades: pd.DataFrame,
     experts: pd.DataFrame | None,
-    plan: GraderPlan,
+    criteria: list[tuple[str, bool]],
     *,
+    has_judge: bool,
     judge_ran: bool,
     score_range: tuple[float, float],
 ) -> dict[str, Any]:
@@ -157,11 +163,13 @@ def bias_section(
     Args:
         grades: the graded rows (not-run rows already left out).
         experts: normalised expert grades, or None.
-        plan: the grader's plan (which criteria a judge scores, which are met / not met).
+        criteria: the judged criteria, each with whether it is met / not met
+            (:func:`judged_targets`); the reward is always a candidate target.
+        has_judge: whether the grader calls a judge at all.
         judge_ran: whether the judge ran in this run.
         score_range: the rubric's score range (the reward's scale; criteria score in [0, 1]).
     """
-    if not plan.calls_per_grade:
+    if not has_judge:
         return _not_assessed("the grader has no judge: there is no judge bias to correct")
     if not judge_ran:
         return _not_assessed("the judge did not run (no model endpoint)")
@@ -170,9 +178,7 @@ def bias_section(
             "no expert grades were given (`--experts FILE`, inline `experts`, or "
             "`rubricate review`)"
         )
-    targets: list[tuple[str, bool]] = [(c.id, c.max_level == 1) for c in plan.criteria
-                                       if c.judge is not None]  # fmt: skip
-    targets.insert(0, (TOTAL, False))
+    targets = [(TOTAL, False), *criteria]
     graded = set(experts["criterion"])
     rows = [
         _target(grades, experts, target, binary, score_range)

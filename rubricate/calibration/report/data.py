@@ -51,7 +51,7 @@ from rubricate.calibration.grades_table import (
     unscored_counts,
 )
 from rubricate.calibration.report.agreement import agreement_section
-from rubricate.calibration.report.bias import bias_section
+from rubricate.calibration.report.bias import bias_section, judged_targets
 from rubricate.calibration.report.verdict import (
     UNSCORED_MAX,
     readiness_checks,
@@ -315,7 +315,8 @@ def build_report_data(
     data["bias_correction"] = bias_section(
         graded,
         experts,
-        plan,
+        judged_targets(plan),
+        has_judge=bool(plan.calls_per_grade),
         judge_ran=data["coverage"]["judge"]["ran"],
         score_range=rubric.score.range,
     )
