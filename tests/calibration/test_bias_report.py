@@ -49,7 +49,7 @@ def test_loopback_calibration_with_experts_reports_corrected_means(
             assert ppi["low"] <= ppi["estimate"] <= ppi["high"]
         assert set(target["tiers"]) <= {"great", "fair", "poor", "adversarial"}
     markdown = (out / "report.md").read_text()
-    assert "### Judge bias corrected with the expert labels" in markdown
+    assert "### Mean scores corrected with the expert grades" in markdown
     assert "| score | tier | graded | sensitivity |" in markdown
     assert "corrected (PPI)" in (out / "report.html").read_text()
 

@@ -170,7 +170,9 @@ def bias_section(
         score_range: the rubric's score range (the reward's scale; criteria score in [0, 1]).
     """
     if not has_judge:
-        return _not_assessed("the grader has no judge: there is no judge bias to correct")
+        return _not_assessed(
+            "the grader is checks only (no model call): there is no model bias to correct"
+        )
     if not judge_ran:
         return _not_assessed("the judge did not run (no model endpoint)")
     if experts is None or not len(experts):

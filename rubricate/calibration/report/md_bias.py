@@ -11,7 +11,7 @@ from typing import Any
 
 from rubricate.calibration.report.md_sections import LABELS, Figures, ci, fmt, table
 
-_TITLE = "### Judge bias corrected with the expert labels"
+_TITLE = "### Mean scores corrected with the expert grades"
 
 
 def _estimate(figure: dict[str, Any] | None) -> str:
