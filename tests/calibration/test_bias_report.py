@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from rubricate.cli import run
+from rubricate.judge.calls import ClientSettings
 from rubricate.testing import FakeOpenAI
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,7 +84,7 @@ def _biased_judge(sensitivity: float, false_met: float):  # noqa: ANN202
 
 
 def test_a_scripted_biased_judge_is_corrected_by_a_third_of_expert_labels(
-    fake_openai: FakeOpenAI, client_settings, tmp_path: Path  # noqa: ANN001
+    fake_openai: FakeOpenAI, client_settings: ClientSettings, tmp_path: Path
 ) -> None:
     """Loopback judge with sensitivity 0.6 and specificity 0.98 on criterion ``a``; the truth:
     met on every great answer and no other (share 1/3). The judge alone says ~0.21; experts who
