@@ -45,6 +45,40 @@ def _rows(target: dict[str, Any]) -> list[list[Any]]:
     return rows
 
 
+HEADER = ["score", "tier", "graded", "sensitivity", "specificity", "judge alone",
+          "corrected (PPI)", "corrected (Rogan-Gladen)"]  # fmt: skip
+"""The columns of the table."""
+
+
+def baseline_bias_lines(data: dict[str, Any], figures: Figures) -> list[str]:
+    """The baseline report's table: one block of rows per model whose samples experts graded;
+    nothing when no model's were (``report.json`` says why per model)."""
+    sections = data.get("bias_correction") or {}
+    assessed = {m: s for m, s in sections.items() if s.get("assessed")}
+    if not assessed:
+        return []
+    first = next(iter(assessed.values()))
+    lines = [
+        "## Mean scores corrected with the expert grades",
+        "",
+        f"Each model's mean score corrected with the expert grades of its samples (entered in "
+        f"`rubricate review` or written to the run's `experts.csv`, then the report rewritten). "
+        f"Main method: {first['method']}; second: {first['second_method']}. "
+        f"{first['assumption']} *graded*: expert-graded samples / samples scored.",
+        "",
+    ]
+    rows = []
+    for model, section in assessed.items():
+        for target in section["targets"]:
+            for row in _rows({**target, "tiers": {}}):
+                rows.append([f"`{model}`" if row[0] else "", *row])
+    lines += table(["model", *HEADER], rows, "llllrrrrr")
+    skipped = [f"`{m}`: {s['reason']}" for m, s in sections.items() if not s.get("assessed")]
+    if skipped:
+        lines += ["Not assessed: " + "; ".join(skipped) + ".", ""]
+    return lines
+
+
 def bias_lines(data: dict[str, Any], figures: Figures) -> list[str]:
     """The table of corrected mean scores, or why there is none."""
     section = data.get("bias_correction")
@@ -68,7 +102,5 @@ def bias_lines(data: dict[str, Any], figures: Figures) -> list[str]:
         "",
     ]
     rows = [row for target in section["targets"] for row in _rows(target)]
-    lines += table(["score", "tier", "graded", "sensitivity", "specificity", "judge alone",
-                    "corrected (PPI)", "corrected (Rogan-Gladen)"], rows,
-                   "lllrrrrr")  # fmt: skip
+    lines += table(HEADER, rows, "lllrrrrr")
     return lines
