@@ -16,7 +16,9 @@ the experts' score, ``n`` labelled and ``N`` unlabelled answers,
 and the interval ``theta_PP +- q * SE``. It needs no binary scores (a levelled criterion's
 ``level / max`` or the overall score work as they are) and is unbiased whatever the judge's
 errors, provided the expert-graded answers are a random sample of the answers scored
-(PRECISE, arXiv 2606.05308, applies the same estimator to LLM-judge evaluation).
+(A. Divekar 2026, "Statistically reliable LLM-based ranking evaluation via prediction-powered
+inference" (PRECISE), arXiv 2606.05308, uses PPI the same way: a few human labels correcting an
+LLM judge's evaluation metrics).
 
 Two choices of ours, both reducing to the paper's formula:
 
