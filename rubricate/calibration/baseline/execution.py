@@ -32,13 +32,14 @@ from rubricate.calibration.baseline.run import (
     all_jobs,
     previous_latencies,
 )
-from rubricate.calibration.inputs.experts import CSV_HEADER
+from rubricate.calibration.inputs.experts import CSV_HEADER, normalise_grades, read_grades_csv
 from rubricate.calibration.run.manifest import judge_model, rubric_fields, start_fields
 from rubricate.calibration.run.pipeline import RunKind, RunOutcome, execute_run
 from rubricate.calibration.run_files import RunWriter, sha256_bytes, write_atomic
 from rubricate.errors import InputError
 from rubricate.judge.calls import ClientSettings
 from rubricate.progress import Progress
+from rubricate.rubrics.model import Rubric
 
 NO_ENDPOINT = (
     "no model endpoint configured: baseline samples the models, so it needs one (generation "
@@ -162,9 +163,29 @@ class BaselineKind(RunKind):
     def report(self, grades: pd.DataFrame, run: dict[str, Any]) -> tuple[dict, list[Path]]:
         prepared = self.prepared
         rows = {item.item_id: item.row for item in prepared.items}
+        experts = sample_experts(prepared.out / "experts.csv", prepared.rubric, grades)
         data = build_baseline_data(grades, self.samples, rubric=prepared.rubric,
-                                   plan=prepared.plan, manifest=run, rows=rows)  # fmt: skip
+                                   plan=prepared.plan, manifest=run, rows=rows,
+                                   experts=experts)  # fmt: skip
         return data, write_baseline_reports(prepared.out, data, figures=prepared.request.figures)
+
+
+def sample_experts(path: Path, rubric: Rubric, grades: pd.DataFrame) -> pd.DataFrame | None:
+    """The expert grades of the run's samples from its ``experts.csv`` (a later row for the
+    same grade replaces the earlier, as ``rubricate review`` appends), on the judge's scale;
+    grades of samples not in this run are dropped. None when the file is absent or empty.
+
+    Raises:
+        InputError: a grade off its criterion's scale or for an unknown criterion (file:line).
+    """
+    if not path.exists():
+        return None
+    raw = read_grades_csv(path, last_wins=True)
+    if not raw:
+        return None
+    answers = set(zip(grades["item_id"], grades["answer_id"], strict=True))
+    table, _ = normalise_grades(raw, rubric, answers, strict_answers=False)
+    return table
 
 
 async def execute_baseline(

@@ -14,6 +14,12 @@ per-model section, in the order the models were given):
   precision, recall and F1;
 - ``usage``: per model reasoning tokens, latency and cost per sample; ``unscored``: per model
   the unscored samples, counted and listed; ``cost``: what this run paid (calls made, replayed);
+- ``bias_correction``: per model, the report's bias-correction section
+  (:mod:`rubricate.calibration.report.bias`) on that model's samples and the expert grades of
+  them (the run's ``experts.csv``, which ``rubricate review`` appends to): the judge's
+  sensitivity / specificity and its mean score corrected by prediction-powered inference and
+  Rogan-Gladen; ``assessed`` false, with the reason, when no expert graded the model's samples
+  or the grader has no judge;
 - ``verdict``: ``status`` (the best model's learning-signal status) and ``summary``.
 
 :func:`write_baseline_reports` writes ``report.json``, ``report.md`` (:mod:`.report_md`)
@@ -39,6 +45,7 @@ from rubricate.calibration.baseline.stats import (
     usage_summary,
 )
 from rubricate.calibration.grades_table import TOTAL
+from rubricate.calibration.report.bias import bias_section, judged_targets
 from rubricate.calibration.report.data import plain, records, rubric_summary
 from rubricate.calibration.report.files import ReportStyle, write_reports
 from rubricate.calibration.verdicts import CHECK_SUFFIX, CHECKS, GraderPlan
@@ -96,6 +103,28 @@ def _labels(
     return out
 
 
+def _bias(
+    grades: pd.DataFrame,
+    experts: pd.DataFrame | None,
+    plan: GraderPlan,
+    models: list[str],
+    score_range: tuple[float, float],
+) -> dict[str, Any]:
+    out = {}
+    for model in models:
+        mine = grades[grades["model"] == model]
+        graded = None
+        if experts is not None and len(experts):
+            answers = set(zip(mine["item_id"], mine["answer_id"], strict=True))
+            keep = [key in answers for key in zip(experts["item_id"], experts["answer_id"],
+                                                  strict=True)]  # fmt: skip
+            graded = experts[keep]
+        out[model] = bias_section(mine, graded, judged_targets(plan),
+                                  has_judge=bool(plan.calls_per_grade), judge_ran=True,
+                                  score_range=score_range)  # fmt: skip
+    return out
+
+
 def _verdict(signal: dict[str, dict[str, Any]], models: list[str]) -> dict[str, Any]:
     statuses = [signal[m]["status"] for m in models]
     best = min(statuses, key=STATUS_ORDER.index) if statuses else "unknown"
@@ -114,6 +143,7 @@ def build_baseline_data(
     plan: GraderPlan,
     manifest: dict[str, Any],
     rows: Mapping[str, dict[str, Any]],
+    experts: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """Every section of the report (see the module docstring), JSON-ready.
 
@@ -123,6 +153,8 @@ def build_baseline_data(
         rubric: the rubric; plan: its compiled grader's plan.
         manifest: ``run.json`` (its ``models`` give the column order).
         rows: each item's RFT row by item id (the ``item`` the grader saw).
+        experts: normalised expert grades of the samples (``answer_id`` ``<model>#<i>``), or
+            None.
     """
     # Samples complete in any order; sorting first makes every sum, and so every figure to
     # the last bit, the same on a rerun.
@@ -150,6 +182,7 @@ def build_baseline_data(
         "usage": {m: usage_summary(samples, m) for m in models},
         "unscored": {m: unscored_samples(samples, m) for m in models},
         "cost": manifest.get("usage"),
+        "bias_correction": _bias(grades, experts, plan, models, score_range),
     }
     data = plain(data)
     data["verdict"] = _verdict(data["learning_signal"], models)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rubricate.calibration.report.md_bias import baseline_bias_lines
 from rubricate.calibration.report.md_sections import (
     cell,
     figure,
@@ -313,7 +314,7 @@ def render_baseline_markdown(data: dict[str, Any], figures: Figures) -> str:
         figures: ``{name: {"path", "title"}}`` of the figures written (may be empty).
     """
     lines = _header(data) + _verdict(data) + _key_figures(data)
-    for section in (_signal_lines, _study_lines, _criteria_lines, _usage_lines,
-                    _unscored_lines, _run_lines):  # fmt: skip
+    for section in (_signal_lines, _study_lines, _criteria_lines, baseline_bias_lines,
+                    _usage_lines, _unscored_lines, _run_lines):  # fmt: skip
         lines += section(data, figures)
     return "\n".join(lines).rstrip() + "\n"

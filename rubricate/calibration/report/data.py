@@ -19,6 +19,10 @@ statistic and counted under ``unscored``.
   gating check, tier means and AUC (for a penalty, AUC of poor over great: higher still means
   the criterion separates the tiers the right way).
 - ``agreement``: see :mod:`.agreement` (None without expert grades).
+- ``bias_correction``: the judge's sensitivity / specificity against the expert majority and
+  its mean score corrected with the expert labels (prediction-powered inference, Rogan-Gladen),
+  overall and per tier, per judged criterion and the reward; see :mod:`.bias` (``assessed``
+  false, with the reason, without expert grades on what the judge scores).
 - ``unscored``: per criterion rows, unscored rows and share, most frequent error; ``flag`` when
   more than :data:`UNSCORED_LIMIT` of the graded rows are unscored.
 - ``clipped``: judge results outside their range (which the platform clips): ``assessed``
@@ -47,6 +51,7 @@ from rubricate.calibration.grades_table import (
     unscored_counts,
 )
 from rubricate.calibration.report.agreement import agreement_section
+from rubricate.calibration.report.bias import bias_section, judged_targets
 from rubricate.calibration.report.verdict import (
     UNSCORED_MAX,
     readiness_checks,
@@ -307,6 +312,14 @@ def build_report_data(
             total_available=bool(len(scored_rows(graded, TOTAL))),
             seed=seed,
         )
+    data["bias_correction"] = bias_section(
+        graded,
+        experts,
+        judged_targets(plan),
+        has_judge=bool(plan.calls_per_grade),
+        judge_ran=data["coverage"]["judge"]["ran"],
+        score_range=rubric.score.range,
+    )
     score_range = rubric.score.range
     ready: dict[str, Any] = {"summary": None, "variance_study": []}
     if headline is not None:

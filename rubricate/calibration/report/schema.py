@@ -88,6 +88,19 @@ class Cost(_Open):
     errors: dict[str, int] | None = None
 
 
+class BiasCorrection(_Open):
+    """The judge's mean score corrected with expert labels; ``assessed`` false with the
+    ``reason`` when it could not be (never a made-up number)."""
+
+    assessed: bool
+    reason: str | None
+    method: str
+    second_method: str
+    confidence: float
+    assumption: str
+    targets: list[dict[str, Any]]
+
+
 class Run(_Open):
     rubricate_version: str
     rubric_id: str
@@ -112,6 +125,7 @@ class CalibrationReport(_Closed):
     adaptive: dict[str, Any] | None
     discrimination: dict[str, Any] | None
     agreement: dict[str, Any] | None
+    bias_correction: BiasCorrection | None = None
     readiness: Readiness
     cost: Cost | None
     verdict: Verdict

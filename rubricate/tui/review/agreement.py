@@ -30,11 +30,15 @@ class AgreementFigures:
     """What the figures compare with the experts: "grader" (judge and checks), or "checks"
     when the judge did not run (:class:`~rubricate.tui.review.data.JudgeStatus`)."""
     judge_ran: bool = True
+    bias: dict[str, Any] | None = None
+    """The report's bias-correction section (:mod:`rubricate.calibration.report.bias`)."""
 
 
 def compute_agreement(data: ReviewData, seed: int = 0) -> AgreementFigures:
     """Agreement of judge and experts, and of experts with each other (see module docstring)."""
     from rubricate.calibration.report.agreement import agreement_section
+    from rubricate.calibration.report.bias import bias_section
+    from rubricate.tui.review.data import score_range
 
     experts = data.experts
     grader, judge_ran = data.judge.grader, data.judge.ran
@@ -50,7 +54,12 @@ def compute_agreement(data: ReviewData, seed: int = 0) -> AgreementFigures:
         total_available=total_available,
         seed=seed,
     )
-    return AgreementFigures(section, len(experts), tuple(data.expert_names), grader, judge_ran)
+    judged = [(c.id, c.max_level == 1) for c in data.criteria if c.kind in ("judged", "both")]
+    bias = bias_section(ran, experts, judged, has_judge=bool(judged) or total_available,
+                        judge_ran=judge_ran, score_range=score_range(data.run.rubric))  # fmt: skip
+    return AgreementFigures(
+        section, len(experts), tuple(data.expert_names), grader, judge_ran, bias
+    )
 
 
 def _num(value: Any, digits: int = 2) -> str:
@@ -89,7 +98,25 @@ def headline(figures: AgreementFigures | None) -> str:
     if f1 and not judge:
         what = "criteria" if figures.judge_ran else "checked criteria"
         parts.append(f"{grader} F1 {_num(sum(f1) / len(f1))} (mean over {len(f1)} {what})")
+    corrected = corrected_reward(figures.bias)
+    if corrected:
+        parts.append(corrected)
     return " · ".join(parts)
+
+
+def corrected_reward(bias: dict[str, Any] | None) -> str:
+    """The reward's mean corrected with the expert grades (PPI), for the status bar; empty
+    when it was not assessed."""
+    if not bias or not bias.get("assessed"):
+        return ""
+    total = next((t for t in bias["targets"] if t["target"] == "__total__"), None)
+    if total is None:
+        return ""
+    ppi = total["all"].get("ppi")
+    if not ppi or ppi.get("estimate") is None or math.isnan(ppi["estimate"]):
+        return ""
+    return (f"mean {_num(total['all']['uncorrected']['estimate'])} → corrected "
+            f"{_num(ppi['estimate'])} [{_num(ppi['low'])}, {_num(ppi['high'])}] (PPI)")  # fmt: skip
 
 
 def agreement_lines(figures: AgreementFigures | None) -> list[str]:
