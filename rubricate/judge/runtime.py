@@ -44,6 +44,7 @@ from rubricate.judge.graders.base import GradeContext
 from rubricate.judge.graders.multi import GradeFn
 from rubricate.judge.graders.wordnet import nltk_data_dir
 from rubricate.judge.judge_format import FormatTally
+from rubricate.judge.memo import Memo
 from rubricate.judge.records import GradeRecord
 from rubricate.judge.sandbox.pool import WorkerPool
 from rubricate.judge.tasks import gather_or_cancel
@@ -108,6 +109,9 @@ class Runtime:
         self._pool: WorkerPool | None = None
         self._pool_lock = asyncio.Lock()
         self._checked: set[str] = set()
+        self._checked_objects: dict[int, dict] = {}
+        self.memo = Memo()
+        """Work the repeats of one grade share (:mod:`rubricate.judge.memo`)."""
         self.judge_format = FormatTally()
         """Judge replies graded so far and those that did not parse."""
 
@@ -119,6 +123,7 @@ class Runtime:
 
     async def close(self) -> None:
         """Stop the python workers (the model client is the caller's to close)."""
+        await self.memo.aclose()  # shared checks still running stop before their pool
         if self._pool is not None:
             self._isolation = self.python_isolation
             await self._pool.close()
@@ -148,10 +153,14 @@ class Runtime:
         return {"mode": self._pool.mode, **self._pool.isolation.as_dict()}
 
     def _check(self, grader: dict) -> None:
+        if self._checked_objects.get(id(grader)) is grader:
+            return  # this very config object was checked (hashing it costs ~1 ms)
         key = hashlib.sha256(json.dumps(grader, sort_keys=True, default=str).encode()).hexdigest()
         if key not in self._checked:
             check_config(grader)
             self._checked.add(key)
+        if len(self._checked_objects) < 1024:
+            self._checked_objects[id(grader)] = grader
 
     def _dispatch(self, kind: str) -> GradeFn:
         if kind == "multi":
@@ -164,6 +173,7 @@ class Runtime:
             python=self.python_pool,
             repeat=repeat,
             score_clipped=self.score_clipped,
+            memo=self.memo,
         )
         start = time.perf_counter()
         name = str(grader.get("name") or grader["type"])
