@@ -124,6 +124,7 @@ def child_calibrate(opts: argparse.Namespace, folder: Path) -> dict[str, Any]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if "wall" not in grading:  # the first report step: grading is over
                 grading["wall"] = time.perf_counter()
+                grading["cpu_end"] = _cpu_self() + _cpu_children()
             cpu0, wall0 = _cpu_self() + _cpu_children(), time.perf_counter()
             try:
                 return function(*args, **kwargs)
@@ -139,6 +140,7 @@ def child_calibrate(opts: argparse.Namespace, folder: Path) -> dict[str, Any]:
 
     def open_streams(self: Any) -> None:  # grading starts right after the streams open
         grading["start"] = time.perf_counter()
+        grading["cpu_start"] = _cpu_self() + _cpu_children()
         original_open(self)
 
     execution.RunWriter.open_streams = open_streams  # type: ignore[method-assign]
@@ -155,6 +157,9 @@ def child_calibrate(opts: argparse.Namespace, folder: Path) -> dict[str, Any]:
         "wall_s": grading["wall"] - grading["start"],
         "cpu_s": cpu - spent["cpu"],
         "report_cpu_s": spent["cpu"],
+        "startup_cpu_s": grading["cpu_start"],
+        "grading_cpu_s": grading["cpu_end"] - grading["cpu_start"],
+        "workers_cpu_s": _cpu_children(),
         "report_wall_s": spent["wall"],
     }
 

@@ -93,7 +93,8 @@ class ModelRequest(BaseModel):
     def model_copy(self, *, update: Any = None, deep: bool = False) -> ModelRequest:
         """A copy (see pydantic); the cached identity is not carried over."""
         copy = super().model_copy(update=update, deep=deep)
-        copy.__dict__.pop(_IDENTITY, None)
+        for name in [n for n in copy.__dict__ if n.startswith("_rubricate_")]:
+            del copy.__dict__[name]  # the identity, encoded bodies: of the original fields
         return copy
 
     def __eq__(self, other: object) -> bool:

@@ -57,6 +57,12 @@ class Memo:
         caller waiting for it is cancelled, the work is cancelled too."""
         key = (space, *map(id, objects))
         found = self._entries.get(key)
+        if (
+            found is not None
+            and found[1].done()
+            and (found[1].cancelled() or found[1].exception() is not None)
+        ):
+            found = None  # a failed or cancelled run is not kept: run it again
         if found is None:
             task = asyncio.ensure_future(make())
             task.add_done_callback(_retrieve)
@@ -72,7 +78,8 @@ class Memo:
         except BaseException:
             if not task.done() and self._waiting.get(task) == 1:
                 task.cancel()  # nobody waits for it any more
-            if task.done() and (task.cancelled() or task.exception() is not None):
+            stopping = isinstance(task, asyncio.Task) and task.cancelling() > 0
+            if stopping or (task.done() and (task.cancelled() or task.exception() is not None)):
                 entry = self._entries.get(key)
                 if entry is not None and entry[1] is task:
                     del self._entries[key]
