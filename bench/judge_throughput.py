@@ -23,7 +23,9 @@ graders' worker processes included) divided by the judge calls, with the report 
 ``calibrate`` (statistics, report files, figures) measured and printed separately, not in the
 per-call figure.
 
-Run: ``python bench/judge_throughput.py [--settings 64x0.2,256x0.05] [--repeats 5] [--json]``;
+Run: ``python bench/judge_throughput.py [--settings 64x0.2,256x0.05] [--repeats 5] [--json]
+[--baseline DIR]`` (``DIR`` holding an older ``rubricate`` package: each pipeline is run with
+it too, right after, against the same server: before and after in one run);
 ``--quick`` (what tests/test_bench_smoke.py runs) is one small setting, one repeat, a subset
 of the answers and no peers.
 """
@@ -149,7 +151,7 @@ def child_calibrate(opts: argparse.Namespace, folder: Path) -> dict[str, Any]:
     code = _run_cli(["calibrate", str(RUBRIC), "--set", str(calset), "--repeats",
                      str(opts.repeats), "--base-url", opts.base_url, "--concurrency",
                      str(opts.concurrency), "--store", str(store), "--out",
-                     str(folder / "run"), "--workers", "1"])  # fmt: skip
+                     str(folder / "run")])  # fmt: skip
     cpu = _cpu_self() + _cpu_children()
     return {
         "exit": code,
@@ -185,7 +187,7 @@ def child_grade(opts: argparse.Namespace, folder: Path) -> dict[str, Any]:
     code = _run_cli(["grade", str(RUBRIC), "--items", str(items), "--samples", str(samples),
                      "--base-url", opts.base_url, "--concurrency", str(opts.concurrency),
                      "--store", str(store), "--out", str(folder / "records.jsonl"),
-                     "--workers", "1", "--max-unscored", "1"])  # fmt: skip
+                     "--max-unscored", "1"])  # fmt: skip
     return {
         "exit": code,
         "calls": _judged_calls(store),
@@ -309,17 +311,25 @@ CHILDREN = {"bare": child_bare, "calibrate": child_calibrate, "grade": child_gra
 
 
 # ---------------------------------------------------------------- parent side
-def _run_child(driver: str, opts: argparse.Namespace, base_url: str, calls: int) -> dict:
+def _run_child(
+    driver: str, opts: argparse.Namespace, base_url: str, calls: int, source: str | None = None
+) -> dict:
+    """One driver in a fresh process; ``source``: a folder holding another ``rubricate``
+    package to run instead of this one (``--baseline``)."""
     command = [sys.executable, __file__, "--child", driver, "--base-url", base_url,
                "--concurrency", str(opts.concurrency), "--repeats", str(opts.repeats),
                "--calls", str(calls)]  # fmt: skip
     if opts.answers is not None:
         command += ["--answers", str(opts.answers)]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AZURE_"))}
+    name = driver
+    if source:
+        env["PYTHONPATH"] = os.pathsep.join([source, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+        name = f"{driver} (baseline)"
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=1800)
     if done.returncode != 0 or not done.stdout.strip():
-        return {"driver": driver, "error": (done.stderr.strip().splitlines() or ["?"])[-1]}
-    return {"driver": driver, **json.loads(done.stdout.strip().splitlines()[-1])}
+        return {"driver": name, "error": (done.stderr.strip().splitlines() or ["?"])[-1]}
+    return {"driver": name, **json.loads(done.stdout.strip().splitlines()[-1])}
 
 
 def _peers(opts: argparse.Namespace, base_url: str, calls: int) -> list[dict]:
@@ -353,6 +363,9 @@ def main() -> int:
     parser.add_argument("--answers", type=int, default=None, help="first N answers only")
     parser.add_argument("--drivers", default=",".join(DRIVERS))
     parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--baseline", metavar="DIR",
+                        help="also run each pipeline with the rubricate package in DIR "
+                        "(git archive OLD rubricate | tar -x -C DIR)")  # fmt: skip
     parser.add_argument("--quick", action="store_true", help="small and fast (the smoke test)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
@@ -382,6 +395,8 @@ def main() -> int:
                 row = _run_child(driver, opts, base_url, calls or 1725)
                 calls = calls or int(row.get("calls") or 0)
                 rows.append(row)
+                if opts.baseline and driver != "bare":
+                    rows.append(_run_child(driver, opts, base_url, calls, opts.baseline))
             if not opts.no_peers:
                 rows += _peers(opts, base_url, calls or 1725)
         finally:
@@ -421,16 +436,16 @@ def _print(results: list[dict], load: float) -> None:
     for setting in results:
         c, lat, ideal = setting["concurrency"], setting["latency_s"], setting["ideal_calls_per_s"]
         print(f"\n{c} in flight x {lat * 1000:g} ms judge: ideal {ideal:,.0f} calls/s")
-        print(f"{'driver':12} {'calls':>6} {'calls/s':>9} {'/ideal':>7} {'/bare':>6} "
+        print(f"{'driver':22} {'calls':>6} {'calls/s':>9} {'/ideal':>7} {'/bare':>6} "
               f"{'CPU ms/call':>12}  notes")  # fmt: skip
         for r in setting["rows"]:
             if "calls_per_s" not in r:
-                print(f"{r['driver']:12} {'-':>6}  {r.get('error') or r.get('skipped')}")
+                print(f"{r['driver']:22} {'-':>6}  {r.get('error') or r.get('skipped')}")
                 continue
             note = ""
             if "report_cpu_s" in r:
                 note = f"report building {r['report_cpu_s']:.2f} s CPU (not in ms/call)"
-            print(f"{r['driver']:12} {r['calls']:>6} {r['calls_per_s']:>9} {r['of_ideal']:>7} "
+            print(f"{r['driver']:22} {r['calls']:>6} {r['calls_per_s']:>9} {r['of_ideal']:>7} "
                   f"{r['of_bare'] if r['of_bare'] is not None else '-':>6} "
                   f"{r['cpu_ms_per_call']:>12}  {note}")  # fmt: skip
 
