@@ -12,7 +12,10 @@ item and the same sample objects. What does not depend on the repeat is done onc
 
 Keys are the ``id()`` of the objects involved; every entry keeps those objects alive, so an
 id cannot be reused while its entry stands. The memo is bounded (least recently used entries
-go first), so a long ``serve`` process does not grow without limit.
+go first; a request entry holds ~50 kB): calibration runs the repeats of an answer side by
+side, so a few entries per job in flight are enough, and a miss only costs the work again.
+Only calibration uses one (:class:`~rubricate.judge.runtime.Runtime` has none by default):
+``grade`` and ``serve`` never see the same objects twice.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-DEFAULT_SIZE = 16384
+DEFAULT_SIZE = 1024
 
 
 class Memo:

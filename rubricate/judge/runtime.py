@@ -85,6 +85,10 @@ class Runtime:
             ``model_grader_clipped`` and counted, never averaged in.
         python_sandbox: ``"required"`` or ``"best-effort"`` (None: ``$RUBRICATE_SANDBOX``,
             else best-effort); see :mod:`rubricate.judge.sandbox.isolation`.
+        memo: a :class:`~rubricate.judge.memo.Memo` for a caller that grades the same
+            (grader, item, sample) objects several times (calibration repeats): prompts are
+            rendered and rubricate's generated checks run once for all of them. None: each
+            grade does its own work (``grade`` and ``serve``, where nothing repeats).
     """
 
     def __init__(
@@ -97,6 +101,7 @@ class Runtime:
         python_max_calls_per_worker: int | None = None,
         score_clipped: bool = False,
         python_sandbox: str | None = None,
+        memo: Memo | None = None,
     ) -> None:
         self.client = client
         self.score_clipped = score_clipped
@@ -110,8 +115,9 @@ class Runtime:
         self._pool_lock = asyncio.Lock()
         self._checked: set[str] = set()
         self._checked_objects: dict[int, dict] = {}
-        self.memo = Memo()
-        """Work the repeats of one grade share (:mod:`rubricate.judge.memo`)."""
+        self.memo = memo
+        """Work the repeats of one grade share (:mod:`rubricate.judge.memo`); None (the
+        default): nothing is kept, every grade renders its prompts and runs its checks."""
         self.judge_format = FormatTally()
         """Judge replies graded so far and those that did not parse."""
 
@@ -123,7 +129,8 @@ class Runtime:
 
     async def close(self) -> None:
         """Stop the python workers (the model client is the caller's to close)."""
-        await self.memo.aclose()  # shared checks still running stop before their pool
+        if self.memo is not None:
+            await self.memo.aclose()  # shared checks still running stop before their pool
         if self._pool is not None:
             self._isolation = self.python_isolation
             await self._pool.close()

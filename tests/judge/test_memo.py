@@ -86,7 +86,7 @@ def test_generated_checks_run_once_per_answer_other_python_graders_every_repeat(
             return WorkerResult(value=1.0)
 
     async def main() -> None:
-        runtime = Runtime(None)
+        runtime = Runtime(None, memo=Memo())
 
         async def pool() -> Pool:
             return Pool()
@@ -107,6 +107,31 @@ def test_generated_checks_run_once_per_answer_other_python_graders_every_repeat(
 
     asyncio.run(main())
     assert runs.count(CHECK) == 1 and len(runs) == 4
+
+
+def test_without_a_memo_every_repeat_does_its_own_work():
+    runs: list[str] = []
+
+    class Pool:
+        async def run(self, source: str, sample: dict, item: dict) -> WorkerResult:
+            runs.append(source)
+            return WorkerResult(value=1.0)
+
+    async def main() -> None:
+        runtime = Runtime(None)  # grade and serve: nothing repeats, nothing is kept
+
+        async def pool() -> Pool:
+            return Pool()
+
+        runtime.python_pool = pool  # type: ignore[method-assign]
+        item, sample = {"id": 1}, make_sample("text")
+        for repeat in range(3):
+            grader = {"type": "python", "name": "own", "source": CHECK}
+            await runtime.grade(grader, item, sample, repeat=repeat)
+        await runtime.close()
+
+    asyncio.run(main())
+    assert runs == [CHECK] * 3
 
 
 def test_a_request_body_is_encoded_once_and_a_copy_anew():

@@ -163,6 +163,7 @@ async def execute(
         open_client: opens the model client (default :func:`rubricate.judge.client.open_client`).
     """
     from rubricate.judge.client import open_client as default_open
+    from rubricate.judge.memo import Memo
     from rubricate.judge.runtime import Runtime
 
     _check_budget(prepared)
@@ -187,9 +188,13 @@ async def execute(
     runner: CalibrationRunner | None = None
     stopped: EndpointDown | None = None
     try:
+        # repeats of an answer run side by side (jobs go answer by answer): a memo a few times
+        # the jobs in flight lets them share each rendered prompt and check result
+        memo = Memo(size=max(1024, 8 * min(jobs_at_once, 4096)))
         async with Runtime(
-            client, python_workers=request.workers, score_clipped=request.score_clipped
-        ) as runtime:
+            client, python_workers=request.workers, score_clipped=request.score_clipped,
+            memo=memo,
+        ) as runtime:  # fmt: skip
             runner = CalibrationRunner(prepared.grader, plan, runtime, writer,
                                        progress=progress, concurrency=jobs_at_once)  # fmt: skip
             progress.start(description="grading")
