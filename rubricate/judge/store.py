@@ -480,6 +480,8 @@ class CallStore:
             removed = {"errors": self._conn.execute("DELETE FROM errors").rowcount}
             if not errors_only:
                 removed["calls"] = self._conn.execute("DELETE FROM calls").rowcount
+                self._conn.execute("DELETE FROM blobs")  # the requests of those calls
+                self._blobs_known.clear()
                 # Unfinished batches are kept: a rerun re-attaches instead of paying again.
                 self._conn.execute(
                     "DELETE FROM batch_keys WHERE batch_id IN "

@@ -8,6 +8,9 @@ import hashlib
 import json
 import sqlite3
 
+import pytest
+
+from rubricate.errors import InputError
 from rubricate.judge.calls import CallError, ModelReply, ModelRequest
 from rubricate.judge.store import SCHEMA_VERSION, CallStore, Op
 from rubricate.judge.store_writer import StoreWriter
@@ -122,4 +125,34 @@ def test_the_writer_groups_commits_and_each_answer_is_on_disk_when_put_returns(t
     assert seen_on_disk == [True] * 40
     assert writer.writes == 80 and writer.commits < writer.writes
     assert store.count() == 40 and store.query("SELECT COUNT(*) FROM claims") == [(0,)]
+    store.close()
+
+
+def test_clear_drops_the_stored_requests_too(tmp_path):
+    with CallStore(tmp_path / "c.sqlite") as store:
+        store.put(REQUEST.key(0), REQUEST, ModelReply(text="x"))
+        store.clear()
+        assert store.blob_count() == 0
+        store.put(REQUEST.key(0), REQUEST, ModelReply(text="y"))  # stored again, not assumed
+        assert store.blob_count() == 1 and store.request_json(REQUEST.key(0))
+
+
+def test_a_failed_group_commit_is_a_clear_error_for_every_caller(tmp_path):
+    class Broken:
+        def execute(self, sql, *args):
+            raise sqlite3.OperationalError("disk I/O error")
+
+        executemany = execute
+
+    store = CallStore(tmp_path / "c.sqlite")
+    real, store._conn = store._conn, Broken()
+
+    async def main() -> None:
+        writer = StoreWriter(store)
+        with pytest.raises(InputError, match=r"cannot write to the call store"):
+            await writer.put("k", REQUEST, ModelReply(text="x"), mode="chat", owner=None)
+        await writer.aclose()
+
+    asyncio.run(main())
+    store._conn = real
     store.close()
