@@ -1,147 +1,453 @@
-"""Throughput of the model client against the loopback server, measured in one run.
+"""Throughput of the real pipelines against one loopback judge, side by side, in one run.
 
-Starts ``python -m rubricate.testing --latency 0.2`` in its own process (so the server's CPU
-is not counted as the client's), makes ``--calls`` criterion-judging ``generate`` calls at
-``--concurrency`` through the real client (SDK, limiter, store), then replays them all from
-the store with a fresh client. Prints:
+For each setting (``--settings``, default ``64x0.2,256x0.05``: concurrency x judge latency in
+seconds) it starts ``python -m rubricate.testing --latency L`` in its own process (so the
+judge's CPU is never counted as the client's) and runs, one after the other against that same
+server, each driver in a fresh process:
 
-- achieved calls/s divided by the ideal ``concurrency / latency`` (target >= 0.9);
-- the client's CPU time per call (process CPU of this process; target < 2 ms);
-- the cached rerun's wall time divided by the first run's.
+- ``bare``: the floor of a Python client: ``C`` aiohttp requests in flight, tiny chat bodies,
+  nothing else (no SDK, no store, no grading);
+- ``calibrate``: ``rubricate calibrate examples/accordance_tax/rubric.yaml --set
+  calibration.jsonl --repeats R`` (the shipped rubric: judge prompts of ~5,000 tokens, 15
+  judged sub-graders per grade; ``R = 5``: 1,725 calls), fresh call store;
+- ``grade``: ``rubricate grade`` of the same rubric on as many samples (each calibration answer
+  in ``R`` variants), fresh store;
+- ``serve``: ``rubricate serve`` of the compiled accordance grader (a judged rubric), the same
+  samples posted to ``POST /grade`` in batches, ``C / 15`` batches in flight (``C`` judge calls
+  in flight); the server process's CPU is the client CPU;
+- promptfoo and Inspect when installed (``bench/peers/``; skipped with a line otherwise).
 
-Run: ``python bench/judge_throughput.py [--calls 2000] [--concurrency 64] [--latency 0.2]``.
+For every driver it prints calls/s, the ratio to the ideal ``C / L`` and to the bare client,
+and the client's CPU per judge call: the whole process's CPU time (user + system, python
+graders' worker processes included) divided by the judge calls, with the report building of
+``calibrate`` (statistics, report files, figures) measured and printed separately, not in the
+per-call figure.
+
+Run: ``python bench/judge_throughput.py [--settings 64x0.2,256x0.05] [--repeats 5] [--json]
+[--baseline DIR]`` (``DIR`` holding an older ``rubricate`` package: each pipeline is run with
+it too, right after, against the same server: before and after in one run);
+``--quick`` (what tests/test_bench_smoke.py runs) is one small setting, one repeat, a subset
+of the answers and no peers.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
+import resource
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
+from typing import Any
 
-from rubricate.judge.calls import ClientSettings, ModelRequest
-from rubricate.judge.client import open_client
-
-SCHEMA = {
-    "name": "criterion_verdict",
-    "strict": True,
-    "schema": {
-        "type": "object",
-        "properties": {"explanation": {"type": "string"}, "criteria_met": {"type": "boolean"}},
-        "required": ["explanation", "criteria_met"],
-        "additionalProperties": False,
-    },
-}
-SYSTEM = (
-    "You are grading one answer against one rubric criterion. Every clause of the criterion "
-    "must hold. Reply with JSON: explanation, criteria_met. " * 4
-)
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "accordance_tax"
+RUBRIC = EXAMPLE / "rubric.yaml"
+CALSET = EXAMPLE / "calibration.jsonl"
+DRIVERS = ("bare", "calibrate", "grade", "serve")
 
 
-def requests(n: int) -> list[tuple[ModelRequest, int]]:
-    """``n`` distinct (request, repeat) pairs shaped like per-criterion judge calls."""
-    repeats = 5
-    pairs = []
-    for i in range(-(-n // repeats)):
-        answer = f"Answer {i}: the S corporation allocates income per share per day. " * 12
-        request = ModelRequest(
-            model="gpt-4.1-mini",
-            messages=(
-                {"role": "system", "content": SYSTEM},
-                {"role": "user", "content": f"<answer>{answer}</answer>\nCriterion {i % 10}"},
-            ),
-            temperature=0.0,
-            max_completion_tokens=400,
-            json_schema=SCHEMA,
-            tag="bench",
-        )
-        pairs.extend((request, r) for r in range(repeats))
-    return pairs[:n]
+# ---------------------------------------------------------------- child side (one driver)
+def _cpu_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
-async def run_once(settings: ClientSettings, pairs: list[tuple[ModelRequest, int]]) -> dict:
-    client = open_client(settings)
-    assert client is not None
-    async with client:
-        wall0, cpu0 = time.perf_counter(), time.process_time()
-        replies = await asyncio.gather(*(client.call(r, repeat=k) for r, k in pairs))
-        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-    errors = sum(1 for reply in replies if not reply.ok)
-    cached = sum(1 for reply in replies if reply.cached)
-    return {"wall_s": wall, "cpu_s": cpu, "errors": errors, "cached": cached}
+def _cpu_self() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=64)
-    parser.add_argument("--latency", type=float, default=0.2)
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    args = parser.parse_args()
-    load_before = os.getloadavg()[0]
+def _subset(folder: Path, answers: int | None) -> Path:
+    """The calibration set, cut to its first ``answers`` answers (None: all of it)."""
+    if answers is None:
+        return CALSET
+    lines, left = [], answers
+    for line in CALSET.read_text(encoding="utf-8").splitlines():
+        if left <= 0:
+            break
+        row = json.loads(line)
+        row["answers"] = row["answers"][:left]
+        left -= len(row["answers"])
+        lines.append(json.dumps(row))
+    path = folder / "calibration.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _grade_inputs(folder: Path, calset: Path, variants: int) -> tuple[Path, Path, int]:
+    """Items and samples for ``rubricate grade``: every answer of ``calset`` in ``variants``
+    variants (a trailing line ``(variant k)``: distinct prompts, so distinct calls)."""
+    items, samples = [], []
+    for line in calset.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        items.append({"id": row["id"], "messages": row["messages"]})
+        for answer in row["answers"]:
+            for k in range(variants):
+                text = answer["text"] + (f"\n\n(variant {k})" if k else "")
+                samples.append({"item_id": row["id"], "output_text": text})
+    items_path, samples_path = folder / "items.jsonl", folder / "samples.jsonl"
+    items_path.write_text("".join(json.dumps(i) + "\n" for i in items), encoding="utf-8")
+    samples_path.write_text("".join(json.dumps(s) + "\n" for s in samples), encoding="utf-8")
+    return items_path, samples_path, len(samples)
+
+
+def _judged_calls(store: Path) -> int:
+    import sqlite3
+
+    conn = sqlite3.connect(str(store))
+    try:
+        return int(conn.execute("SELECT COUNT(*) FROM calls").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def _run_cli(args: list[str]) -> int:
+    from rubricate.cli import run
+
+    with contextlib.redirect_stdout(sys.stderr):
+        return run(args)
+
+
+def child_calibrate(opts: argparse.Namespace, folder: Path) -> dict[str, Any]:
+    """``rubricate calibrate`` in this process, its report building timed apart."""
+    from rubricate.calibration.run import execution
+
+    spent = {"cpu": 0.0, "wall": 0.0}
+    grading: dict[str, float] = {}
+
+    def timed(function: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if "wall" not in grading:  # the first report step: grading is over
+                grading["wall"] = time.perf_counter()
+                grading["cpu_end"] = _cpu_self() + _cpu_children()
+            cpu0, wall0 = _cpu_self() + _cpu_children(), time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent["cpu"] += _cpu_self() + _cpu_children() - cpu0
+                spent["wall"] += time.perf_counter() - wall0
+
+        return wrapper
+
+    execution.build_report_data = timed(execution.build_report_data)  # type: ignore[assignment]
+    execution.write_reports = timed(execution.write_reports)  # type: ignore[assignment]
+    original_open = execution.RunWriter.open_streams
+
+    def open_streams(self: Any) -> None:  # grading starts right after the streams open
+        grading["start"] = time.perf_counter()
+        grading["cpu_start"] = _cpu_self() + _cpu_children()
+        original_open(self)
+
+    execution.RunWriter.open_streams = open_streams  # type: ignore[method-assign]
+    calset = _subset(folder, opts.answers)
+    store = folder / "calls.sqlite"
+    code = _run_cli(["calibrate", str(RUBRIC), "--set", str(calset), "--repeats",
+                     str(opts.repeats), "--base-url", opts.base_url, "--concurrency",
+                     str(opts.concurrency), "--store", str(store), "--out",
+                     str(folder / "run")])  # fmt: skip
+    cpu = _cpu_self() + _cpu_children()
+    return {
+        "exit": code,
+        "calls": _judged_calls(store),
+        "wall_s": grading["wall"] - grading["start"],
+        "cpu_s": cpu - spent["cpu"],
+        "report_cpu_s": spent["cpu"],
+        "startup_cpu_s": grading["cpu_start"],
+        "grading_cpu_s": grading["cpu_end"] - grading["cpu_start"],
+        "workers_cpu_s": _cpu_children(),
+        "report_wall_s": spent["wall"],
+    }
+
+
+def child_grade(opts: argparse.Namespace, folder: Path) -> dict[str, Any]:
+    """``rubricate grade`` of the rubric on every answer in ``--repeats`` variants."""
+    from rubricate.judge.runtime import Runtime
+
+    calset = _subset(folder, opts.answers)
+    items, samples, _ = _grade_inputs(folder, calset, opts.repeats)
+    span: dict[str, float] = {}
+    original = Runtime.grade_many
+
+    async def grade_many(self: Any, *args: Any, **kwargs: Any) -> Any:
+        span["start"] = time.perf_counter()
+        try:
+            return await original(self, *args, **kwargs)
+        finally:
+            span["end"] = time.perf_counter()
+
+    Runtime.grade_many = grade_many  # type: ignore[method-assign]
+    store = folder / "calls.sqlite"
+    code = _run_cli(["grade", str(RUBRIC), "--items", str(items), "--samples", str(samples),
+                     "--base-url", opts.base_url, "--concurrency", str(opts.concurrency),
+                     "--store", str(store), "--out", str(folder / "records.jsonl"),
+                     "--max-unscored", "1"])  # fmt: skip
+    return {
+        "exit": code,
+        "calls": _judged_calls(store),
+        "wall_s": span["end"] - span["start"],
+        "cpu_s": _cpu_self() + _cpu_children(),
+    }
+
+
+def child_bare(opts: argparse.Namespace, folder: Path) -> dict[str, Any]:
+    """``--calls`` tiny chat requests, ``--concurrency`` in flight, with aiohttp alone."""
+    import aiohttp
+
+    async def main() -> tuple[float, int]:
+        left = list(range(opts.calls))
+        done = 0
+        url = opts.base_url.rstrip("/") + "/chat/completions"
+
+        async def worker(session: aiohttp.ClientSession) -> None:
+            nonlocal done
+            while left:
+                i = left.pop()
+                body = {"model": "gpt-4.1-mini",
+                        "messages": [{"role": "user", "content": f"q{i}"}]}  # fmt: skip
+                async with session.post(url, json=body) as response:
+                    await response.read()
+                    done += response.status == 200
+
+        connector = aiohttp.TCPConnector(limit=opts.concurrency)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            started = time.perf_counter()
+            await asyncio.gather(*(worker(session) for _ in range(opts.concurrency)))
+            return time.perf_counter() - started, done
+
+    wall, done = asyncio.run(main())
+    return {"exit": 0 if done == opts.calls else 1, "calls": done, "wall_s": wall,
+            "cpu_s": _cpu_self()}  # fmt: skip
+
+
+def _proc_cpu(pid: int) -> float:
+    """User + system CPU of process ``pid`` and of its waited-for children (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+    ticks = sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def child_serve(opts: argparse.Namespace, folder: Path) -> dict[str, Any]:
+    """``rubricate serve`` of the compiled accordance grader; ``POST /grade`` batches."""
+    import aiohttp
+
+    calset = _subset(folder, opts.answers)
+    _, samples_path, _ = _grade_inputs(folder, calset, opts.repeats)
+    items = {json.loads(line)["id"]: json.loads(line) for line in calset.open(encoding="utf-8")}
+    samples = [json.loads(line) for line in samples_path.open(encoding="utf-8")]
+    pairs = [{"item": {"id": s["item_id"], "messages": items[s["item_id"]]["messages"]},
+              "output_text": s["output_text"]} for s in samples]  # fmt: skip
+    port = _free_port()
+    command = [sys.executable, "-m", "rubricate.cli", "serve", str(RUBRIC), "--port", str(port),
+               "--store", "none", "--concurrency", str(opts.concurrency), "--retries", "0",
+               "--workers", "1", "--base-url", opts.base_url]  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AZURE_"))}
+    proc = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            cwd=folder)  # fmt: skip
+    try:
+        _wait_port(port, proc)
+        url = f"http://127.0.0.1:{port}/grade"
+        per_batch = 2
+        batches = [pairs[i : i + per_batch] for i in range(0, len(pairs), per_batch)]
+        in_flight = max(1, opts.concurrency // (per_batch * 15))
+
+        async def post_all(todo: list[list[dict]]) -> int:
+            queue = list(reversed(todo))
+            graded = 0
+
+            async def one(session: aiohttp.ClientSession) -> None:
+                nonlocal graded
+                while queue:
+                    batch = queue.pop()
+                    async with session.post(url, json=batch) as response:
+                        data = await response.json()
+                        assert response.status == 200, data
+                    graded += sum(1 for r in data["rewards"] if r is not None)
+
+            timeout = aiohttp.ClientTimeout(total=900)
+            async with aiohttp.ClientSession(timeout=timeout) as session:
+                await asyncio.gather(*(one(session) for _ in range(in_flight)))
+            return graded
+
+        warm = [[{**p, "output_text": p["output_text"] + " (warm-up)"} for p in b]
+                for b in batches[:in_flight]]  # fmt: skip
+        asyncio.run(post_all(warm))  # the same warm-up as the other drivers' imports
+        cpu0, wall0 = _proc_cpu(proc.pid), time.perf_counter()
+        graded = asyncio.run(post_all(batches))
+        wall, cpu = time.perf_counter() - wall0, _proc_cpu(proc.pid) - cpu0
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    return {"exit": 0 if graded == len(pairs) else 1, "calls": len(pairs) * 15, "wall_s": wall,
+            "cpu_s": cpu, "pairs": len(pairs)}  # fmt: skip
+
+
+def _wait_port(port: int, proc: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("rubricate serve did not start") from None
+            time.sleep(0.1)
+
+
+CHILDREN = {"bare": child_bare, "calibrate": child_calibrate, "grade": child_grade,
+            "serve": child_serve}  # fmt: skip
+
+
+# ---------------------------------------------------------------- parent side
+def _run_child(
+    driver: str, opts: argparse.Namespace, base_url: str, calls: int, source: str | None = None
+) -> dict:
+    """One driver in a fresh process; ``source``: a folder holding another ``rubricate``
+    package to run instead of this one (``--baseline``)."""
+    command = [sys.executable, __file__, "--child", driver, "--base-url", base_url,
+               "--concurrency", str(opts.concurrency), "--repeats", str(opts.repeats),
+               "--calls", str(calls)]  # fmt: skip
+    if opts.answers is not None:
+        command += ["--answers", str(opts.answers)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AZURE_"))}
+    name = driver
+    if source:
+        env["PYTHONPATH"] = os.pathsep.join([source, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+        name = f"{driver} (baseline)"
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=1800)
+    if done.returncode != 0 or not done.stdout.strip():
+        return {"driver": name, "error": (done.stderr.strip().splitlines() or ["?"])[-1]}
+    return {"driver": name, **json.loads(done.stdout.strip().splitlines()[-1])}
+
+
+def _peers(opts: argparse.Namespace, base_url: str, calls: int) -> list[dict]:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from peers import run_peers  # type: ignore[import-not-found]
+
+    return list(run_peers(base_url, opts.concurrency, calls))
+
+
+def _setting(text: str) -> tuple[int, float]:
+    concurrency, latency = text.lower().split("x")
+    return int(concurrency), float(latency)
+
+
+def _start_judge(latency: float) -> tuple[subprocess.Popen, str]:
     server = subprocess.Popen(
-        [sys.executable, "-m", "rubricate.testing", "--latency", str(args.latency)],
+        [sys.executable, "-m", "rubricate.testing", "--latency", str(latency)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
-    try:
-        base_url = json.loads(server.stdout.readline())["base_url"]  # type: ignore[union-attr]
-        os.environ["OPENAI_BASE_URL"] = base_url
-        os.environ.pop("OPENAI_API_KEY", None)
-        pairs = requests(args.calls)
+    assert server.stdout is not None
+    return server, json.loads(server.stdout.readline())["base_url"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--settings", default="64x0.2,256x0.05",
+                        help="concurrency x latency pairs, comma-separated")  # fmt: skip
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--answers", type=int, default=None, help="first N answers only")
+    parser.add_argument("--drivers", default=",".join(DRIVERS))
+    parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--baseline", metavar="DIR",
+                        help="also run each pipeline with the rubricate package in DIR "
+                        "(git archive OLD rubricate | tar -x -C DIR)")  # fmt: skip
+    parser.add_argument("--quick", action="store_true", help="small and fast (the smoke test)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
+    parser.add_argument("--base-url", help=argparse.SUPPRESS)
+    parser.add_argument("--concurrency", type=int, default=64, help=argparse.SUPPRESS)
+    parser.add_argument("--calls", type=int, default=0, help=argparse.SUPPRESS)
+    opts = parser.parse_args()
+    if opts.child:
         with tempfile.TemporaryDirectory() as folder:
-            settings = ClientSettings(
-                concurrency=args.concurrency,
-                store_path=os.path.join(folder, "calls.sqlite"),
-                timeout_s=30,
-            )
-            first = asyncio.run(run_once(settings, pairs))
-            rerun = asyncio.run(run_once(settings, pairs))
-    finally:
-        server.stdin.close()  # type: ignore[union-attr]
-        server.wait(timeout=10)
-    ideal = args.concurrency / args.latency
-    figures = {
-        "load_average_1m_before": round(load_before, 2),
-        "calls": args.calls,
-        "concurrency": args.concurrency,
-        "latency_s": args.latency,
-        "first_wall_s": round(first["wall_s"], 3),
-        "calls_per_s": round(args.calls / first["wall_s"], 1),
-        "ideal_calls_per_s": round(ideal, 1),
-        "throughput_ratio": round(args.calls / first["wall_s"] / ideal, 3),
-        "cpu_ms_per_call": round(first["cpu_s"] / args.calls * 1000, 3),
-        "rerun_wall_s": round(rerun["wall_s"], 3),
-        "rerun_ratio": round(rerun["wall_s"] / first["wall_s"], 4),
-        "rerun_cpu_ms_per_call": round(rerun["cpu_s"] / args.calls * 1000, 3),
-        "errors": first["errors"] + rerun["errors"],
-        "rerun_cached": rerun["cached"],
-    }
-    if args.json:
-        print(json.dumps(figures, indent=2))
+            figures = CHILDREN[opts.child](opts, Path(folder))
+        print(json.dumps(figures))
+        return 0
+    if opts.quick:
+        opts.settings, opts.repeats, opts.answers, opts.no_peers = "16x0.01", 1, 2, True
+    drivers = [d for d in opts.drivers.split(",") if d]
+    load = os.getloadavg()[0]
+    results = []
+    for text in opts.settings.split(","):
+        opts.concurrency, latency = _setting(text)
+        server, base_url = _start_judge(latency)
+        try:
+            rows: list[dict] = []
+            calls = 0
+            for driver in ["calibrate", *[d for d in drivers if d != "calibrate"]]:
+                if driver not in drivers:
+                    continue
+                row = _run_child(driver, opts, base_url, calls or 1725)
+                calls = calls or int(row.get("calls") or 0)
+                rows.append(row)
+                if opts.baseline and driver != "bare":
+                    rows.append(_run_child(driver, opts, base_url, calls, opts.baseline))
+            if not opts.no_peers:
+                rows += _peers(opts, base_url, calls or 1725)
+        finally:
+            server.stdin.close()  # type: ignore[union-attr]
+            server.wait(timeout=30)
+        results.append(_figures(opts.concurrency, latency, rows))
+    if opts.json:
+        print(json.dumps({"load_average_1m_before": load, "cpus": os.cpu_count(),
+                          "settings": results}, indent=2))  # fmt: skip
     else:
-        print(
-            f"first run: {args.calls} calls in {figures['first_wall_s']}s = "
-            f"{figures['calls_per_s']} calls/s; ideal {ideal:.0f}/s; "
-            f"ratio {figures['throughput_ratio']} (target >= 0.9)"
-        )
-        print(f"client CPU per call: {figures['cpu_ms_per_call']} ms (target < 2 ms)")
-        print(
-            f"cached rerun: {figures['rerun_wall_s']}s, {rerun['cached']}/{args.calls} from "
-            f"the store; rerun/first wall ratio {figures['rerun_ratio']}"
-        )
-        print(
-            f"errors: {figures['errors']}; 1-minute load average before the bench "
-            f"{figures['load_average_1m_before']} on {os.cpu_count()} CPUs (other work on the "
-            "machine lowers the ratio)"
-        )
-    ok = figures["errors"] == 0 and figures["rerun_cached"] == args.calls
-    return 0 if ok else 1
+        _print(results, load)
+    failed = [r for s in results for r in s["rows"] if r.get("error") or r.get("exit")]
+    return 1 if failed else 0
+
+
+def _figures(concurrency: int, latency: float, rows: list[dict]) -> dict:
+    ideal = concurrency / latency
+    bare = next((r for r in rows if r["driver"] == "bare" and "wall_s" in r), None)
+    bare_rate = bare["calls"] / bare["wall_s"] if bare else None
+    for row in rows:
+        if "wall_s" not in row or not row.get("calls"):
+            continue
+        rate = row["calls"] / row["wall_s"]
+        row["calls_per_s"] = round(rate, 1)
+        row["of_ideal"] = round(rate / ideal, 3)
+        row["of_bare"] = round(rate / bare_rate, 3) if bare_rate else None
+        row["cpu_ms_per_call"] = round(row["cpu_s"] / row["calls"] * 1000, 3)
+        if "report_cpu_s" in row:
+            row["report_cpu_s"] = round(row["report_cpu_s"], 2)
+    return {"concurrency": concurrency, "latency_s": latency, "ideal_calls_per_s": ideal,
+            "rows": rows}  # fmt: skip
+
+
+def _print(results: list[dict], load: float) -> None:
+    print(f"1-minute load average before the bench: {load:.2f} on {os.cpu_count()} CPUs "
+          "(other work on the machine lowers every ratio)")  # fmt: skip
+    for setting in results:
+        c, lat, ideal = setting["concurrency"], setting["latency_s"], setting["ideal_calls_per_s"]
+        print(f"\n{c} in flight x {lat * 1000:g} ms judge: ideal {ideal:,.0f} calls/s")
+        print(f"{'driver':22} {'calls':>6} {'calls/s':>9} {'/ideal':>7} {'/bare':>6} "
+              f"{'CPU ms/call':>12}  notes")  # fmt: skip
+        for r in setting["rows"]:
+            if "calls_per_s" not in r:
+                print(f"{r['driver']:22} {'-':>6}  {r.get('error') or r.get('skipped')}")
+                continue
+            note = ""
+            if "report_cpu_s" in r:
+                note = f"report building {r['report_cpu_s']:.2f} s CPU (not in ms/call)"
+            print(f"{r['driver']:22} {r['calls']:>6} {r['calls_per_s']:>9} {r['of_ideal']:>7} "
+                  f"{r['of_bare'] if r['of_bare'] is not None else '-':>6} "
+                  f"{r['cpu_ms_per_call']:>12}  {note}")  # fmt: skip
 
 
 if __name__ == "__main__":

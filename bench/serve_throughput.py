@@ -7,19 +7,20 @@ For two graders:
   (``--latency``, default 50 ms), run in its own process (``python -m rubricate.testing``) so
   that neither side shares an interpreter with it: the judge dominates;
 
-it grades ``--pairs`` synthetic pairs twice, in batches of ``--batch`` pairs with ``--clients``
-batches in flight:
+it grades ``--pairs`` synthetic pairs twice, in batches of ``--batch`` pairs over ``--clients``
+connections (default 64), each side first warmed with the same batches:
 
 1. over HTTP: a ``rubricate serve`` process (``--workers`` server processes, on 127.0.0.1)
    receiving ``POST /grade`` requests from an aiohttp client in this process;
 2. directly: :class:`rubricate.export.rewards.runtime.GraderService` in this process, the same
    batches, the same concurrency;
 
-and prints requests/s and pairs/s for HTTP, pairs/s direct, and the ratio HTTP / direct. No
-call store (every judge call is made), so both sides pay the same judge work.
+and prints requests/s, p50 and p99 request latency and pairs/s for HTTP, pairs/s and p99 batch
+latency direct, and the ratio HTTP / direct. No call store (every judge call is made), so both
+sides pay the same judge work.
 
-Run: ``python bench/serve_throughput.py [--pairs 20000] [--model-pairs 2000] [--batch 64]
-[--clients 8] [--workers 1] [--latency 0.05] [--json]``.
+Run: ``python bench/serve_throughput.py [--pairs 20000] [--model-pairs 2000] [--batch 16]
+[--clients 64] [--workers 1] [--latency 0.05] [--json]``.
 """
 
 from __future__ import annotations
@@ -75,19 +76,30 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def _over_http(url: str, batches: list[list], clients: int) -> tuple[float, int]:
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+async def _over_http(url: str, batches: list[list], clients: int) -> tuple[float, int, list]:
+    """POST every batch with ``clients`` connections; wall time, pairs graded, latencies."""
     queue: asyncio.Queue = asyncio.Queue()
     for batch in batches:
         queue.put_nowait(batch)
     graded = 0
+    latencies: list[float] = []
 
     async def client(session: aiohttp.ClientSession) -> None:
         nonlocal graded
         while not queue.empty():
             batch = queue.get_nowait()
+            sent = time.perf_counter()
             async with session.post(f"{url}/grade", json=batch) as response:
                 data = await response.json()
                 assert response.status == 200, data
+            latencies.append(time.perf_counter() - sent)
             graded += sum(1 for r in data["rewards"] if r is not None)
 
     connector = aiohttp.TCPConnector(limit=clients)
@@ -95,28 +107,35 @@ async def _over_http(url: str, batches: list[list], clients: int) -> tuple[float
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         started = time.perf_counter()
         await asyncio.gather(*(client(session) for _ in range(clients)))
-        return time.perf_counter() - started, graded
+        return time.perf_counter() - started, graded, latencies
 
 
 async def _direct(
-    grader: dict, settings: ClientSettings | None, batches: list[list], clients: int
-) -> tuple[float, int]:
+    grader: dict, settings: ClientSettings | None, batches: list[list], clients: int,
+    warm: list[list],
+) -> tuple[float, int, list]:  # fmt: skip
+    """The same batches through GraderService in this process, warmed like the server."""
     service = GraderService(grader, settings, concurrency=128, retries=0)
     await service.start()
     slots = asyncio.Semaphore(clients)
     graded = 0
+    latencies: list[float] = []
 
-    async def one(batch: list) -> None:
+    async def one(batch: list, keep: bool) -> None:
         nonlocal graded
         async with slots:
+            sent = time.perf_counter()
             pairs = [(p["item"], make_sample(p["output_text"])) for p in batch]
             records = await service.grade(pairs)  # await first: `graded +=` would read early
-            graded += sum(1 for r in records if r.scored)
+            if keep:
+                latencies.append(time.perf_counter() - sent)
+                graded += sum(1 for r in records if r.scored)
 
     try:
+        await asyncio.gather(*(one(batch, False) for batch in warm))  # the server's warm-up
         started = time.perf_counter()
-        await asyncio.gather(*(one(batch) for batch in batches))
-        return time.perf_counter() - started, graded
+        await asyncio.gather(*(one(batch, True) for batch in batches))
+        return time.perf_counter() - started, graded, latencies
     finally:
         await service.aclose()
 
@@ -154,23 +173,33 @@ def _measure(
     base_url: str | None,
 ) -> dict[str, Any]:
     batches = _batches(_pairs(n), args.batch)
+    warm = _batches(_pairs(args.batch * args.clients), args.batch)  # the same for both sides
+    for batch in warm:
+        for pair in batch:
+            pair["output_text"] += " (warm-up)"
     settings = ClientSettings(base_url=base_url, store_path=None, concurrency=64)
     proc, url = _serve(grader, args.workers, base_url, folder)
     try:
-        asyncio.run(_over_http(url, batches[:2], args.clients))  # warm up (workers, pools)
-        http_s, http_graded = asyncio.run(_over_http(url, batches, args.clients))
+        asyncio.run(_over_http(url, warm, args.clients))  # warm up (workers, pools)
+        http_s, http_graded, http_lat = asyncio.run(_over_http(url, batches, args.clients))
     finally:
         proc.terminate()
         proc.wait(30)
-    direct_s, direct_graded = asyncio.run(_direct(grader, settings, batches, args.clients))
+    direct_s, direct_graded, direct_lat = asyncio.run(
+        _direct(grader, settings, batches, args.clients, warm)
+    )
     assert http_graded == direct_graded == n, (http_graded, direct_graded, n)
     return {
         "grader": label,
         "pairs": n,
         "batch": args.batch,
+        "connections": args.clients,
         "http_requests_per_s": round(len(batches) / http_s, 1),
         "http_pairs_per_s": round(n / http_s, 1),
+        "http_p50_ms": round(_percentile(http_lat, 0.5) * 1000, 1),
+        "http_p99_ms": round(_percentile(http_lat, 0.99) * 1000, 1),
         "direct_pairs_per_s": round(n / direct_s, 1),
+        "direct_p99_ms": round(_percentile(direct_lat, 0.99) * 1000, 1),
         "http_over_direct": round(direct_s / http_s, 3),
     }
 
@@ -179,8 +208,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pairs", type=int, default=20000)
     parser.add_argument("--model-pairs", type=int, default=2000)
-    parser.add_argument("--batch", type=int, default=64)
-    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--clients", type=int, default=64, help="connections")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--json", action="store_true")
@@ -207,14 +236,16 @@ def main() -> None:
         print(json.dumps({"load_average_1m": load, "rows": rows}, indent=2))
         return
     print(
-        f"load average before the run: {load:.2f}; {args.clients} batches of {args.batch} in flight"
+        f"load average before the run: {load:.2f} on {os.cpu_count()} CPUs; {args.clients} "
+        f"connections, batches of {args.batch} pairs; both sides warmed with the same batches"
     )
-    head = f"{'grader':32} {'req/s':>8} {'pairs/s HTTP':>13} {'pairs/s direct':>15}"
-    print(f"{head} {'HTTP/direct':>12}")
+    head = f"{'grader':28} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'pairs/s':>8}"
+    print(f"{head} {'direct pairs/s':>15} {'direct p99':>11} {'HTTP/direct':>12}")
     for r in rows:
         print(
-            f"{r['grader']:32} {r['http_requests_per_s']:>8} {r['http_pairs_per_s']:>13} "
-            f"{r['direct_pairs_per_s']:>15} {r['http_over_direct']:>12}"
+            f"{r['grader']:28} {r['http_requests_per_s']:>7} {r['http_p50_ms']:>7} "
+            f"{r['http_p99_ms']:>7} {r['http_pairs_per_s']:>8} {r['direct_pairs_per_s']:>15} "
+            f"{r['direct_p99_ms']:>11} {r['http_over_direct']:>12}"
         )
 
 

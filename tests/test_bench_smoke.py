@@ -14,7 +14,7 @@ BENCH = Path(__file__).resolve().parents[1] / "bench"
 QUICK = {
     "adaptive_repeats.py": ["--items", "3", "--target-ci", "0.3"],
     "grade_throughput.py": ["--samples", "40", "--cold-samples", "8", "--workers", "1"],
-    "judge_throughput.py": ["--calls", "60", "--concurrency", "8", "--latency", "0.01"],
+    "judge_throughput.py": ["--quick"],
     "serve_throughput.py": ["--pairs", "200", "--model-pairs", "40", "--batch", "16",
                             "--clients", "2", "--latency", "0.01"],
     "stats_scale.py": ["--units", "200", "--raters", "8", "--repeats", "1"],

@@ -32,6 +32,14 @@ CallErrorKind = Literal[
 ]
 
 
+_IDENTITY = "_rubricate_identity"
+"""Where a request keeps its canonical JSON and hash (in ``__dict__``, beside the fields)."""
+
+
+def _fields_of(request: BaseModel) -> tuple[Any, ...]:
+    return tuple(request.__dict__.get(name) for name in type(request).model_fields)
+
+
 class ModelRequest(BaseModel):
     """One exact model request. Frozen: what is hashed is what is sent."""
 
@@ -57,14 +65,45 @@ class ModelRequest(BaseModel):
     """Anything else that must change the key, e.g. a grader version hash."""
 
     def canonical_json(self) -> str:
-        """The request as canonical JSON (sorted keys, no whitespace): the hashed identity."""
-        return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        """The request as canonical JSON (sorted keys, no whitespace): the hashed identity.
+
+        Computed once per request object (it is frozen) and kept: a request of ~20 kB is
+        serialised once however many repeats, replays and store writes use it."""
+        return self._identity()[0]
+
+    def sha256(self) -> str:
+        """SHA-256 of :meth:`canonical_json` (hex): the content address the call store keeps
+        the request under (one copy however many repeats share it)."""
+        return self._identity()[1].hexdigest()
 
     def key(self, repeat: int = 0) -> str:
-        """The store key: SHA-256 of the canonical request plus the repeat index."""
-        digest = hashlib.sha256(self.canonical_json().encode("utf-8"))
+        """The store key: SHA-256 of the canonical request plus the repeat index (the hash of
+        the request is taken once; each key only hashes ``#repeat=N`` on a copy of it)."""
+        digest = self._identity()[1].copy()
         digest.update(f"#repeat={repeat}".encode())
         return digest.hexdigest()
+
+    def _identity(self) -> tuple[str, Any]:
+        found = self.__dict__.get(_IDENTITY)
+        if found is None:  # frozen: the fields cannot change once the identity is taken
+            text = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+            found = self.__dict__[_IDENTITY] = (text, hashlib.sha256(text.encode("utf-8")))
+        return found
+
+    def model_copy(self, *, update: Any = None, deep: bool = False) -> ModelRequest:
+        """A copy (see pydantic); the cached identity is not carried over."""
+        copy = super().model_copy(update=update, deep=deep)
+        for name in [n for n in copy.__dict__ if n.startswith("_rubricate_")]:
+            del copy.__dict__[name]  # the identity, encoded bodies: of the original fields
+        return copy
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ModelRequest):
+            return NotImplemented
+        return _fields_of(self) == _fields_of(other)
+
+    def __hash__(self) -> int:
+        return hash(self.key())
 
 
 class Usage(BaseModel):

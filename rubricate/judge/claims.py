@@ -10,7 +10,9 @@ over, and the call is counted as *orphaned*: the killed process may have paid fo
 answer was never kept. Claims of another host are trusted while they stand (a store on a
 shared file system; SQLite advises against it).
 
-Cost: two small store writes per call (claim, release).
+Cost: two small store writes per call (the claim, and its release, which goes in the same
+transaction as the answer), committed in groups with other calls' writes by
+:class:`~rubricate.judge.store_writer.StoreWriter` when the client has one.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from rubricate.judge.calls import ModelReply
     from rubricate.judge.store import CallStore
+    from rubricate.judge.store_writer import StoreWriter
 
 HOST = socket.gethostname()
 POLL_S = (0.05, 1.0)
@@ -48,16 +51,26 @@ def owner_alive(owner: str) -> bool:
     return True
 
 
-async def claim(store: CallStore, key: str, owner: str) -> tuple[bool, ModelReply | None]:
+async def claim(
+    store: CallStore, key: str, owner: str, writer: StoreWriter | None = None
+) -> tuple[bool, ModelReply | None]:
     """Claim ``key`` for ``owner``, waiting while another live process holds it.
 
     Returns ``(orphaned, reply)``: ``reply`` is the stored answer another process got while we
     waited (the call must not be made), else None and the key is ours; ``orphaned`` says the
-    claim was taken over from a process that is gone.
+    claim was taken over from a process that is gone. With a ``writer``, each look (stored
+    answer? claimed? claim it) is one write of a group commit, off the event loop.
     """
     wait = POLL_S[0]
     while True:
-        holder = store.claim(key, owner)
+        if writer is not None:
+            holder, stored = await writer.claim(key, owner)
+            if stored is not None:
+                return False, stored
+            if holder is None:
+                return False, None
+        else:
+            holder = store.claim(key, owner)
         if holder is None:
             stored = store.get(key)  # its owner may have answered and released it just now
             if stored is not None:

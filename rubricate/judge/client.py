@@ -58,6 +58,7 @@ from rubricate.judge.limits import Limiter
 from rubricate.judge.pricing import PriceTable, default_prices
 from rubricate.judge.retry import RetryPolicy, next_delay
 from rubricate.judge.store import CallStore
+from rubricate.judge.store_writer import StoreWriter
 from rubricate.judge.transport import Failure, sdk_factory, send
 from rubricate.judge.usage import RunUsage
 
@@ -120,6 +121,8 @@ class OpenAIClient:
         """A server on this machine or a private network: no invented cost."""
         self.prices = prices or default_prices(local=self.local)
         self.store = CallStore(settings.store_path) if settings.store_path else None
+        self.writer = StoreWriter(self.store) if self.store is not None else None
+        """Commits the store writes of concurrent calls in groups, off the event loop."""
         self.usage = RunUsage(local=self.local)
         self._factory = factory
         self._pools: list[Any] = [None] * math.ceil(settings.concurrency / SLOTS_PER_POOL)
@@ -175,6 +178,9 @@ class OpenAIClient:
             if pool is not None:
                 await pool.close()
         self._pools = [None] * len(self._pools)
+        if self.writer is not None:
+            await self.writer.aclose()
+            self.writer = None
         if self.store is not None:
             self.store.close()
             self.store = None
@@ -211,10 +217,10 @@ class OpenAIClient:
                 raise
         future: asyncio.Future[ModelReply] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
-        claimed = False
+        claimed = ended = False
         try:
             if self.store is not None and self.settings.use_cache:
-                orphaned, stored = await claims.claim(self.store, key, self._owner)
+                orphaned, stored = await claims.claim(self.store, key, self._owner, self.writer)
                 if stored is not None:  # another process paid for it while we waited
                     self._account(request, stored)
                     future.set_result(stored)
@@ -225,7 +231,9 @@ class OpenAIClient:
                 reply = await self.batch.submit(key, request)
             else:
                 reply, mode = await self._call_live(key, request)
-                self.record(key, request, reply, mode=mode)
+                # committed (and the claim ended) before the reply is handed to anyone
+                await self._commit(key, request, reply, mode, claimed)
+                ended = True
             self._account(request, reply, batch=self.batch is not None)
             future.set_result(reply)
             return reply
@@ -238,7 +246,7 @@ class OpenAIClient:
             raise
         finally:
             del self._inflight[key]
-            if claimed and self.store is not None:
+            if claimed and not ended and self.store is not None:
                 self.store.release(key, self._owner)
 
     def record(
@@ -252,6 +260,20 @@ class OpenAIClient:
             self.store.put(key, request, reply, mode=mode)
         else:
             self.store.put_error(key, request, error, reply.attempts)
+
+    async def _commit(
+        self, key: str, request: ModelRequest, reply: ModelReply, mode: str, claimed: bool
+    ) -> None:
+        """:meth:`record` through the group-commit writer, ending this process's claim."""
+        if self.writer is None:
+            self.record(key, request, reply, mode=mode)
+            return
+        owner = self._owner if claimed else None
+        error = reply.error
+        if error is None or error.kind in ("refusal", "truncated"):
+            await self.writer.put(key, request, reply, mode=mode, owner=owner)
+        else:
+            await self.writer.put_error(key, request, error, reply.attempts, owner=owner)
 
     def _account(self, request: ModelRequest, reply: ModelReply, *, batch: bool = False) -> None:
         self.usage.record(request.model, reply, self.prices, batch=batch)

@@ -44,6 +44,7 @@ from rubricate.judge.graders.base import GradeContext
 from rubricate.judge.graders.multi import GradeFn
 from rubricate.judge.graders.wordnet import nltk_data_dir
 from rubricate.judge.judge_format import FormatTally
+from rubricate.judge.memo import Memo
 from rubricate.judge.records import GradeRecord
 from rubricate.judge.sandbox.pool import WorkerPool
 from rubricate.judge.tasks import gather_or_cancel
@@ -84,6 +85,10 @@ class Runtime:
             ``model_grader_clipped`` and counted, never averaged in.
         python_sandbox: ``"required"`` or ``"best-effort"`` (None: ``$RUBRICATE_SANDBOX``,
             else best-effort); see :mod:`rubricate.judge.sandbox.isolation`.
+        memo: a :class:`~rubricate.judge.memo.Memo` for a caller that grades the same
+            (grader, item, sample) objects several times (calibration repeats): prompts are
+            rendered and rubricate's generated checks run once for all of them. None: each
+            grade does its own work (``grade`` and ``serve``, where nothing repeats).
     """
 
     def __init__(
@@ -96,6 +101,7 @@ class Runtime:
         python_max_calls_per_worker: int | None = None,
         score_clipped: bool = False,
         python_sandbox: str | None = None,
+        memo: Memo | None = None,
     ) -> None:
         self.client = client
         self.score_clipped = score_clipped
@@ -108,6 +114,10 @@ class Runtime:
         self._pool: WorkerPool | None = None
         self._pool_lock = asyncio.Lock()
         self._checked: set[str] = set()
+        self._checked_objects: dict[int, dict] = {}
+        self.memo = memo
+        """Work the repeats of one grade share (:mod:`rubricate.judge.memo`); None (the
+        default): nothing is kept, every grade renders its prompts and runs its checks."""
         self.judge_format = FormatTally()
         """Judge replies graded so far and those that did not parse."""
 
@@ -119,6 +129,8 @@ class Runtime:
 
     async def close(self) -> None:
         """Stop the python workers (the model client is the caller's to close)."""
+        if self.memo is not None:
+            await self.memo.aclose()  # shared checks still running stop before their pool
         if self._pool is not None:
             self._isolation = self.python_isolation
             await self._pool.close()
@@ -148,10 +160,14 @@ class Runtime:
         return {"mode": self._pool.mode, **self._pool.isolation.as_dict()}
 
     def _check(self, grader: dict) -> None:
+        if self._checked_objects.get(id(grader)) is grader:
+            return  # this very config object was checked (hashing it costs ~1 ms)
         key = hashlib.sha256(json.dumps(grader, sort_keys=True, default=str).encode()).hexdigest()
         if key not in self._checked:
             check_config(grader)
             self._checked.add(key)
+        if len(self._checked_objects) < 1024:
+            self._checked_objects[id(grader)] = grader
 
     def _dispatch(self, kind: str) -> GradeFn:
         if kind == "multi":
@@ -164,6 +180,7 @@ class Runtime:
             python=self.python_pool,
             repeat=repeat,
             score_clipped=self.score_clipped,
+            memo=self.memo,
         )
         start = time.perf_counter()
         name = str(grader.get("name") or grader["type"])

@@ -138,16 +138,28 @@ class CalibrationKind(RunKind):
     def manifest(self) -> dict[str, Any]:
         return manifest(self.prepared, self.settings)
 
+    def _at_once(self) -> int:
+        # batch mode submits what is queued: every job must be queued at once
+        return 1_000_000 if self.settings.batch else max(8, self.settings.concurrency)
+
     def runtime_options(self) -> dict[str, Any]:
+        from rubricate.judge.memo import Memo
+
         request = self.prepared.request
-        return {"python_workers": request.workers, "score_clipped": request.score_clipped}
+        # repeats of an answer run side by side (jobs go answer by answer): a memo a few times
+        # the jobs in flight lets them share each rendered prompt and check result
+        memo = Memo(size=max(1024, 8 * min(self._at_once(), 4096)))
+        return {
+            "python_workers": request.workers,
+            "score_clipped": request.score_clipped,
+            "memo": memo,
+        }
 
     async def grade(
         self, runtime: Any, client: Any | None, writer: RunWriter, progress: Progress
     ) -> None:
         prepared, request = self.prepared, self.prepared.request
-        # batch mode submits what is queued: every job must be queued at once
-        at_once = 1_000_000 if self.settings.batch else max(8, self.settings.concurrency)
+        at_once = self._at_once()
         self.runner = CalibrationRunner(prepared.grader, prepared.plan, runtime, writer,
                                         progress=progress, concurrency=at_once)  # fmt: skip
         progress.start(description="grading")

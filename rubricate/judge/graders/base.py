@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from rubricate.judge.calls import ModelClient, ModelReply
+from rubricate.judge.memo import Memo
 from rubricate.judge.records import GradeMetadata, GradeRecord, ModelCallRecord
 from rubricate.judge.template import TemplateError, render
 
@@ -41,6 +42,8 @@ class GradeContext:
         repeat: the repeat index passed to every model call (repeats are separate samples).
         score_clipped: count a model result clipped to its range as scored (the flag
             ``model_grader_clipped`` is still set); by default such a record is unscored.
+        memo: work shared by the repeats of one grade (rendered judge prompts, generated
+            checks' results; :mod:`rubricate.judge.memo`); None: nothing is shared.
     """
 
     client: ModelClient | None = None
@@ -48,6 +51,7 @@ class GradeContext:
     repeat: int = 0
     score_clipped: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    memo: Memo | None = None
 
 
 def new_record(grader: dict, reward: float = 0.0, *, name: str | None = None) -> GradeRecord:

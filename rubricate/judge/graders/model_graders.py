@@ -31,6 +31,7 @@ Every call is kept in ``record.calls`` with the rendered messages and the raw re
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from rubricate.judge.calls import ModelReply, ModelRequest
@@ -130,20 +131,40 @@ def _call_error(record: GradeRecord, reply: ModelReply) -> GradeRecord | None:
     )
 
 
+@lru_cache(maxsize=256)
+def _label_schema(labels: tuple[str, ...]) -> dict[str, Any]:
+    """One schema object per label set (so repeats find their memoised request)."""
+    return label_schema(list(labels))
+
+
+def _request(
+    grader: dict, item: dict, sample: dict, schema: dict
+) -> tuple[list[dict[str, Any]], ModelRequest]:
+    """The rendered messages and the judge request of one pair (raises TemplateError)."""
+    messages = render_messages(grader["input"], item, sample)
+    request = ModelRequest(
+        model=grader["model"], messages=tuple(messages), json_schema=schema, **sampling(grader)
+    )
+    return messages, request
+
+
 async def _ask(
     grader: dict, item: dict, sample: dict, ctx: GradeContext, path: str, schema: dict
 ) -> tuple[GradeRecord, ModelCallRecord | None, ModelReply | None]:
     """Render, call, record. Returns the record (already failed if it must be) and the call."""
     record = new_record(grader)
     try:
-        messages = render_messages(grader["input"], item, sample)
+        if ctx.memo is None:
+            messages, request = _request(grader, item, sample, schema)
+        else:  # the repeats of one grade send the same request: render and hash it once
+            messages, request = ctx.memo.get_or_make(
+                "request", (grader, item, sample, schema),
+                lambda: _request(grader, item, sample, schema),
+            )  # fmt: skip
     except TemplateError as error:
         return fail(record, "invalid_variable_error", error.msg), None, None
     if ctx.client is None:
         return not_configured(record), None, None
-    request = ModelRequest(
-        model=grader["model"], messages=tuple(messages), json_schema=schema, **sampling(grader)
-    )
     reply = await ctx.client.call(request, repeat=ctx.repeat)
     call = ModelCallRecord(
         grader=path,
@@ -184,7 +205,8 @@ async def grade_label_model(
 ) -> GradeRecord:
     """Run a ``label_model`` grader on one pair."""
     labels = list(grader["labels"])
-    record, call, reply = await _ask(grader, item, sample, ctx, path, label_schema(labels))
+    schema = _label_schema(tuple(labels))
+    record, call, reply = await _ask(grader, item, sample, ctx, path, schema)
     if call is None or reply is None or not record.scored:
         return record
     try:

@@ -1,0 +1,158 @@
+"""The call store's schema 2: requests content-addressed and compressed, schema-1 stores
+migrated in place, group commits (:meth:`CallStore.apply`, :class:`StoreWriter`)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import sqlite3
+
+import pytest
+
+from rubricate.errors import InputError
+from rubricate.judge.calls import CallError, ModelReply, ModelRequest
+from rubricate.judge.store import SCHEMA_VERSION, CallStore, Op
+from rubricate.judge.store_writer import StoreWriter
+
+PROMPT = "You grade one answer against one criterion. " * 400  # ~18 kB, like a judge prompt
+REQUEST = ModelRequest(model="m", messages=({"role": "user", "content": PROMPT},), seed=1)
+
+SCHEMA_1 = """
+CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE calls (
+    key TEXT PRIMARY KEY, kind TEXT NOT NULL, model TEXT NOT NULL, request TEXT NOT NULL,
+    text TEXT, refusal TEXT, embeddings BLOB, dims INTEGER,
+    input_tokens INTEGER NOT NULL DEFAULT 0, cached_input_tokens INTEGER NOT NULL DEFAULT 0,
+    output_tokens INTEGER NOT NULL DEFAULT 0, reasoning_tokens INTEGER NOT NULL DEFAULT 0,
+    latency_s REAL NOT NULL DEFAULT 0, reply_model TEXT, attempts INTEGER NOT NULL DEFAULT 1,
+    error_kind TEXT, error_message TEXT, mode TEXT, batch_id TEXT, created_at REAL NOT NULL
+);
+INSERT INTO meta VALUES ('schema_version', '1');
+"""
+
+
+def test_the_key_is_the_documented_hash_and_a_copy_is_hashed_anew():
+    text = json.dumps(REQUEST.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    assert REQUEST.canonical_json() == text
+    assert REQUEST.sha256() == hashlib.sha256(text.encode()).hexdigest()
+    for repeat in (0, 3):
+        expected = hashlib.sha256(f"{text}#repeat={repeat}".encode()).hexdigest()
+        assert REQUEST.key(repeat) == expected
+    other = REQUEST.model_copy(update={"seed": 2})
+    assert other.key(0) != REQUEST.key(0) and '"seed":2' in other.canonical_json()
+    assert other == ModelRequest(model="m", messages=REQUEST.messages, seed=2)
+
+
+def test_repeats_share_one_compressed_copy_of_their_request(tmp_path):
+    with CallStore(tmp_path / "c.sqlite") as store:
+        for repeat in range(5):
+            store.put(REQUEST.key(repeat), REQUEST, ModelReply(text=str(repeat)))
+        assert store.count() == 5 and store.blob_count() == 1
+        (size,) = store.query("SELECT length(data) FROM blobs")[0]
+        assert size < len(REQUEST.canonical_json()) / 5
+        assert store.request_json(REQUEST.key(4)) == REQUEST.canonical_json()
+        assert store.request_json("missing") is None
+    with CallStore(tmp_path / "c.sqlite") as reopened:  # another process: stored once too
+        reopened.put(REQUEST.key(9), REQUEST, ModelReply(text="9"))
+        assert reopened.blob_count() == 1 and reopened.get(REQUEST.key(9)).text == "9"
+
+
+def test_a_schema_1_store_is_migrated_and_its_rows_still_read(tmp_path):
+    path = tmp_path / "old.sqlite"
+    conn = sqlite3.connect(path)
+    conn.executescript(SCHEMA_1)
+    conn.execute(
+        "INSERT INTO calls (key, kind, model, request, text, created_at) VALUES (?,?,?,?,?,?)",
+        ("old", "generate", "m", REQUEST.canonical_json(), "kept", 1.0),
+    )
+    conn.commit()
+    conn.close()
+    with CallStore(path) as store:
+        assert store.get("old").text == "kept" and store.get("old").cached
+        assert store.request_json("old") == REQUEST.canonical_json()
+        store.put("new", REQUEST, ModelReply(text="fresh"))
+        assert store.get("new").text == "fresh" and store.request_json("new") == (
+            REQUEST.canonical_json()
+        )
+        assert store.query("SELECT value FROM meta WHERE name = 'schema_version'") == [
+            (str(SCHEMA_VERSION),)
+        ]
+    with CallStore(path) as again:  # opening a migrated store again changes nothing
+        assert again.count() == 2
+
+
+def test_one_transaction_claims_answers_and_ends_claims(tmp_path):
+    with CallStore(tmp_path / "c.sqlite") as store:
+        first = store.apply([Op("claim", "k", owner="a:1"), Op("claim", "j", owner="a:1")])
+        assert first == [(None, None), (None, None)]
+        assert store.apply([Op("claim", "k", owner="b:2")]) == [("a:1", None)]
+        store.apply([Op("put", "k", REQUEST, ModelReply(text="x"), owner="a:1"),
+                     Op("error", "j", REQUEST, owner="a:1",
+                        error=CallError(kind="timeout", message="slow"), attempts=2)])  # fmt: skip
+        assert store.query("SELECT COUNT(*) FROM claims") == [(0,)]
+        (holder, stored) = store.apply([Op("claim", "k", owner="b:2")])[0]
+        assert holder is None and stored is not None and stored.text == "x"
+        assert store.query("SELECT key, attempts FROM errors") == [("j", 2)]
+
+
+def test_the_writer_groups_commits_and_each_answer_is_on_disk_when_put_returns(tmp_path):
+    path = tmp_path / "c.sqlite"
+    store = CallStore(path)
+    requests = [ModelRequest(model="m", messages=({"role": "user", "content": f"q{i}"},))
+                for i in range(40)]  # fmt: skip
+    seen_on_disk: list[bool] = []
+
+    async def one(writer: StoreWriter, request: ModelRequest) -> None:
+        key = request.key(0)
+        assert await writer.claim(key, "me:1") == (None, None)
+        await writer.put(key, request, ModelReply(text="ok"), mode="chat", owner="me:1")
+        reader = sqlite3.connect(path)
+        try:  # another connection, as a process killed right now would leave it
+            seen_on_disk.append(
+                reader.execute("SELECT 1 FROM calls WHERE key = ?", (key,)).fetchone() is not None
+            )
+        finally:
+            reader.close()
+
+    async def main() -> StoreWriter:
+        writer = StoreWriter(store)
+        await asyncio.gather(*(one(writer, r) for r in requests))
+        await writer.aclose()
+        return writer
+
+    writer = asyncio.run(main())
+    assert seen_on_disk == [True] * 40
+    assert writer.writes == 80 and writer.commits < writer.writes
+    assert store.count() == 40 and store.query("SELECT COUNT(*) FROM claims") == [(0,)]
+    store.close()
+
+
+def test_clear_drops_the_stored_requests_too(tmp_path):
+    with CallStore(tmp_path / "c.sqlite") as store:
+        store.put(REQUEST.key(0), REQUEST, ModelReply(text="x"))
+        store.clear()
+        assert store.blob_count() == 0
+        store.put(REQUEST.key(0), REQUEST, ModelReply(text="y"))  # stored again, not assumed
+        assert store.blob_count() == 1 and store.request_json(REQUEST.key(0))
+
+
+def test_a_failed_group_commit_is_a_clear_error_for_every_caller(tmp_path):
+    class Broken:
+        def execute(self, sql, *args):
+            raise sqlite3.OperationalError("disk I/O error")
+
+        executemany = execute
+
+    store = CallStore(tmp_path / "c.sqlite")
+    real, store._conn = store._conn, Broken()
+
+    async def main() -> None:
+        writer = StoreWriter(store)
+        with pytest.raises(InputError, match=r"cannot write to the call store"):
+            await writer.put("k", REQUEST, ModelReply(text="x"), mode="chat", owner=None)
+        await writer.aclose()
+
+    asyncio.run(main())
+    store._conn = real
+    store.close()
