@@ -47,7 +47,7 @@ class Memo:
         found = self._entries.get(key)
         if found is not None:
             self._entries.move_to_end(key)
-            return found[1]  # type: ignore[no-any-return]
+            return found[1]
         value = make()
         self._put(key, objects, value)
         return value
@@ -74,10 +74,10 @@ class Memo:
             self._entries.move_to_end(key)
             task = found[1]
         if task.done():
-            return task.result()  # type: ignore[no-any-return]
+            return task.result()
         self._waiting[task] = self._waiting.get(task, 0) + 1
         try:
-            return await asyncio.shield(task)  # type: ignore[no-any-return]
+            return await asyncio.shield(task)
         except BaseException:
             if not task.done() and self._waiting.get(task) == 1:
                 task.cancel()  # nobody waits for it any more

@@ -200,7 +200,7 @@ def encoded_body(request: ModelRequest, mode: str, shape: wire.Shape) -> bytes:
     found = bodies.get((mode, shape))
     if found is None:
         found = bodies[(mode, shape)] = _dumps(wire.build_body(request, mode, shape))
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 _CONTENT: dict[type, bool] = {}
@@ -223,7 +223,7 @@ def _takes_content(sdk: Any) -> bool:
 
 def _dumps(body: dict[str, Any]) -> bytes:
     if _orjson is not None:
-        return _orjson.dumps(body)  # type: ignore[no-any-return]
+        return _orjson.dumps(body)
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 

@@ -119,7 +119,7 @@ def verify_bedrock(
     grader = json.loads(bundle_text)
     loaded = load_checked_rubric(rubric)
     notes: list[str] = []
-    if grader_json(compile_rubric(loaded.rubric, None)) != bundle_text:  # type: ignore[arg-type]
+    if grader_json(compile_rubric(loaded.rubric, None)) != bundle_text:
         notes.append(f"{grader_file} differs from {rubric} compiled now; graded the bundle's")
     fields = rubric_item_fields(loaded) | grader_item_fields(grader)
     entries = read_calibration_set(calibration_set).entries()

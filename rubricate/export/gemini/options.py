@@ -65,4 +65,4 @@ def parse_gemini_options(pairs: list[str]) -> tuple[GeminiOptions, list[str]]:
         problems.append(
             f"serve_url={values['serve_url']}: must be the https:// URL of the Cloud Run service"
         )
-    return GeminiOptions(**values), problems  # type: ignore[arg-type]
+    return GeminiOptions(**values), problems

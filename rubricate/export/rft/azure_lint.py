@@ -56,6 +56,7 @@ def _criterion_nodes(loaded: LoadedRubric) -> dict[str, tuple[NodePath, Any]]:
         if role == "judge":
             out[name] = ((*node, "text"), criterion)
         else:
+            assert criterion.check is not None  # a check sub-grader is planned only for one
             out[name] = ((*node, "check", check_kind(criterion.check)), criterion)
     return out
 
