@@ -248,10 +248,11 @@ def rft_command(
     click.echo(f"calibration: {run['path'] if run else 'none found'}")
     if submission is not None:
         click.echo(f"job {submission['job_id']} created ({submission['status']})")
-        click.echo(
-            f"follow it: rubricate jobs status {submission['job_id']} --follow"
+        follow = submission.get("follow") or (
+            f"rubricate jobs status {submission['job_id']} --follow"
             + (" --azure" if client_settings.azure or platform == "azure" else "")
         )
+        click.echo(f"follow it: {follow}")
     if verification is not None:
         click.echo(render_verification(verification).text)
     _exit_if_verification_failed(verification)

@@ -93,3 +93,20 @@ def test_the_command_line_submits_with_boto3(
     submission = json.loads(capsys.readouterr().out)["submission"]
     assert submission["job_id"] == JOB_ARN
     assert submission["follow"].endswith(f"--job-identifier {JOB_ARN}")
+
+
+def test_the_text_output_says_how_to_follow_the_bedrock_job(
+    bundle: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not `rubricate jobs status` (the OpenAI jobs API): the AWS command for the job."""
+    bedrock, s3 = _clients()
+    clients = {"bedrock": bedrock, "s3": s3}
+    monkeypatch.setattr(boto3, "client", lambda name, **_: clients[name])
+    with Stubber(bedrock) as b, Stubber(s3) as s:
+        s.add_response("put_object", {})
+        s.add_response("put_object", {})
+        b.add_response("create_model_customization_job", {"jobArn": JOB_ARN})
+        assert cli(export_args("eurovoc", bundle, "--submit")) == 0
+    out = capsys.readouterr().out
+    assert f"follow it: aws bedrock get-model-customization-job --job-identifier {JOB_ARN}" in out
+    assert "rubricate jobs status" not in out
