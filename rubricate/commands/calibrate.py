@@ -205,7 +205,8 @@ def _print_comparison(summary: dict[str, Any]) -> None:
     for row in summary["rows"]:
         click.echo("  ".join(cell(k, row[k]).ljust(widths[k]) for k, _ in COLUMNS))
     rec = summary["recommendation"]
-    click.echo(f"recommended: {rec['arm']} (grader SHA-256 {rec['grader_sha256']}): {rec['reason']}")
+    sha = rec["grader_sha256"]
+    click.echo(f"recommended: {rec['arm']} (grader SHA-256 {sha}): {rec['reason']}")
     click.echo(f"rule: {rec['rule']}")
     click.echo(f"reports: {', '.join(summary['files'])}")
 
