@@ -50,6 +50,9 @@ def test_a_row_reads_every_figure_and_missing_ones_are_not_assessed() -> None:
                 "judge_calls", "tokens", "cost_usd"):  # fmt: skip
         assert bare[key] is None, key  # never 0
         assert cell(key, bare[key]) == NOT_ASSESSED
+    local = _data(cost=0.0)
+    local["cost"]["local"] = True
+    assert arm_row("l", local)["cost_usd"] == 0.0  # a local endpoint costs nothing: measured
     unpriced = _data()
     unpriced["cost"]["unpriced"] = ["some-model"]
     assert arm_row("z", unpriced)["cost_usd"] is None

@@ -21,6 +21,7 @@ from rubricate.calibration.compare.report import comparison_data, write_comparis
 from rubricate.calibration.compare.table import comparison_rows, recommend
 from rubricate.calibration.run.pipeline import RunOutcome
 from rubricate.calibration.run.session import CalibrateRequest, Prepared, prepare
+from rubricate.calibration.run_files import sha256_bytes
 from rubricate.errors import InputError
 from rubricate.judge.calls import ClientSettings
 from rubricate.progress import Progress
@@ -58,6 +59,16 @@ def prepare_arms(request: CalibrateRequest, spec: str) -> tuple[Path, list[tuple
         if arm.judge_model is not None:
             change["judge_model"] = arm.judge_model
         prepared.append((arm, prepare(dataclasses.replace(request, **change))))
+    seen: dict[str, str] = {}
+    for arm, ready in prepared:
+        sha = sha256_bytes(ready.grader_bytes)
+        if sha in seen:
+            raise InputError(
+                f"--compare {spec!r}: arms {seen[sha]} and {arm.name} compile to the same grader "
+                f"(SHA-256 {sha[:12]}; e.g. a judge model for a rubric that judges nothing): "
+                "nothing to compare; drop one"
+            )
+        seen[sha] = arm.name
     return out, prepared
 
 

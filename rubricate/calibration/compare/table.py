@@ -75,7 +75,7 @@ def _usage(cost: Any) -> dict[str, Any]:
     calls = [_num(cost.get(k)) for k in ("calls", "cached")]
     tokens = [_num(cost.get(k)) for k in ("input_tokens", "output_tokens")]
     dollars = [_num(cost.get(k)) for k in ("cost_usd", "replayed_cost_usd")]
-    priced = not cost.get("unpriced") and not cost.get("local")
+    priced = not cost.get("unpriced")  # a local endpoint is priced: it costs nothing
     return {
         "judge_calls": None if None in calls else int(sum(c or 0 for c in calls)),
         "tokens": None if None in tokens else int(sum(t or 0 for t in tokens)),
