@@ -16,6 +16,10 @@ the run directory (``--out``, default ``runs/<rubric id>``): ``grader.json``, ``
 - No model endpoint: the checks still run; the judged criteria are marked *not run* (one
   warning line says how to enable them) and the report says what did not run.
 - ``--schema``: print the JSON Schema of a calibration set line and exit.
+- ``--compare mode=per_criterion,holistic`` or ``--compare judge=MODEL_A,MODEL_B[,...]``: one
+  full calibration per arm in ``OUT/arms/<arm>/`` (same set, same fixed repeats), then
+  ``comparison.json``, ``comparison.md`` and ``comparison.html`` in ``OUT`` with the grader to
+  export and why (:mod:`rubricate.calibration.compare`). A panel of judges is not built yet.
 - ``--report-only``: recompute the reports of the run in ``--out`` from its files (e.g. after
   experts added grades in ``rubricate review``); no grading, no model call.
 
@@ -370,6 +374,9 @@ def calibrate(
 
         click.echo(json.dumps(calibration_set_schema(), indent=2))
         return
+    if report_only and compare_spec is not None:
+        raise InputError("--report-only rebuilds one run's reports; drop --compare (each arm's "
+                         "run is in OUT/arms/<arm>/: pass that as --out)")  # fmt: skip
     if report_only:
         _report_only(out, not no_figures, output_format, fail_unless_ready)
         return

@@ -67,6 +67,8 @@ def test_a_bad_spec_exits_2_with_one_line(tmp_path: Path, capsys: pytest.Capture
     assert "at least 2 arms" in capsys.readouterr().err
     assert _compare("eurovoc", tmp_path / "o", "--compare", "judge=a,b", "--repeats", "auto") == 2
     assert "--repeats auto is not supported" in capsys.readouterr().err
+    assert _compare("eurovoc", tmp_path / "o", "--compare", "judge=a,b", "--report-only") == 2
+    assert "drop --compare" in capsys.readouterr().err
     # a checks-only rubric judges nothing: every judge= arm is the same grader
     assert _compare("eurovoc", tmp_path / "o", "--compare", "judge=a,b") == 2
     err = capsys.readouterr().err.strip().splitlines()
