@@ -53,6 +53,15 @@ def test_a_row_reads_every_figure_and_missing_ones_are_not_assessed() -> None:
     local = _data(cost=0.0)
     local["cost"]["local"] = True
     assert arm_row("l", local)["cost_usd"] == 0.0  # a local endpoint costs nothing: measured
+    offline = _data()
+    offline["run"]["judged_run"] = False  # no endpoint: the judge's cost was not measured
+    row = arm_row("o", offline)
+    assert row["cost_usd"] is None and row["judge_calls"] is None and row["tokens"] is None
+    agreed = _data()
+    agreed["agreement"] = {"total": {"grader_vs_mean": {"mae": {"estimate": 0.25}}},
+                           "criteria": [{"grader_f1": 0.5}, {"grader_f1": 1.0}, {"mean": 2}]}
+    assert arm_row("e", agreed)["expert_mae"] == 0.25
+    assert arm_row("e", agreed)["expert_f1"] == 0.75
     unpriced = _data()
     unpriced["cost"]["unpriced"] = ["some-model"]
     assert arm_row("z", unpriced)["cost_usd"] is None

@@ -4,9 +4,11 @@ One row per arm, read from that arm's ordinary calibration report data
 (:func:`rubricate.calibration.report.data.build_report_data`): its grader's SHA-256, its
 verdict, stability (mean and highest per-criterion flip probability per grading, ICC of the
 reward over repeats), discrimination (AUC great vs poor, share of items ordered
-great > fair > poor), agreement with the experts (MAE of the reward against the expert mean),
+great > fair > poor), agreement with the experts (MAE of the reward against the expert mean;
+the mean over binary criteria of the grader's balanced F1 against the expert majority),
 adversarial answers that outscore their item's fair answers, and the judge calls, tokens and
-estimated cost. A figure the arm's report does not hold is ``None`` ("not assessed"), never 0.
+estimated cost. A figure the arm's report does not hold is ``None`` ("not assessed"), never 0;
+an arm whose judge did not run (no endpoint) has its calls, tokens and cost not assessed.
 
 Recommendation (:data:`RULE`): prefer arms whose verdict is ready; among those, the higher AUC;
 then the lower highest flip probability; then the lower cost; a figure not assessed ranks below
@@ -35,6 +37,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("auc", "AUC great vs poor"),
     ("order_share", "ordered great > fair > poor"),
     ("expert_mae", "MAE vs experts"),
+    ("expert_f1", "mean F1 vs experts"),
     ("adversarial_beat_fair", "adversarial above fair"),
     ("judge_calls", "judge calls"),
     ("tokens", "tokens"),
@@ -69,8 +72,14 @@ def _adversarial(head: Any) -> int | None:
     return sum(1 for r in rows if r.get("outscores"))
 
 
-def _usage(cost: Any) -> dict[str, Any]:
-    if not isinstance(cost, dict):
+def _expert_f1(agreement: Any) -> float | None:
+    rows = _get(agreement, "criteria") or []
+    values = [v for v in (_num(r.get("grader_f1")) for r in rows) if v is not None]
+    return sum(values) / len(values) if values else None
+
+
+def _usage(cost: Any, judged: Any) -> dict[str, Any]:
+    if not isinstance(cost, dict) or judged is False:  # the judge did not run: nothing measured
         return {"judge_calls": None, "tokens": None, "cost_usd": None}
     calls = [_num(cost.get(k)) for k in ("calls", "cached")]
     tokens = [_num(cost.get(k)) for k in ("input_tokens", "output_tokens")]
@@ -102,7 +111,8 @@ def arm_row(name: str, data: dict[str, Any]) -> dict[str, Any]:
         "order_share": _num(_get(head, "order", "share")),
         "expert_mae": _num(_get(data, "agreement", "total", "grader_vs_mean", "mae", "estimate")),
         "adversarial_beat_fair": _adversarial(head),
-        **_usage(data.get("cost")),
+        "expert_f1": _expert_f1(data.get("agreement")),
+        **_usage(data.get("cost"), _get(data, "run", "judged_run")),
     }
 
 
