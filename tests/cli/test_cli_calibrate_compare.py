@@ -69,6 +69,11 @@ def test_a_bad_spec_exits_2_with_one_line(tmp_path: Path, capsys: pytest.Capture
     assert "--repeats auto is not supported" in capsys.readouterr().err
     assert _compare("eurovoc", tmp_path / "o", "--compare", "judge=a,b", "--report-only") == 2
     assert "drop --compare" in capsys.readouterr().err
+    spec = ("--compare", "mode=per_criterion,holistic")
+    assert _compare("eurovoc", tmp_path / "o", *spec, "--target", "multi") == 2
+    assert "--target and --compare mode=" in capsys.readouterr().err
+    assert _compare("eurovoc", tmp_path / "o", "--compare", "judge=a,b", "--judge-model", "c") == 2
+    assert "--judge-model and --compare judge=" in capsys.readouterr().err
     # a checks-only rubric judges nothing: every judge= arm is the same grader
     assert _compare("eurovoc", tmp_path / "o", "--compare", "judge=a,b") == 2
     err = capsys.readouterr().err.strip().splitlines()

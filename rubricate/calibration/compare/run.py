@@ -41,7 +41,9 @@ def prepare_arms(request: CalibrateRequest, spec: str) -> tuple[Path, list[tuple
     """Parse ``spec`` and prepare every arm (no call, nothing written).
 
     Raises:
-        InputError: ``--repeats auto`` (arms must share fixed repeats), or a bad spec.
+        InputError: ``--repeats auto`` (arms must share fixed repeats), a bad spec, an option
+            the arms override (``--target`` with ``mode=``, ``--judge-model`` with ``judge=``),
+            or two arms that compile to the same grader.
     """
     from rubricate.rubrics.lint import load_checked_rubric
 
@@ -50,6 +52,10 @@ def prepare_arms(request: CalibrateRequest, spec: str) -> tuple[Path, list[tuple
                          "the same number of times); --repeats auto is not supported")  # fmt: skip
     rubric = load_checked_rubric(request.rubric).rubric
     arms = parse_compare(spec, rubric)
+    if request.target is not None and any(arm.target for arm in arms):
+        raise InputError("--target and --compare mode= both choose the compile target; drop one")
+    if request.judge_model is not None and any(arm.judge_model for arm in arms):
+        raise InputError("--judge-model and --compare judge= both choose the judge; drop one")
     out = request.out or Path("runs") / f"{rubric.id}-compare"
     prepared = []
     for arm in arms:
