@@ -16,6 +16,10 @@ the run directory (``--out``, default ``runs/<rubric id>``): ``grader.json``, ``
 - No model endpoint: the checks still run; the judged criteria are marked *not run* (one
   warning line says how to enable them) and the report says what did not run.
 - ``--schema``: print the JSON Schema of a calibration set line and exit.
+- ``--compare mode=per_criterion,holistic`` or ``--compare judge=MODEL_A,MODEL_B[,...]``: one
+  full calibration per arm in ``OUT/arms/<arm>/`` (same set, same fixed repeats), then
+  ``comparison.json``, ``comparison.md`` and ``comparison.html`` in ``OUT`` with the grader to
+  export and why (:mod:`rubricate.calibration.compare`). A panel of judges is not built yet.
 - ``--report-only``: recompute the reports of the run in ``--out`` from its files (e.g. after
   experts added grades in ``rubricate review``); no grading, no model call.
 
@@ -195,6 +199,60 @@ def _gate(verdict: dict[str, Any]) -> None:
         )
 
 
+def _print_comparison(summary: dict[str, Any]) -> None:
+    from rubricate.calibration.compare.table import COLUMNS, cell
+
+    for arm in summary["arms"]:
+        click.echo(f"arm {arm['arm']}: {arm['out']}")
+    widths = {k: max(len(h), *(len(cell(k, r[k])) for r in summary["rows"])) for k, h in COLUMNS}
+    click.echo("  ".join(h.ljust(widths[k]) for k, h in COLUMNS))
+    for row in summary["rows"]:
+        click.echo("  ".join(cell(k, row[k]).ljust(widths[k]) for k, _ in COLUMNS))
+    rec = summary["recommendation"]
+    sha = rec["grader_sha256"]
+    click.echo(f"recommended: {rec['arm']} (grader SHA-256 {sha}): {rec['reason']}")
+    click.echo(f"rule: {rec['rule']}")
+    click.echo(f"reports: {', '.join(summary['files'])}")
+
+
+def _compare(
+    request: Any,
+    spec: str,
+    settings: ClientSettings,
+    output_format: str,
+    max_unscored: float,
+    fail_unless_ready: bool,
+) -> None:
+    """``--compare SPEC``: every arm a full calibration run, then the comparison reports."""
+    from rubricate.calibration.compare.run import prepare_arms, run_comparison
+
+    out, arms = prepare_arms(request, spec)
+    for line in arms[0][1].warnings:
+        warn(line)
+    result = asyncio.run(
+        run_comparison(out, spec, arms, settings, warn=warn,
+                       progress=lambda arm: ProgressBar(f"grading {arm.name}"))  # fmt: skip
+    )
+    for arm, outcome in result.arms:
+        usage = outcome.manifest["usage"]
+        if usage and (usage["calls"] or usage["cached"]):
+            calls_note(f"judge ({arm.name})", usage)
+    summary = {
+        "out": str(result.out),
+        "arms": [{"arm": a.name, "out": str(o.out)} for a, o in result.arms],
+        "rows": result.data["arms"],
+        "recommendation": result.data["recommendation"],
+        "files": [str(p) for p in result.files],
+    }
+    emit(summary, output_format, _print_comparison)
+    for arm, outcome in result.arms:
+        unscored = outcome.data["unscored"]
+        check_unscored(unscored["unscored"], unscored["rows"], f"graded rows of arm {arm.name}",
+                       max_unscored, None)  # fmt: skip
+    if fail_unless_ready and not result.data["recommendation"]["ready"]:
+        raise CheckFailed("no compared grader's verdict is ready; --fail-unless-ready needs one")
+
+
 @click.command("calibrate")
 @click.argument("rubric", required=False, type=click.Path(path_type=Path))
 @click.option(
@@ -263,6 +321,14 @@ def _gate(verdict: dict[str, Any]) -> None:
     is_flag=True,
     help="Rebuild the reports of the run in --out from its files; grade nothing.",
 )
+@click.option(
+    "--compare",
+    "compare_spec",
+    default=None,
+    metavar="SPEC",
+    help="Compare graders: mode=per_criterion,holistic or judge=MODEL_A,MODEL_B[,...]; "
+    "each arm runs into OUT/arms/<arm>/ and comparison.{json,md,html} go to OUT.",
+)
 @click.option("--schema", is_flag=True, help="Print the JSON Schema of a calibration set line.")
 @max_unscored_option
 @score_clipped_option
@@ -283,6 +349,7 @@ def calibrate(
     no_figures: bool,
     fail_unless_ready: bool,
     report_only: bool,
+    compare_spec: str | None,
     schema: bool,
     max_unscored: float,
     score_clipped: bool,
@@ -307,6 +374,9 @@ def calibrate(
 
         click.echo(json.dumps(calibration_set_schema(), indent=2))
         return
+    if report_only and compare_spec is not None:
+        raise InputError("--report-only rebuilds one run's reports; drop --compare (each arm's "
+                         "run is in OUT/arms/<arm>/: pass that as --out)")  # fmt: skip
     if report_only:
         _report_only(out, not no_figures, output_format, fail_unless_ready)
         return
@@ -331,6 +401,10 @@ def calibrate(
         workers=workers,
         score_clipped=score_clipped,
     )
+    if compare_spec is not None:
+        _compare(request, compare_spec, client_settings, output_format, max_unscored,
+                 fail_unless_ready)  # fmt: skip
+        return
     prepared = prepare(request)
     for line in prepared.warnings:
         warn(line)

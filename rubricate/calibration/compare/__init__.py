@@ -1,0 +1,1 @@
+"""Compare graders in one run (``rubricate calibrate --compare``): arms, table, reports."""
