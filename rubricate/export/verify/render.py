@@ -133,7 +133,12 @@ def verdict(data: dict[str, Any], name: str) -> str:
         more = f" (and {len(data['failures']) - 1} more)" if len(data["failures"]) > 1 else ""
         return f"verify ({name}): {data['failures'][0]}{more}"
     if not data["answers_compared"]:
-        return f"verify ({name}): no answer was compared"
+        why = ""
+        if data["answers_without_reward"]:
+            why = f": {data['answers_without_reward']} answer(s) did not run on a side"
+            if data["errors"]:
+                why += f"; first: {data['errors'][0]}"
+        return f"verify ({name}): no answer was compared{why}"
     failures = data["deterministic_failures"]
     if failures:
         return (

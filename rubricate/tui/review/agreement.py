@@ -98,15 +98,13 @@ def headline(figures: AgreementFigures | None) -> str:
     if f1 and not judge:
         what = "criteria" if figures.judge_ran else "checked criteria"
         parts.append(f"{grader} F1 {_num(sum(f1) / len(f1))} (mean over {len(f1)} {what})")
-    corrected = corrected_reward(figures.bias)
-    if corrected:
-        parts.append(corrected)
     return " · ".join(parts)
 
 
 def corrected_reward(bias: dict[str, Any] | None) -> str:
-    """The reward's mean corrected with the expert grades (PPI), for the status bar; empty
-    when it was not assessed."""
+    """The reward's mean corrected with the expert grades (PPI), for the Agreement tab (the
+    one-line status bar has no room for it at 100 columns, let alone 80); empty when it was
+    not assessed."""
     if not bias or not bias.get("assessed"):
         return ""
     total = next((t for t in bias["targets"] if t["target"] == "__total__"), None)
@@ -160,6 +158,9 @@ def agreement_lines(figures: AgreementFigures | None) -> list[str]:
             f"(MAE gap {_signed(gap['estimate'])} [{_signed(gap['low'])}, "
             f"{_signed(gap['high'])}]; at or below 0 means as close as an expert)."
         )
+    corrected = corrected_reward(figures.bias)
+    if corrected:
+        lines.append(f"The reward's {corrected}, from the expert grades.")
     return lines
 
 
