@@ -60,6 +60,8 @@ def test_a_majority_panel_of_noisy_judges_beats_each_of_them(
     assert panel["judge_calls"] == 3 * singles[0]["judge_calls"] == 3 * 36 * 4 * 3
     usage = json.loads((out / "arms" / "panel-majority" / "run.json").read_text())["usage"]
     assert usage["calls"] == 0 and usage["cached"] == 3 * 36 * 4 * 3
+    # replayed calls count with the tokens they used when made (not 0)
+    assert panel["tokens"] == sum(s["tokens"] for s in singles) > 0
     manifest = json.loads((out / "arms" / "panel-majority" / "run.json").read_text())
     assert manifest["panel"] == {"judges": list(JUDGES), "rule": "majority"}
     assert panel["grader_sha256"] not in {s["grader_sha256"] for s in singles}
