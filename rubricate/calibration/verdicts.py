@@ -68,6 +68,9 @@ class CriterionPlan:
         check: the check sub-grader's name (the gate for ``both``; None for ``judged``).
         max_level: the top level (1 for met / not met).
         weight: the criterion's weight (negative: a penalty; 0: tracked).
+        panel: for a panel grader (:mod:`rubricate.rubrics.compile.panel`), every judge's
+            sub-grader of this criterion (``judge`` is the first); empty otherwise.
+        rule: how the panel pools them (``majority`` or ``mean``).
     """
 
     id: str
@@ -76,6 +79,13 @@ class CriterionPlan:
     check: str | None
     max_level: int
     weight: float
+    panel: tuple[str, ...] = ()
+    rule: str = "majority"
+
+    @property
+    def judges(self) -> tuple[str, ...]:
+        """Every sub-grader that judges this criterion (one, or the panel's)."""
+        return self.panel or ((self.judge,) if self.judge is not None else ())
 
 
 @dataclass(frozen=True)
@@ -106,8 +116,16 @@ class GraderPlan:
         return next(c for c in self.criteria if c.id == cid)
 
 
-def plan_grader(rubric: Rubric, grader: dict[str, Any], target: str) -> GraderPlan:
-    """The plan of ``grader``, compiled from ``rubric`` to ``target``."""
+def plan_grader(
+    rubric: Rubric,
+    grader: dict[str, Any],
+    target: str,
+    panel: dict[str, Any] | None = None,
+) -> GraderPlan:
+    """The plan of ``grader``, compiled from ``rubric`` to ``target``; ``panel``
+    (``{"judges": [...], "rule": ...}``, as ``run.json`` records it) for a panel grader."""
+    from rubricate.rubrics.compile.panel import panel_name
+
     if target != "multi":
         calls = 1 if grader.get("type") in MODEL_TYPES else 0
         return GraderPlan(target=target, calls_per_grade=calls, _rubric=rubric)
@@ -118,14 +136,21 @@ def plan_grader(rubric: Rubric, grader: dict[str, Any], target: str) -> GraderPl
     criteria = []
     for cid, roles in names.items():
         node = leaves[cid]
+        judge = roles.get("judge")
+        pool: tuple[str, ...] = ()
+        if panel and judge is not None:
+            pool = tuple(panel_name(judge, k) for k in range(1, len(panel["judges"]) + 1))
+            judge = pool[0]
         criteria.append(
             CriterionPlan(
                 id=cid,
                 kind=node.kind,
-                judge=roles.get("judge"),
+                judge=judge,
                 check=roles.get("gate") or roles.get("check"),
                 max_level=node.max_level,
                 weight=node.weight,
+                panel=pool,
+                rule=panel["rule"] if panel else "majority",
             )
         )
     models = tuple(k for k, v in grader["graders"].items() if v.get("type") in MODEL_TYPES)
@@ -159,14 +184,31 @@ def _value(record: GradeRecord, name: str) -> float | None:
     return None if value is None else float(value)
 
 
+def _judged(plan: CriterionPlan, record: GradeRecord) -> float | Row:
+    """The criterion's judged verdict in [0, 1] (a panel's pooled), or the unscored row."""
+    from rubricate.rubrics.compile.panel import PanelRule, pooled
+
+    values = []
+    for name in plan.judges:
+        value = _value(record, name)
+        if value is None:
+            return _missing(record, plan.id, name)
+        values.append(value)
+    if plan.panel:
+        rule: PanelRule = "mean" if plan.rule == "mean" else "majority"
+        return pooled(values, rule, plan.max_level) / plan.max_level
+    return values[0] / plan.max_level
+
+
 def _criterion_row(plan: CriterionPlan, record: GradeRecord) -> Row:
     judged = None
     if plan.judge is not None:
-        judged = _value(record, plan.judge)
-        if judged is None:
-            return _missing(record, plan.id, plan.judge)
-        judged /= plan.max_level
-    note = CLIPPED_SCORED if plan.judge is not None and plan.judge in record.clipped else None
+        got = _judged(plan, record)
+        if isinstance(got, tuple):
+            return got
+        judged = got
+    clipped = any(name in record.clipped for name in plan.judges)
+    note = CLIPPED_SCORED if clipped else None
     if plan.check is None:
         assert judged is not None  # a criterion without a check is judged
         return (plan.id, float(judged), True, note)
@@ -259,5 +301,5 @@ def subgraders_for(plan: GraderPlan, criteria: set[str]) -> list[str]:
             raise InputError(f"no criterion {cid!r} in the grader")
     for criterion in plan.criteria:
         if criterion.id in criteria:
-            names += [n for n in (criterion.check, criterion.judge) if n is not None]
+            names += [n for n in (criterion.check,) if n is not None] + list(criterion.judges)
     return names

@@ -16,10 +16,14 @@ the run directory (``--out``, default ``runs/<rubric id>``): ``grader.json``, ``
 - No model endpoint: the checks still run; the judged criteria are marked *not run* (one
   warning line says how to enable them) and the report says what did not run.
 - ``--schema``: print the JSON Schema of a calibration set line and exit.
-- ``--compare mode=per_criterion,holistic`` or ``--compare judge=MODEL_A,MODEL_B[,...]``: one
-  full calibration per arm in ``OUT/arms/<arm>/`` (same set, same fixed repeats), then
+- ``--compare mode=per_criterion,holistic``, ``--compare judge=MODEL_A,MODEL_B[,...]`` or
+  ``--compare panel=MODEL_A,MODEL_B,MODEL_C`` (each judge, then their panel): one full
+  calibration per arm in ``OUT/arms/<arm>/`` (same set, same fixed repeats), then
   ``comparison.json``, ``comparison.md`` and ``comparison.html`` in ``OUT`` with the grader to
-  export and why (:mod:`rubricate.calibration.compare`). A panel of judges is not built yet.
+  export and why (:mod:`rubricate.calibration.compare`).
+- ``--panel MODEL_A,MODEL_B[,...]`` (``--panel-rule majority|mean``): calibrate the panel of
+  those judges, compiled as one ``multi`` grader (``rubricate compile --panel`` writes the same
+  bytes; :mod:`rubricate.rubrics.compile.panel`).
 - ``--report-only``: recompute the reports of the run in ``--out`` from its files (e.g. after
   experts added grades in ``rubricate review``); no grading, no model call.
 
@@ -215,6 +219,19 @@ def _print_comparison(summary: dict[str, Any]) -> None:
     click.echo(f"reports: {', '.join(summary['files'])}")
 
 
+def _panel(panel: str | None, rule: str, compare_spec: str | None) -> tuple[str, ...]:
+    """The ``--panel`` models, checked (one line naming ``--panel``)."""
+    from rubricate.rubrics.compile.panel import check_panel, parse_panel
+
+    if panel is None:
+        return ()
+    if compare_spec is not None:
+        raise InputError("--panel and --compare: use --compare panel=MODEL_A,MODEL_B,... instead")
+    models = parse_panel(panel)
+    check_panel(models, rule)
+    return models
+
+
 def _compare(
     request: Any,
     spec: str,
@@ -326,8 +343,22 @@ def _compare(
     "compare_spec",
     default=None,
     metavar="SPEC",
-    help="Compare graders: mode=per_criterion,holistic or judge=MODEL_A,MODEL_B[,...]; "
+    help="Compare graders: mode=per_criterion,holistic, judge=MODEL_A,MODEL_B[,...] or "
+    "panel=MODEL_A,MODEL_B,MODEL_C (each judge, then their panel); "
     "each arm runs into OUT/arms/<arm>/ and comparison.{json,md,html} go to OUT.",
+)
+@click.option(
+    "--panel",
+    default=None,
+    metavar="MODEL_A,MODEL_B[,...]",
+    help="Calibrate a panel of judges compiled as one multi grader (as `compile --panel`).",
+)
+@click.option(
+    "--panel-rule",
+    type=click.Choice(["majority", "mean"]),
+    default="majority",
+    show_default=True,
+    help="How the panel pools verdicts (majority per met/not met criterion, or the mean).",
 )
 @click.option("--schema", is_flag=True, help="Print the JSON Schema of a calibration set line.")
 @max_unscored_option
@@ -350,6 +381,8 @@ def calibrate(
     fail_unless_ready: bool,
     report_only: bool,
     compare_spec: str | None,
+    panel: str | None,
+    panel_rule: str,
     schema: bool,
     max_unscored: float,
     score_clipped: bool,
@@ -400,6 +433,8 @@ def calibrate(
         figures=not no_figures,
         workers=workers,
         score_clipped=score_clipped,
+        panel=_panel(panel, panel_rule, compare_spec),
+        panel_rule=panel_rule,
     )
     if compare_spec is not None:
         _compare(request, compare_spec, client_settings, output_format, max_unscored,
@@ -419,6 +454,9 @@ def calibrate(
     if judge_model:
         note("--judge-model changed the grader: to export what was calibrated, set "
              f"judge.model: {judge_model} in the rubric")  # fmt: skip
+    if panel:
+        note("--panel calibrated the panel grader (`rubricate compile --panel "
+             f"{panel} --panel-rule {panel_rule}` writes the same bytes)")  # fmt: skip
     summary = _summary(outcome)
     emit(summary, output_format, _print_text)
     unscored = outcome.data["unscored"]

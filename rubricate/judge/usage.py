@@ -36,6 +36,10 @@ class RunUsage(BaseModel):
     """What the replayed calls cost whoever made them (an earlier process or run), at
     live prices (a batched one cost half): with ``cost_usd``, what every process of a resumed
     run paid for its answers."""
+    replayed_tokens: int = 0
+    """Input plus output tokens of the replayed calls, as they were when made (what the
+    replayed answers used: a comparison arm that replays another arm's calls still shows
+    the tokens its grader needs)."""
     orphaned: int = 0
     """Calls a killed process had in flight (claimed, no answer kept): possibly paid by it, and
     made again here (:mod:`rubricate.judge.claims`)."""
@@ -70,6 +74,8 @@ class RunUsage(BaseModel):
             answered = reply.error is None or reply.error.kind in ("refusal", "truncated")
             earlier = prices.cost(model, reply.usage, batch=batch) if answered else None
             self.replayed_cost_usd += earlier or 0.0
+            if answered:
+                self.replayed_tokens += reply.usage.input_tokens + reply.usage.output_tokens
             return
         self.attempts += reply.attempts
         answered = reply.error is None or reply.error.kind in ("refusal", "truncated")

@@ -93,7 +93,8 @@ def test_the_recommendation_follows_the_rule_in_order() -> None:
 @pytest.mark.parametrize(
     ("spec", "words"),
     [("mode=per_criterion", "at least 2 arms"), ("mode=per_criterion,flat", "unknown mode"),
-     ("judge=a,a", "repeated"), ("panel=a,b", "expected mode="), ("holistic", "expected mode=")],
+     ("judge=a,a", "repeated"), ("panel:median=a,b", "expected mode="), ("panel=a", "at least 2"),
+     ("holistic", "expected mode=")],
 )  # fmt: skip
 def test_bad_specs_are_one_line_naming_the_option(tmp_path: Path, spec: str, words: str) -> None:
     rubric = load_checked_rubric(write_rubric(tmp_path / "r.yaml", ["a", "b"])).rubric

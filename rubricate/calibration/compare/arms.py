@@ -4,7 +4,12 @@
 sum: the ``multi`` target) with implicit aggregation (the judge sees the whole rubric and gives
 one score: the ``score_model`` target), as Rubrics as Rewards (arXiv 2507.17746) does.
 ``judge=A,B[,...]`` compiles the rubric once per judge model (the ``--judge-model`` override,
-compiled in, so each arm's grader has its own SHA-256). A panel of judges is not built yet.
+compiled in, so each arm's grader has its own SHA-256). ``panel=A,B,C`` adds, after one arm per
+judge, the panel of those judges compiled as one ``multi`` grader
+(:mod:`rubricate.rubrics.compile.panel`: a majority of verdicts per met / not met criterion, the
+mean for levelled ones; ``panel:mean=A,B,C`` pools every criterion by the mean). The panel's
+judge sub-graders send exactly the requests the single-judge arms sent, so with the call store
+on the panel arm replays them: it costs no new call.
 
 Every error is one line naming ``--compare`` and how to fix it (exit 2).
 """
@@ -24,7 +29,7 @@ if TYPE_CHECKING:
 MODES: dict[str, Target] = {"per_criterion": "multi", "holistic": "score_model"}
 """Each ``mode=`` arm and the compile target that implements it."""
 
-KINDS = ("mode", "judge")
+KINDS = ("mode", "judge", "panel")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -36,11 +41,15 @@ class Arm:
         name: its label and its folder under ``OUT/arms/``.
         target: the compile target (None: the request's own).
         judge_model: the judge model override (None: the request's own).
+        panel: the judge models of a panel arm (empty: not a panel).
+        rule: how the panel pools its judges' verdicts.
     """
 
     name: str
     target: Target | None = None
     judge_model: str | None = None
+    panel: tuple[str, ...] = ()
+    rule: str = "majority"
 
 
 def _folder(name: str) -> str:
@@ -55,13 +64,14 @@ def parse_compare(spec: str, rubric: Rubric) -> list[Arm]:
             rubric cannot compile to.
     """
     from rubricate.rubrics.compile import applicable_targets
+    from rubricate.rubrics.compile.panel import RULES
 
     kind, sep, rest = spec.partition("=")
-    kind = kind.strip()
-    if not sep or kind not in KINDS:
+    kind, _, rule = kind.strip().partition(":")
+    if not sep or kind not in KINDS or (rule and (kind != "panel" or rule not in RULES)):
         raise InputError(
-            f"--compare {spec!r}: expected mode=per_criterion,holistic or judge=MODEL_A,MODEL_B "
-            "(a panel of judges is not built yet)"
+            f"--compare {spec!r}: expected mode=per_criterion,holistic, judge=MODEL_A,MODEL_B "
+            "or panel=MODEL_A,MODEL_B,MODEL_C (panel:mean=... to pool by the mean)"
         )
     values = [v.strip() for v in rest.split(",") if v.strip()]
     if len(values) < 2:
@@ -73,6 +83,13 @@ def parse_compare(spec: str, rubric: Rubric) -> list[Arm]:
         if len(set(names)) != len(names):
             raise InputError(f"--compare {spec!r}: two models share a folder name; rename one")
         return [Arm(name=n, judge_model=v) for n, v in zip(names, values, strict=True)]
+    if kind == "panel":
+        names = [_folder(f"judge-{v}") for v in values]
+        if len(set(names)) != len(names):
+            raise InputError(f"--compare {spec!r}: two models share a folder name; rename one")
+        rule = rule or "majority"
+        singles = [Arm(name=n, judge_model=v) for n, v in zip(names, values, strict=True)]
+        return [*singles, Arm(name=f"panel-{rule}", panel=tuple(values), rule=rule)]
     can = applicable_targets(rubric)
     arms = []
     for value in values:

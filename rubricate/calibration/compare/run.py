@@ -54,8 +54,10 @@ def prepare_arms(request: CalibrateRequest, spec: str) -> tuple[Path, list[tuple
     arms = parse_compare(spec, rubric)
     if request.target is not None and any(arm.target for arm in arms):
         raise InputError("--target and --compare mode= both choose the compile target; drop one")
-    if request.judge_model is not None and any(arm.judge_model for arm in arms):
+    if request.judge_model is not None and any(arm.judge_model or arm.panel for arm in arms):
         raise InputError("--judge-model and --compare judge= both choose the judge; drop one")
+    if request.target not in (None, "multi") and any(arm.panel for arm in arms):
+        raise InputError("--compare panel= compiles multi graders; drop --target")
     out = request.out or Path("runs") / f"{rubric.id}-compare"
     prepared = []
     for arm in arms:
@@ -64,6 +66,10 @@ def prepare_arms(request: CalibrateRequest, spec: str) -> tuple[Path, list[tuple
             change["target"] = arm.target
         if arm.judge_model is not None:
             change["judge_model"] = arm.judge_model
+        if arm.panel:
+            change["panel"], change["panel_rule"] = arm.panel, arm.rule
+        if any(a.panel for a in arms):
+            change["target"] = "multi"  # the single judges as the panel pools them
         prepared.append((arm, prepare(dataclasses.replace(request, **change))))
     seen: dict[str, str] = {}
     for arm, ready in prepared:

@@ -82,7 +82,10 @@ def _usage(cost: Any, judged: Any) -> dict[str, Any]:
     if not isinstance(cost, dict) or judged is False:  # the judge did not run: nothing measured
         return {"judge_calls": None, "tokens": None, "cost_usd": None}
     calls = [_num(cost.get(k)) for k in ("calls", "cached")]
+    # replayed calls count with the tokens they used when made (a run before replayed tokens
+    # were recorded has none: its tokens are then those of the calls it made)
     tokens = [_num(cost.get(k)) for k in ("input_tokens", "output_tokens")]
+    tokens.append(_num(cost.get("replayed_tokens", 0)))
     dollars = [_num(cost.get(k)) for k in ("cost_usd", "replayed_cost_usd")]
     priced = not cost.get("unpriced")  # a local endpoint is priced: it costs nothing
     return {

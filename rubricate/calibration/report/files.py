@@ -109,7 +109,7 @@ def rebuild_reports(out: Path, *, figures: bool = True, seed: int = 0) -> dict[s
         judge = rubric.judge.model_copy(update={"model": manifest["judge_model_override"]})
         rubric = rubric.model_copy(update={"judge": judge})
     grader = json.loads((out / "grader.json").read_text(encoding="utf-8"))
-    plan = plan_grader(rubric, grader, manifest["target"])
+    plan = plan_grader(rubric, grader, manifest["target"], manifest.get("panel"))
     grades = read_grades_csv(out / "grades.csv")
     experts = None
     if (out / "experts.csv").exists():

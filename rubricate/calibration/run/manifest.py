@@ -20,8 +20,8 @@ from rubricate.judge.graders.kinds import MODEL_TYPES
 from rubricate.rubrics.model import Rubric
 
 USAGE_KEYS = ("calls", "cached", "input_tokens", "cached_input_tokens", "output_tokens",
-              "reasoning_tokens", "cost_usd", "replayed_cost_usd", "orphaned", "errors",
-              "unpriced", "local")  # fmt: skip
+              "reasoning_tokens", "cost_usd", "replayed_cost_usd", "replayed_tokens", "orphaned",
+              "errors", "unpriced", "local")  # fmt: skip
 """The client usage counters a finished run records (plus ``wall_s``)."""
 
 

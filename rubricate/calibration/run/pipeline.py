@@ -70,19 +70,34 @@ class PreparedRun:
     warnings: list[str] = field(default_factory=list)
 
 
-def compile_for_run(rubric_path: Path, rubric: Rubric, target: Target | None) -> dict[str, Any]:
-    """The :class:`PreparedRun` fields of ``rubric`` compiled to ``target`` (or its choice)."""
-    from rubricate.rubrics.compile import compile_exact
+def compile_for_run(
+    rubric_path: Path,
+    rubric: Rubric,
+    target: Target | None,
+    *,
+    panel: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The :class:`PreparedRun` fields of ``rubric`` compiled to ``target`` (or its choice);
+    with ``panel`` (``{"judges": [...], "rule": ...}``) the panel's ``multi`` grader."""
+    import json
+
+    from rubricate.rubrics.compile import compile_exact, grader_json
+    from rubricate.rubrics.compile.panel import compile_panel
     from rubricate.rubrics.loader import read_text
 
-    chosen, grader, text = compile_exact(rubric, target)
+    if panel:
+        chosen: Target = "multi"
+        text = grader_json(compile_panel(rubric, panel["judges"], panel["rule"]))
+        grader = json.loads(text)
+    else:
+        chosen, grader, text = compile_exact(rubric, target)
     return {
         "rubric": rubric,
         "rubric_bytes": read_text(rubric_path).encode("utf-8"),
         "target": chosen,
         "grader": grader,
         "grader_bytes": text.encode("utf-8"),
-        "plan": plan_grader(rubric, grader, chosen),
+        "plan": plan_grader(rubric, grader, chosen, panel),
     }
 
 

@@ -108,7 +108,7 @@ class CalibrationRunner:
         """Judge calls ``job`` makes."""
         if job.criteria is None:
             return self.plan.calls_per_grade
-        return sum(1 for c in self.plan.criteria if c.id in job.criteria and c.judge is not None)
+        return sum(len(c.judges) for c in self.plan.criteria if c.id in job.criteria)
 
     def _sample(self, entry: CalibrationEntry) -> dict[str, Any]:
         key = (entry.item_id, entry.answer_id)

@@ -86,6 +86,9 @@ class CalibrateRequest:
     seed: int = 0
     score_clipped: bool = False
     """Count judge results outside their range as scored (``--score-clipped``)."""
+    panel: tuple[str, ...] = ()
+    """Judge models of a panel grader (:mod:`rubricate.rubrics.compile.panel`); empty: none."""
+    panel_rule: str = "majority"
 
 
 @dataclass(kw_only=True)
@@ -138,7 +141,12 @@ def prepare(request: CalibrateRequest) -> Prepared:
         rubric = rubric.model_copy(
             update={"judge": rubric.judge.model_copy(update={"model": request.judge_model})}
         )
-    compiled = compile_for_run(request.rubric, rubric, request.target)
+    if request.panel and request.judge_model:
+        raise InputError("--panel and --judge-model both choose the judge; drop one")
+    if request.panel and request.target not in (None, "multi"):
+        raise InputError(f"--panel compiles a multi grader; drop --target {request.target}")
+    panel = {"judges": list(request.panel), "rule": request.panel_rule} if request.panel else None
+    compiled = compile_for_run(request.rubric, rubric, request.target, panel=panel)
     calset = read_calibration_set(request.calibration_set)
     entries = calset.entries()
     leaks = find_leaks(entries, rubric)
@@ -179,6 +187,9 @@ def manifest(prepared: Prepared, settings: ClientSettings) -> dict[str, Any]:
         "repeats_mode": "fixed" if request.repeats is not None else "auto",
         "judge_model": judge_model(prepared.grader),
         "judge_model_override": request.judge_model,
+        "panel": {"judges": list(request.panel), "rule": request.panel_rule}
+        if request.panel
+        else None,
         "score_clipped": request.score_clipped,
         **start_fields(settings, judged_run=False),
         "excluded": [

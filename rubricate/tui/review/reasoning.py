@@ -40,6 +40,10 @@ def reasoning_criterion(criterion: str | None) -> str | None:
 def call_criterion(call: ModelCallRecord, names: dict[str, str]) -> str:
     """The criterion a call judged (the sub-grader's name when unknown)."""
     name = call.grader.split(".", 1)[1] if "." in call.grader else call.grader
+    if name not in names:  # a panel's judge k of a criterion: <name>__judge_<k>
+        base, sep, k = name.rpartition("__judge_")
+        if sep and k.isdigit() and base in names:
+            return names[base]
     return names.get(name, name)
 
 
