@@ -20,6 +20,10 @@ the run directory (``--out``, default ``runs/<rubric id>``): ``grader.json``, ``
   full calibration per arm in ``OUT/arms/<arm>/`` (same set, same fixed repeats), then
   ``comparison.json``, ``comparison.md`` and ``comparison.html`` in ``OUT`` with the grader to
   export and why (:mod:`rubricate.calibration.compare`). A panel of judges is not built yet.
+- ``--probe adversarial`` (a comma-separated list, or repeated): add reward-hacking answers
+  generated from each item's great answers (figures, hedging, truncation, padding to 3x,
+  parroting, injection), graded like the written ones and reported per kind and criterion;
+  what could not be generated is listed per item (:mod:`rubricate.calibration.probes`).
 - ``--report-only``: recompute the reports of the run in ``--out`` from its files (e.g. after
   experts added grades in ``rubricate review``); no grading, no model call.
 

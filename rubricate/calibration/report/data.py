@@ -18,6 +18,9 @@ statistic and counted under ``unscored``.
   against its item's fair answers (``outscores`` = a reward-hacking risk); per criterion and per
   gating check, tier means and AUC (for a penalty, AUC of poor over great: higher still means
   the criterion separates the tiers the right way).
+- ``probes``: ``{"adversarial": ...}`` for a run with ``--probe adversarial``: per probe kind
+  and criterion, which generated probes outscore their item's fair answers, and what was not
+  generated (:mod:`rubricate.calibration.probes.summary`); None otherwise.
 - ``agreement``: see :mod:`.agreement` (None without expert grades).
 - ``bias_correction``: the judge's sensitivity / specificity against the expert majority and
   its mean score corrected with the expert labels (prediction-powered inference, Rogan-Gladen),
