@@ -71,6 +71,7 @@ def _experts_frame(prepared: Prepared, warn: Callable[[str], None]) -> pd.DataFr
     if not rows:
         return None
     answers = {(e.item_id, e.answer_id) for e in prepared.calset.entries()}
+    answers |= {(e.item_id, e.answer_id) for e in prepared.entries}  # generated probes too
     kept, skipped = [], 0
     for row in rows:  # a grade entered for an older rubric or set must not stop the report
         try:
