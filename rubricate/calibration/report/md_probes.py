@@ -79,10 +79,16 @@ def probe_lines(data: dict[str, Any], figures: Figures) -> list[str]:
             f"no scored fair answer ({cell(', '.join(items))}).",
             "",
         ]
-    moved = [r for r in section["criteria"] if r["compared"]]
+    compared = [r for r in section["criteria"] if r["compared"]]
+    moved = [r for r in compared if r["beat_fair"]]
+    if compared and not moved:
+        lines += ["Per criterion: no probe does better than its item's fair answers on any "
+                  "criterion.", ""]  # fmt: skip
     if moved:
         lines += ["Per criterion: probes doing better than the item's fair answers (a higher "
-                  "score; for a penalty, a lower one), of those compared:", ""]  # fmt: skip
+                  "score; for a penalty, a lower one), of those compared; every other pair of "
+                  "probe and criterion has none (report.json lists every pair):",
+                  ""]  # fmt: skip
         lines += table(
             ["probe", "criterion", "scored by", "better than fair", "items"],
             [[f"`probe:{r['probe']}`", f"`{r['criterion']}`", r["scored_by"],
