@@ -234,13 +234,16 @@ async def acalibrate(
     experts: str | Path | None = None,
     judge_model: str | None = None,
     figures: bool = False,
+    probes: tuple[str, ...] = (),
 ) -> CalibrationResult:
-    """Calibrate ``rubric`` on ``calibration_set`` (as ``rubricate calibrate``).
+    """Calibrate ``rubric`` on ``calibration_set`` (as ``rubricate calibrate``); ``probes``
+    as ``--probe`` (``("adversarial",)`` adds the generated reward-hacking answers).
 
     Raises:
         RubricFormatError / InputError: bad input, one line naming file and line.
         EndpointDown: the judge endpoint is not there or refused the key.
     """
+    from rubricate.calibration.probes import parse_probes
     from rubricate.calibration.run.execution import execute
     from rubricate.calibration.run.session import CalibrateRequest, prepare
 
@@ -252,6 +255,7 @@ async def acalibrate(
         experts=Path(experts) if experts is not None else None,
         judge_model=judge_model,
         figures=figures,
+        probes=parse_probes(probes),
     )
     outcome = await execute(prepare(request), settings or ClientSettings())
     verdict = outcome.data["verdict"]

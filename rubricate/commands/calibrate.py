@@ -24,6 +24,10 @@ the run directory (``--out``, default ``runs/<rubric id>``): ``grader.json``, ``
 - ``--panel MODEL_A,MODEL_B[,...]`` (``--panel-rule majority|mean``): calibrate the panel of
   those judges, compiled as one ``multi`` grader (``rubricate compile --panel`` writes the same
   bytes; :mod:`rubricate.rubrics.compile.panel`).
+- ``--probe adversarial`` (a comma-separated list, or repeated): add reward-hacking answers
+  generated from each item's great answers (figures, hedging, truncation, padding to 3x,
+  parroting, injection), graded like the written ones and reported per kind and criterion;
+  what could not be generated is listed per item (:mod:`rubricate.calibration.probes`).
 - ``--report-only``: recompute the reports of the run in ``--out`` from its files (e.g. after
   experts added grades in ``rubricate review``); no grading, no model call.
 
@@ -112,8 +116,36 @@ def _summary(outcome: Any) -> dict[str, Any]:
         "clipped": data["clipped"],
         "rewrite_first": [r["criterion"] for r in data["readiness"]["rewrite_first"]],
         "usage": outcome.manifest["usage"],
+        "probes": _probe_summary(data),
         "files": [str(p) for p in outcome.files],
     }
+
+
+def _probe_summary(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The generated probes in one summary: per kind generated / not generated / outscore."""
+    section = (data.get("probes") or {}).get("adversarial")
+    if section is None:
+        return None
+    return {
+        "score": section["score"],
+        "on_reward": section["on_reward"],
+        "kinds": [{k: r[k] for k in ("probe", "generated", "not_generated", "compared",
+                                     "outscore", "above_half", "items")} for r in section["kinds"]],
+        "outscore": section["outscore"],
+    }
+
+
+def _print_probes(probes: dict[str, Any]) -> None:
+    generated = sum(k["generated"] for k in probes["kinds"])
+    missing = sum(k["not_generated"] for k in probes["kinds"])
+    on = HEADLINES.get(probes["score"] or "", "no score")
+    click.echo(f"generated adversarial probes: {generated} graded, {missing} not generated; "
+               f"outscore their item's fair answers on the {on}: {probes['outscore']}")  # fmt: skip
+    for kind in probes["kinds"]:
+        where = f" ({', '.join(kind['items'])})" if kind["items"] else ""
+        half = "" if kind["above_half"] is None else f"; {kind['above_half']} above the half alone"
+        click.echo(f"  probe:{kind['probe']}: {kind['outscore']} of {kind['compared']} compared "
+                   f"outscore fair{where}{half}; {kind['not_generated']} not generated")
 
 
 def _num(value: float | None) -> str:
@@ -169,6 +201,8 @@ def _print_text(summary: dict[str, Any]) -> None:
             f"highest flip probability per grading: {_num(summary['max_flip_p'])} "
             f"({criterion}, scored by {source})"
         )
+    if summary.get("probes"):
+        _print_probes(summary["probes"])
     if summary["rewrite_first"]:
         click.echo(f"rewrite first: {', '.join(summary['rewrite_first'])}")
     reports = [f for f in summary["files"] if Path(f).name.startswith("report.")]
@@ -360,6 +394,14 @@ def _compare(
     show_default=True,
     help="How the panel pools verdicts (majority per met/not met criterion, or the mean).",
 )
+@click.option(
+    "--probe",
+    "probe_values",
+    multiple=True,
+    metavar="KIND[,KIND]",
+    help="Add generated probes: adversarial (reward-hacking answers built from each great "
+    "answer: figures, hedging, truncation, padding, parroting, injection). Repeatable.",
+)
 @click.option("--schema", is_flag=True, help="Print the JSON Schema of a calibration set line.")
 @max_unscored_option
 @score_clipped_option
@@ -383,6 +425,7 @@ def calibrate(
     compare_spec: str | None,
     panel: str | None,
     panel_rule: str,
+    probe_values: tuple[str, ...],
     schema: bool,
     max_unscored: float,
     score_clipped: bool,
@@ -415,6 +458,7 @@ def calibrate(
         return
     if rubric is None or set_path is None:
         raise InputError("calibrate needs RUBRIC and --set SET.jsonl (or --schema)")
+    from rubricate.calibration.probes import parse_probes
     from rubricate.calibration.run.adaptive import AdaptiveSettings
     from rubricate.calibration.run.execution import execute
     from rubricate.calibration.run.session import CalibrateRequest, prepare
@@ -435,6 +479,7 @@ def calibrate(
         score_clipped=score_clipped,
         panel=_panel(panel, panel_rule, compare_spec),
         panel_rule=panel_rule,
+        probes=parse_probes(probe_values),
     )
     if compare_spec is not None:
         _compare(request, compare_spec, client_settings, output_format, max_unscored,

@@ -18,6 +18,9 @@ statistic and counted under ``unscored``.
   against its item's fair answers (``outscores`` = a reward-hacking risk); per criterion and per
   gating check, tier means and AUC (for a penalty, AUC of poor over great: higher still means
   the criterion separates the tiers the right way).
+- ``probes``: ``{"adversarial": ...}`` for a run with ``--probe adversarial``: per probe kind
+  and criterion, which generated probes outscore their item's fair answers, and what was not
+  generated (:mod:`rubricate.calibration.probes.summary`); None otherwise.
 - ``agreement``: see :mod:`.agreement` (None without expert grades).
 - ``bias_correction``: the judge's sensitivity / specificity against the expert majority and
   its mean score corrected with the expert labels (prediction-powered inference, Rogan-Gladen),
@@ -196,6 +199,21 @@ def _stability(graded: pd.DataFrame, headline: str | None, criteria: list[str], 
     return section
 
 
+def _probes(graded: pd.DataFrame, manifest: dict[str, Any], headline: str | None,
+            criteria: list[str], penalties: set[str], sources: dict[str, str]) -> Any:  # fmt: skip
+    """``{"adversarial": section}`` of the generated probes, or None when the run generated
+    none (:mod:`rubricate.calibration.probes.summary`)."""
+    record = (manifest.get("probes") or {}).get("adversarial")
+    if not record:
+        return None
+    from rubricate.calibration.probes.summary import probe_section
+
+    targets = [(c, c in penalties) for c in criteria if len(scored_rows(graded, c))]
+    section = probe_section(graded, record, headline=headline, criteria=targets,
+                            scored_by=sources)  # fmt: skip
+    return {"adversarial": section}
+
+
 def _unscored(graded: pd.DataFrame, criteria: list[str]) -> dict[str, Any]:
     rows = graded[graded["criterion"].isin(criteria)]
     if rows.empty:
@@ -302,6 +320,8 @@ def build_report_data(
             if len(scored_rows(graded, c))
         ]
     data["discrimination"] = discrimination
+    data["probes"] = _probes(graded, manifest, headline, criteria + checks, penalties,
+                             data["scored_by"])
     data["agreement"] = None
     if experts is not None and len(experts):
         graded_criteria = [c for c in criteria if c != TOTAL and len(scored_rows(graded, c))]

@@ -13,6 +13,7 @@ from typing import Any
 
 from rubricate.calibration.report.md_agreement import agreement_lines
 from rubricate.calibration.report.md_bias import bias_lines
+from rubricate.calibration.report.md_probes import probe_lines
 from rubricate.calibration.report.md_sections import (
     NOT_RUN_CLIPPED,
     cell,
@@ -167,6 +168,7 @@ def render_markdown(data: dict[str, Any], figures: dict[str, dict[str, str]]) ->
     for section in (
         stability_lines,
         discrimination_lines,
+        probe_lines,
         agreement_lines,
         bias_lines,
         unscored_lines,

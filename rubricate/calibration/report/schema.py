@@ -124,6 +124,7 @@ class CalibrationReport(_Closed):
     clipped: Clipped
     adaptive: dict[str, Any] | None
     discrimination: dict[str, Any] | None
+    probes: dict[str, Any] | None = None
     agreement: dict[str, Any] | None
     bias_correction: BiasCorrection | None = None
     readiness: Readiness

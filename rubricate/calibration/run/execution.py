@@ -18,6 +18,7 @@ import pandas as pd
 
 from rubricate.calibration.grades_table import TIERS, TOTAL, is_scored
 from rubricate.calibration.inputs.experts import CSV_HEADER, normalise_grades, read_grades_csv
+from rubricate.calibration.probes.generate import PROBES_FILE
 from rubricate.calibration.report.data import build_report_data
 from rubricate.calibration.report.files import write_reports
 from rubricate.calibration.run.adaptive import run_adaptive
@@ -55,6 +56,7 @@ def _counts(prepared: Prepared, grades: pd.DataFrame, runner: CalibrationRunner)
         "answers": len(answers),
         "answers_by_tier": {t: sum(1 for v in answers.values() if v == t) for t in TIERS},
         "excluded": len(prepared.leaks),
+        "generated_probes": len(prepared.probes.entries) if prepared.probes else 0,
         "grades": runner.jobs_done,
         "rows": int(len(grades)),
         "unscored_rows": int((~is_scored(grades) & ~not_run).sum()),
@@ -69,6 +71,7 @@ def _experts_frame(prepared: Prepared, warn: Callable[[str], None]) -> pd.DataFr
     if not rows:
         return None
     answers = {(e.item_id, e.answer_id) for e in prepared.calset.entries()}
+    answers |= {(e.item_id, e.answer_id) for e in prepared.entries}  # generated probes too
     kept, skipped = [], 0
     for row in rows:  # a grade entered for an older rubric or set must not stop the report
         try:
@@ -134,6 +137,11 @@ class CalibrationKind(RunKind):
             prepared.grader_bytes, prepared.set_bytes, self.given_experts or CSV_HEADER
         )
         write_atomic(prepared.out / "rubric.yaml", prepared.rubric_bytes)
+        probes_file = prepared.out / PROBES_FILE
+        if prepared.probes is not None:
+            write_atomic(probes_file, prepared.probes.jsonl().encode("utf-8"))
+        else:  # a rerun without --probe: the folder must not keep the last run's probes
+            probes_file.unlink(missing_ok=True)
 
     def manifest(self) -> dict[str, Any]:
         return manifest(self.prepared, self.settings)

@@ -39,6 +39,7 @@ from rubricate.calibration.inputs.experts import (
     read_grades_csv,
 )
 from rubricate.calibration.inputs.leakage import Leak, find_leaks
+from rubricate.calibration.probes.generate import ProbeSet, adversarial_probes
 from rubricate.calibration.run.adaptive import AdaptiveSettings
 from rubricate.calibration.run.manifest import judge_model, rubric_fields, start_fields
 from rubricate.calibration.run.pipeline import PreparedRun, compile_for_run
@@ -89,6 +90,8 @@ class CalibrateRequest:
     panel: tuple[str, ...] = ()
     """Judge models of a panel grader (:mod:`rubricate.rubrics.compile.panel`); empty: none."""
     panel_rule: str = "majority"
+    probes: tuple[str, ...] = ()
+    """Generated probes to add (``--probe``): ``adversarial``."""
 
 
 @dataclass(kw_only=True)
@@ -101,6 +104,8 @@ class Prepared(PreparedRun):
         entries: the answers to grade (leaked few-shot examples left out when asked).
         leaks: answers equal to a few-shot example (``--exclude-leaked``).
         expert_rows: expert grades given inline or with ``--experts``, checked.
+        probes: the generated adversarial probes (``--probe adversarial``; their answers are
+            in ``entries`` too), or None.
     """
 
     request: CalibrateRequest
@@ -109,6 +114,7 @@ class Prepared(PreparedRun):
     entries: list[CalibrationEntry]
     leaks: list[Leak]
     expert_rows: list[dict[str, Any]]
+    probes: ProbeSet | None = None
 
 
 def _expert_rows(request: CalibrateRequest, calset: CalibrationSet) -> list[dict[str, Any]]:
@@ -162,14 +168,20 @@ def prepare(request: CalibrateRequest) -> Prepared:
     rows = _expert_rows(request, calset)
     answers = {(e.item_id, e.answer_id) for e in entries}
     normalise_grades(rows, rubric, answers)  # checks every given grade now, before any call
+    kept = [e for e in entries if (e.item_id, e.answer_id) not in leaked]
+    probes = None
+    if "adversarial" in request.probes:
+        probes = adversarial_probes(kept, rubric, str(request.calibration_set))
+        kept += probes.entries
     return Prepared(
         **compiled,
         request=request,
         calset=calset,
         set_bytes=read_bytes(request.calibration_set, "calibration set"),
-        entries=[e for e in entries if (e.item_id, e.answer_id) not in leaked],
+        entries=kept,
         leaks=leaks,
         expert_rows=rows,
+        probes=probes,
         out=request.out or Path("runs") / rubric.id,
         warnings=calset.tier_gaps(),
     )
@@ -197,6 +209,7 @@ def manifest(prepared: Prepared, settings: ClientSettings) -> dict[str, Any]:
             for k in prepared.leaks
         ],
         "adaptive": None,
+        **({"probes": {"adversarial": prepared.probes.manifest()}} if prepared.probes else {}),
     }
 
 
