@@ -20,6 +20,11 @@ the run directory (``--out``, default ``runs/<rubric id>``): ``grader.json``, ``
   full calibration per arm in ``OUT/arms/<arm>/`` (same set, same fixed repeats), then
   ``comparison.json``, ``comparison.md`` and ``comparison.html`` in ``OUT`` with the grader to
   export and why (:mod:`rubricate.calibration.compare`). A panel of judges is not built yet.
+- ``--probe invariance``: the rubric recompiled with harmless changes (criteria reversed and
+  shuffled, few-shot examples reversed, ids renamed, weights x 2), each a full calibration in
+  ``OUT/arms/<change>/`` beside the unchanged grader in ``OUT/arms/baseline/``, then
+  ``invariance.json``, ``.md`` and ``.html`` in ``OUT``: per criterion, the flips under each
+  change beside the rerun flips, with an exact test (:mod:`rubricate.calibration.probes`).
 - ``--report-only``: recompute the reports of the run in ``--out`` from its files (e.g. after
   experts added grades in ``rubricate review``); no grading, no model call.
 
@@ -253,6 +258,68 @@ def _compare(
         raise CheckFailed("no compared grader's verdict is ready; --fail-unless-ready needs one")
 
 
+def _print_invariance(summary: dict[str, Any]) -> None:
+    base = summary["baseline"]
+    click.echo(f"baseline: {base['out']} ({base['target']}, grader {base['grader_sha256'][:12]})")
+    for change in summary["changes"]:
+        rows = [r for r in summary["rows"] if r["change"] == change["change"]]
+        if not rows:
+            click.echo(f"{change['change']}: {change['reason']}")
+            continue
+        counts: dict[str, int] = {}
+        for row in rows:
+            counts[row["verdict"]] = counts.get(row["verdict"], 0) + 1
+        said = "; ".join(f"{n} {verdict}" for verdict, n in counts.items())
+        click.echo(f"{change['change']} ({change['description']}): {said}")
+    flagged = [r for r in summary["rows"] if r["flagged"]]
+    click.echo(f"flagged: {len(flagged)}")
+    for row in flagged:
+        p = "" if row["p_holm"] is None else f", Holm p {row['p_holm']:.3g}"
+        click.echo(f"  {row['criterion']} under {row['change']}: change flip "
+                   f"{row['change_flip']:.3f} vs rerun flip {_num(row['rerun_flip'])}{p}")  # fmt: skip
+    click.echo(f"reports: {', '.join(summary['files'])}")
+
+
+def _probe(request: Any, probes: list[str], settings: ClientSettings, output_format: str,
+           max_unscored: float) -> None:  # fmt: skip
+    """``--probe invariance``: the unchanged grader and each harmless change, then the reports."""
+    from rubricate.calibration.probes.invariance_run import prepare_invariance, run_invariance
+
+    out, arms = prepare_invariance(request)
+    base = arms[0].prepared
+    assert base is not None
+    for line in base.warnings:
+        warn(line)
+    said: set[str] = set()
+
+    def once(line: str) -> None:  # every arm would repeat the same warning
+        if line not in said:
+            said.add(line)
+            warn(line)
+
+    result = asyncio.run(
+        run_invariance(out, arms, settings, warn=once,
+                       progress=lambda name: ProgressBar(f"grading {name}"))  # fmt: skip
+    )
+    for name, outcome in result.outcomes.items():
+        usage = outcome.manifest["usage"]
+        if usage and (usage["calls"] or usage["cached"]):
+            calls_note(f"judge ({name})", usage)
+    summary = {
+        "out": str(result.out),
+        "baseline": result.data["baseline"],
+        "changes": result.data["changes"],
+        "rows": result.data["rows"],
+        "flagged": result.data["flagged"],
+        "files": [str(p) for p in result.files],
+    }
+    emit(summary, output_format, _print_invariance)
+    for name, outcome in result.outcomes.items():
+        unscored = outcome.data["unscored"]
+        check_unscored(unscored["unscored"], unscored["rows"], f"graded rows of arm {name}",
+                       max_unscored, None)  # fmt: skip
+
+
 @click.command("calibrate")
 @click.argument("rubric", required=False, type=click.Path(path_type=Path))
 @click.option(
@@ -329,6 +396,15 @@ def _compare(
     help="Compare graders: mode=per_criterion,holistic or judge=MODEL_A,MODEL_B[,...]; "
     "each arm runs into OUT/arms/<arm>/ and comparison.{json,md,html} go to OUT.",
 )
+@click.option(
+    "--probe",
+    "probe_spec",
+    default=None,
+    metavar="LIST",
+    help="Probe the grader (comma-separated): invariance = recompile with harmless changes "
+    "(order, examples, ids, weights) and test the flips against reruns; reports "
+    "invariance.{json,md,html} in OUT.",
+)
 @click.option("--schema", is_flag=True, help="Print the JSON Schema of a calibration set line.")
 @max_unscored_option
 @score_clipped_option
@@ -350,6 +426,7 @@ def calibrate(
     fail_unless_ready: bool,
     report_only: bool,
     compare_spec: str | None,
+    probe_spec: str | None,
     schema: bool,
     max_unscored: float,
     score_clipped: bool,
@@ -377,6 +454,9 @@ def calibrate(
     if report_only and compare_spec is not None:
         raise InputError("--report-only rebuilds one run's reports; drop --compare (each arm's "
                          "run is in OUT/arms/<arm>/: pass that as --out)")  # fmt: skip
+    if probe_spec is not None and (report_only or compare_spec is not None):
+        other = "--report-only" if report_only else "--compare"
+        raise InputError(f"--probe and {other} cannot run together; run them one at a time")
     if report_only:
         _report_only(out, not no_figures, output_format, fail_unless_ready)
         return
@@ -401,6 +481,12 @@ def calibrate(
         workers=workers,
         score_clipped=score_clipped,
     )
+    if probe_spec is not None:
+        from rubricate.calibration.probes.spec import parse_probes
+
+        probes = parse_probes(probe_spec)
+        _probe(request, probes, client_settings, output_format, max_unscored)
+        return
     if compare_spec is not None:
         _compare(request, compare_spec, client_settings, output_format, max_unscored,
                  fail_unless_ready)  # fmt: skip
