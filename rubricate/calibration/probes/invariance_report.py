@@ -119,7 +119,8 @@ def invariance_markdown(data: dict[str, Any]) -> str:
         "",
         "*rerun flip*: share of pairs of the unchanged grader's repeats of one answer that "
         "disagree (plain reruns); *changed rerun*: the same for the changed grader; *change "
-        "flip*: share of (unchanged, changed) pairs of one answer that disagree. "
+        "flip*: share of (unchanged, changed) pairs of one answer that disagree (for a "
+        "deterministic row: of the same answer at the same repeat, which must agree). "
         f"Test: {data['test']}; flagged at adjusted p < {data['alpha']:g}.",
         "",
     ]

@@ -15,8 +15,9 @@ gates, ``__checks__``, ``__total__``; a holistic ``score_model`` grader has only
 - ``check``: a deterministic check, and ``formula``: the checks-only score, or the reward when
   no judge it sums was sent anything new (its sub-grades replay, so only the formula can move
   it). They cannot flip by chance: their figures are computed and
-  shown (0 when all is well), never called the judge's, and any difference is flagged as a
-  deterministic difference (e.g. the normalised reward moved when the weights were rescaled).
+  shown, never called the judge's; their ``change_flip`` compares each answer at each repeat
+  with itself (the same sub-grades must give the same score), and any difference is flagged as
+  a deterministic difference (e.g. the normalised reward moved when the weights were rescaled).
 
 Grades of a renamed arm are mapped back to the original ids first (:func:`rename_back`).
 """
@@ -35,7 +36,7 @@ from rubricate.calibration.verdicts import CHECK_SUFFIX, CHECKS, NOT_RUN
 VERDICTS = {
     "flagged": "flips beyond rerun noise",
     "stable": "within rerun noise",
-    "unchanged": "prompt unchanged: replayed, not measured",
+    "unchanged": "no change to this judge's prompt: not measured",
     "not_run": "not assessed: the judge did not run",
     "no_data": "not assessed: no answer scored under both graders",
     "deterministic": "deterministic: identical, as it must be (not the judge's)",
@@ -92,6 +93,18 @@ def _strata(base: pd.DataFrame, changed: pd.DataFrame, criterion: str) -> list[t
 
     a, b = scores(base), scores(changed)
     return [(a[key], b[key]) for key in sorted(set(a) & set(b))]
+
+
+def _paired(base: pd.DataFrame, changed: pd.DataFrame, criterion: str) -> tuple[int, int]:
+    """``(pairs, differing)``: the same answer at the same repeat under both graders."""
+    key = [*ANSWER_KEY, "repeat"]
+
+    def scores(grades: pd.DataFrame) -> pd.Series:
+        rows = grades[(grades["criterion"] == criterion) & is_scored(grades)]
+        return rows.set_index(key)["score"].astype(float).round(9)
+
+    both = pd.concat([scores(base), scores(changed)], axis=1, join="inner")
+    return len(both), int((both.iloc[:, 0] != both.iloc[:, 1]).sum())
 
 
 def _not_run(grades: pd.DataFrame, criterion: str) -> bool:
@@ -154,7 +167,11 @@ def change_rows(
         elif test.n_answers == 0:
             status = "not_run" if _not_run(base, criterion) else "no_data"
         else:
-            status = "deterministic_difference" if test.cross_disagree else "deterministic"
+            # the same sub-grades (replayed or computed) give the same score: compare each
+            # answer at each repeat with itself
+            pairs, differing = _paired(base, changed, criterion)
+            row["change_flip"] = differing / pairs if pairs else None
+            status = "deterministic_difference" if differing else "deterministic"
         if status not in ("measured",):
             row["rerun_flip"] = row["rerun_flip"] if status.startswith("determ") else None
             row["changed_rerun_flip"] = (
