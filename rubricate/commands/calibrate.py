@@ -275,8 +275,8 @@ def _print_invariance(summary: dict[str, Any]) -> None:
     click.echo(f"flagged: {len(flagged)}")
     for row in flagged:
         p = "" if row["p_holm"] is None else f", Holm p {row['p_holm']:.3g}"
-        click.echo(f"  {row['criterion']} under {row['change']}: change flip "
-                   f"{row['change_flip']:.3f} vs rerun flip {_num(row['rerun_flip'])}{p}")  # fmt: skip
+        flip = f"change flip {_num(row['change_flip'])} vs rerun flip {_num(row['rerun_flip'])}"
+        click.echo(f"  {row['criterion']} under {row['change']}: {flip}{p}")
     click.echo(f"reports: {', '.join(summary['files'])}")
 
 

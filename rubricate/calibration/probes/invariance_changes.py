@@ -132,9 +132,7 @@ def rename_ids(rubric: Rubric) -> Changed | str:
         return out
 
     examples = [
-        e.model_copy(
-            update={"verdicts": {mapping.get(k, k): v for k, v in e.verdicts.items()}}
-        )
+        e.model_copy(update={"verdicts": {mapping.get(k, k): v for k, v in e.verdicts.items()}})
         if e.verdicts is not None
         else e
         for e in rubric.examples

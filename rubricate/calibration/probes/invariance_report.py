@@ -79,8 +79,10 @@ def _headline(data: dict[str, Any]) -> str:
                 "measured).")  # fmt: skip
     judged = [r for r in data["rows"] if r["kind"] in ("judge", "reward")]
     if not judged:
-        return ("The grader judges nothing (checks only): only its deterministic parts were "
-                "compared; they cannot flip by chance, and these figures are not the judge's.")
+        return (
+            "The grader judges nothing (checks only): only its deterministic parts were "
+            "compared; they cannot flip by chance, and these figures are not the judge's."
+        )
     if not base["judged_run"]:
         return ("The judge did not run (no model endpoint): no judged verdict was measured. "
                 "Only the deterministic parts (checks and computed scores) were compared; "
@@ -105,10 +107,19 @@ def invariance_markdown(data: dict[str, Any]) -> str:
         "",
         "## Changes",
         "",
-        *table(["change", "what", "status", "grader SHA-256"],
-               [[c["change"], c["description"], c["reason"] or "run",
-                 (c["grader_sha256"] or "—")[:12]] for c in data["changes"]],
-               align="llll"),  # fmt: skip
+        *table(
+            ["change", "what", "status", "grader SHA-256"],
+            [
+                [
+                    c["change"],
+                    c["description"],
+                    c["reason"] or "run",
+                    (c["grader_sha256"] or "—")[:12],
+                ]
+                for c in data["changes"]
+            ],
+            align="llll",
+        ),  # fmt: skip
     ]
     renamed = next((c for c in data["changes"] if c["change"] == "rename" and c["ids"]), None)
     if renamed:

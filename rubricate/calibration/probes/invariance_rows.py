@@ -83,11 +83,13 @@ def rename_back(grades: pd.DataFrame, back: dict[str, str]) -> pd.DataFrame:
     return grades.assign(criterion=grades["criterion"].map(name))
 
 
-def _strata(base: pd.DataFrame, changed: pd.DataFrame, criterion: str) -> list[tuple]:
+def _strata(
+    base: pd.DataFrame, changed: pd.DataFrame, criterion: str
+) -> list[tuple[list[float], list[float]]]:
     def scores(grades: pd.DataFrame) -> dict[tuple[str, str], list[float]]:
         rows = grades[(grades["criterion"] == criterion) & is_scored(grades)]
         return {
-            key: list(group["score"].astype(float))
+            (str(key[0]), str(key[1])): list(group["score"].astype(float))
             for key, group in rows.groupby(ANSWER_KEY, sort=True)
         }
 
@@ -110,8 +112,8 @@ def _paired(base: pd.DataFrame, changed: pd.DataFrame, criterion: str) -> tuple[
 def _not_run(grades: pd.DataFrame, criterion: str) -> bool:
     rows = grades[grades["criterion"] == criterion]
     errors = rows["error"].dropna().astype(str)
-    return bool(len(rows)) and bool(errors.str.startswith(NOT_RUN).all()) and len(errors) == len(
-        rows
+    return (
+        bool(len(rows)) and bool(errors.str.startswith(NOT_RUN).all()) and len(errors) == len(rows)
     )
 
 

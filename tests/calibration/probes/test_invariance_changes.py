@@ -85,8 +85,17 @@ def test_rename_maps_every_id_and_the_examples_verdicts_follow() -> None:
         assert after.verdicts == {changed.ids[k]: v for k, v in (before.verdicts or {}).items()}
     compile_exact(changed.rubric, "multi")  # the renamed rubric still compiles
     # an id the rubric already uses is skipped, never reused
-    taken = Rubric.model_validate({"rubric": 1, "id": "t", "title": "T", "criteria": [
-        {"id": "c01", "text": "a", "weight": 1}, {"id": "x", "text": "b", "weight": 1}]})
+    taken = Rubric.model_validate(
+        {
+            "rubric": 1,
+            "id": "t",
+            "title": "T",
+            "criteria": [
+                {"id": "c01", "text": "a", "weight": 1},
+                {"id": "x", "text": "b", "weight": 1},
+            ],
+        }
+    )
     renamed = rename_ids(taken)
     assert not isinstance(renamed, str) and renamed.ids == {"c01": "c02", "x": "c03"}
 

@@ -20,7 +20,7 @@ from rubricate.errors import InputError
 from rubricate.judge.calls import ClientSettings
 from rubricate.testing import FakeOpenAI
 from rubricate.testing.replies import last_user_text, prompt_text
-from tests.calibration.calib_fixtures import scripted_judge, write_rubric, write_set
+from tests.calibration.calib_fixtures import write_rubric, write_set
 
 HOLISTIC = """\
 rubric: 1
