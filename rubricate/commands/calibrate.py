@@ -25,6 +25,8 @@ the run directory (``--out``, default ``runs/<rubric id>``): ``grader.json``, ``
   ``OUT/arms/<change>/`` beside the unchanged grader in ``OUT/arms/baseline/``, then
   ``invariance.json``, ``.md`` and ``.html`` in ``OUT``: per criterion, the flips under each
   change beside the rerun flips, with an exact test (:mod:`rubricate.calibration.probes`).
+  ``--probe invariance:paraphrase`` adds the judge model's paraphrase of each judged
+  criterion as a sixth change, listed in the report for review.
 - ``--report-only``: recompute the reports of the run in ``--out`` from its files (e.g. after
   experts added grades in ``rubricate review``); no grading, no model call.
 
@@ -290,6 +292,16 @@ def _probe(request: Any, probes: list[str], settings: ClientSettings, output_for
     assert base is not None
     for line in base.warnings:
         warn(line)
+    if "invariance:paraphrase" in probes:
+        from rubricate.calibration.probes.invariance_paraphrase import paraphrase_criteria
+        from rubricate.calibration.probes.invariance_run import add_paraphrase
+
+        paraphrases = asyncio.run(paraphrase_criteria(base.rubric, settings))
+        if paraphrases.reason is not None:
+            warn(f"--probe invariance:paraphrase: {paraphrases.reason}")
+        if paraphrases.usage and (paraphrases.usage["calls"] or paraphrases.usage["cached"]):
+            calls_note("paraphrases", paraphrases.usage)
+        add_paraphrase(out, arms, paraphrases)
     said: set[str] = set()
 
     def once(line: str) -> None:  # every arm would repeat the same warning
@@ -402,7 +414,8 @@ def _probe(request: Any, probes: list[str], settings: ClientSettings, output_for
     default=None,
     metavar="LIST",
     help="Probe the grader (comma-separated): invariance = recompile with harmless changes "
-    "(order, examples, ids, weights) and test the flips against reruns; reports "
+    "(order, examples, ids, weights) and test the flips against reruns; "
+    "invariance:paraphrase adds the judge's paraphrase of each criterion; reports "
     "invariance.{json,md,html} in OUT.",
 )
 @click.option("--schema", is_flag=True, help="Print the JSON Schema of a calibration set line.")

@@ -74,6 +74,7 @@ def test_a_checks_only_example_is_probed_offline(
     [
         (("--probe", "adversarial"), "unknown probe 'adversarial'"),
         (("--probe", "invariance,invariance"), "repeated"),
+        (("--probe", "invariance,invariance:paraphrase"), "repeated"),
         (("--probe", "invariance", "--repeats", "1"), "--repeats 2 or more"),
         (("--probe", "invariance", "--repeats", "auto"), "--repeats 2 or more"),
         (

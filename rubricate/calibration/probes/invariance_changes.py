@@ -13,6 +13,11 @@ rewording flips up to 9.1 % of verdicts, arXiv 2605.06161):
   each product is exact in binary floating point, so the normalised reward, which divides by
   the sum of positive weights, is bit for bit the same and any difference is a real one).
 
+With ``--probe invariance:paraphrase`` a sixth change, ``paraphrase``
+(:func:`paraphrase_texts`), puts the judge model's own paraphrase of each judged criterion's
+text in its place; the report lists every paraphrase for review, since a paraphrase that
+changes the meaning should change verdicts.
+
 A change that leaves nothing to change (one criterion, fewer than two examples, a shuffle that
 draws the written order) returns ``None`` with the reason: it is *not applicable*, never a pass.
 """
@@ -38,6 +43,7 @@ DESCRIPTIONS = {
     "examples": "few-shot examples in reverse order",
     "rename": "criterion ids renamed (c01, c02, ...)",
     "rescale": f"every weight x {RESCALE:g} (the normalised reward must not change)",
+    "paraphrase": "each judged criterion's text paraphrased by the judge model (review below)",
 }
 """What each change does, in the report's words."""
 
@@ -172,3 +178,24 @@ def harmless_changes(rubric: Rubric, seed: int = 0) -> list[tuple[str, Changed |
         ("rename", rename_ids(rubric)),
         ("rescale", rescale_weights(rubric)),
     ]
+
+
+def paraphrase_texts(rubric: Rubric, texts: dict[str, str]) -> Changed | str:
+    """Each judged criterion whose id is in ``texts`` with that text instead of its own
+    (``paraphrase``: the texts come from the judge model, :mod:`.invariance_paraphrase`)."""
+
+    def swap(nodes: list[Criterion]) -> list[Criterion]:
+        out = []
+        for node in nodes:
+            update: dict[str, Any] = {}
+            if node.id in texts and node.is_judged:
+                update["text"] = texts[node.id]
+            if node.children is not None:
+                update["children"] = swap(node.children)
+            out.append(node.model_copy(update=update) if update else node)
+        return out
+
+    changed = rubric.model_copy(update={"criteria": swap(rubric.criteria)})
+    if all(a.text == b.text for (_, a), (_, b) in zip(rubric.walk(), changed.walk(), strict=True)):
+        return "no criterion text was paraphrased differently"
+    return Changed("paraphrase", changed, _ids(rubric))

@@ -125,6 +125,30 @@ def invariance_markdown(data: dict[str, Any]) -> str:
     if renamed:
         ids = ", ".join(f"{k} → {v}" for k, v in renamed["ids"].items())
         lines += [f"Renamed ids: {ids}.", ""]
+    para = next((c for c in data["changes"] if c["change"] == "paraphrase"), None)
+    if para is not None:
+        lines += ["## Paraphrases to review", ""]
+        if para["paraphrases"]:
+            lines += [
+                "The judge model's paraphrase of each judged criterion. A paraphrase that "
+                "changes the meaning should change verdicts: read each before trusting the "
+                "paraphrase row below.",
+                "",
+                *table(
+                    ["criterion", "original", "paraphrase"],
+                    [
+                        [
+                            r["criterion"],
+                            r["original"],
+                            r["paraphrase"] or f"*failed: {r['failed']}* (original kept)",
+                        ]
+                        for r in para["paraphrases"]
+                    ],
+                    align="lll",
+                ),  # fmt: skip
+            ]
+        else:
+            lines += [f"Nothing to review: {para['reason']}.", ""]
     lines += [
         "## Flips per criterion",
         "",
@@ -154,8 +178,13 @@ def invariance_markdown(data: dict[str, Any]) -> str:
         "A row reads *prompt unchanged* when the change left what that judge is sent byte for "
         "byte the same (its calls replay from the call store): that is not a measurement, and "
         "not a pass. Deterministic rows (checks, computed scores) cannot flip by chance: their "
-        "figures are 0 unless the change moved a computed score, and they are not the judge's. "
-        "The probe has not tested paraphrases of the criteria.",
+        "figures are 0 unless the change moved a computed score, and they are not the judge's."
+        + (
+            ""
+            if para is not None
+            else " Paraphrases of the criteria were not probed "
+            "(`--probe invariance:paraphrase` adds them)."
+        ),
         "",
     ]
     return "\n".join(lines)

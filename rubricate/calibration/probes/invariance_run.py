@@ -9,6 +9,9 @@ call store. A change that does not apply is kept as *not applicable*; a change w
 byte for byte the baseline's (or an earlier change's) is *no change to the grader (not run)*,
 never a pass. The changed rubric is written to its arm's ``rubric.yaml`` (as JSON, which YAML
 reads), so every arm is reproducible on its own. Expert grades follow renamed ids.
+:func:`add_paraphrase` adds the optional ``paraphrase`` change once the judge model has
+paraphrased the criteria (:mod:`.invariance_paraphrase`; its calls come after every other
+arm is prepared, so bad input still stops the probe before any call).
 
 :func:`run_invariance` runs the arms in turn, reads each arm's ``grades.csv``, maps renamed ids
 back, builds the rows (:mod:`.invariance_rows`) and writes ``invariance.json``, ``.md`` and
@@ -24,7 +27,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rubricate.calibration.probes.invariance_changes import DESCRIPTIONS, harmless_changes
+from rubricate.calibration.probes.invariance_changes import (
+    DESCRIPTIONS,
+    Changed,
+    harmless_changes,
+    paraphrase_texts,
+)
+from rubricate.calibration.probes.invariance_paraphrase import Paraphrases
 from rubricate.calibration.probes.invariance_report import invariance_data, write_invariance
 from rubricate.calibration.probes.invariance_rows import (
     change_rows,
@@ -60,6 +69,8 @@ class InvarianceArm:
     reason: str | None = None
     prepared: Prepared | None = None
     ids: dict[str, str] = field(default_factory=dict)
+    review: list[dict[str, Any]] = field(default_factory=list)
+    """``paraphrase``: each criterion's original and paraphrased text, for review."""
 
     @property
     def back(self) -> dict[str, str]:
@@ -95,6 +106,43 @@ def _changed_arm(base: Prepared, name: str, rubric: Rubric, ids: dict[str, str],
     )
 
 
+def _arm(out: Path, arms: list[InvarianceArm], name: str, result: Changed | str) -> InvarianceArm:
+    """The arm of one change: not applicable, the same grader as one before it, or to run."""
+    if isinstance(result, str):
+        return InvarianceArm(name, "not_applicable", reason=result)
+    base = arms[0].prepared
+    assert base is not None
+    prepared = _changed_arm(base, name, result.rubric, result.ids, out)
+    sha = sha256_bytes(prepared.grader_bytes)
+    seen = {sha256_bytes(a.prepared.grader_bytes): a.name for a in arms if a.prepared is not None}
+    if sha in seen:
+        other = seen[sha]
+        if other == BASELINE:
+            reason, status = (
+                "no change to the grader (byte for byte the baseline's): not run",
+                "no_change",
+            )
+        else:
+            reason, status = (
+                f"the same grader as change {other} (byte for byte): not run",
+                "same_as",
+            )
+        return InvarianceArm(name, status, reason=reason, ids=result.ids)
+    return InvarianceArm(name, "run", prepared=prepared, ids=result.ids)
+
+
+def add_paraphrase(out: Path, arms: list[InvarianceArm], paraphrases: Paraphrases) -> None:
+    """Add the ``paraphrase`` change (:mod:`.invariance_paraphrase`) to the prepared ``arms``."""
+    base = arms[0].prepared
+    assert base is not None
+    result: Changed | str = paraphrases.reason or ""
+    if paraphrases.reason is None:
+        result = paraphrase_texts(base.rubric, paraphrases.texts)
+    arm = _arm(out, arms, "paraphrase", result)
+    arm.review = paraphrases.review
+    arms.append(arm)
+
+
 def prepare_invariance(request: CalibrateRequest) -> tuple[Path, list[InvarianceArm]]:
     """Prepare the baseline and every change (see the module docstring).
 
@@ -114,23 +162,8 @@ def prepare_invariance(request: CalibrateRequest) -> tuple[Path, list[Invariance
     base = prepare(dataclasses.replace(request, out=out / "arms" / BASELINE))
     arms = [InvarianceArm(BASELINE, "run", prepared=base, ids={c.id: c.id for _, c in
                                                                base.rubric.walk()})]  # fmt: skip
-    seen = {sha256_bytes(base.grader_bytes): BASELINE}
     for name, result in harmless_changes(base.rubric, request.seed):
-        if isinstance(result, str):
-            arms.append(InvarianceArm(name, "not_applicable", reason=result))
-            continue
-        prepared = _changed_arm(base, name, result.rubric, result.ids, out)
-        sha = sha256_bytes(prepared.grader_bytes)
-        if sha in seen:
-            other = seen[sha]
-            status = "no_change" if other == BASELINE else "same_as"
-            reason = ("no change to the grader (byte for byte the baseline's): not run"
-                      if other == BASELINE else
-                      f"the same grader as change {other} (byte for byte): not run")  # fmt: skip
-            arms.append(InvarianceArm(name, status, reason=reason, ids=result.ids))
-            continue
-        seen[sha] = name
-        arms.append(InvarianceArm(name, "run", prepared=prepared, ids=result.ids))
+        arms.append(_arm(out, arms, name, result))
     return out, arms
 
 
@@ -195,6 +228,7 @@ async def run_invariance(
             "grader_sha256": outcome.manifest["grader_sha256"] if outcome else None,
             "out": str(outcome.out) if outcome else None,
             "ids": arm.ids if arm.name == "rename" else None,
+            "paraphrases": arm.review if arm.name == "paraphrase" else None,
         })  # fmt: skip
     baseline = {
         "arm": BASELINE,

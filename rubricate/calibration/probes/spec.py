@@ -1,14 +1,16 @@
 """``--probe LIST``: the probes a calibration runs, parsed and checked before any call.
 
-``LIST`` is comma-separated. Known probes: ``invariance`` (:mod:`.invariance_run`). Every
-error is one line naming ``--probe`` and how to fix it (exit 2).
+``LIST`` is comma-separated. Known probes: ``invariance`` (:mod:`.invariance_run`), and
+``invariance:paraphrase``, which adds the judge model's paraphrase of each criterion to the
+changes (:mod:`.invariance_paraphrase`). Every error is one line naming ``--probe`` and how to
+fix it (exit 2).
 """
 
 from __future__ import annotations
 
 from rubricate.errors import InputError
 
-PROBES = ("invariance",)
+PROBES = ("invariance", "invariance:paraphrase")
 """The probes this version runs."""
 
 
@@ -25,6 +27,6 @@ def parse_probes(spec: str) -> list[str]:
         if name not in PROBES:
             raise InputError(f"--probe {spec!r}: unknown probe {name!r}; known: "
                              f"{', '.join(PROBES)}")  # fmt: skip
-    if len(set(names)) != len(names):
+    if len({n.partition(":")[0] for n in names}) != len(names):
         raise InputError(f"--probe {spec!r}: a probe is repeated; list each once")
     return names

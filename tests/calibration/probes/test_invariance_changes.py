@@ -120,3 +120,26 @@ def test_every_change_is_listed_with_a_reason_when_it_does_not_apply() -> None:
     results = dict(harmless_changes(_small(3, examples=0)))
     assert isinstance(results["examples"], str)
     assert all(not isinstance(results[k], str) for k in ("reverse", "rename", "rescale"))
+
+
+def test_paraphrased_texts_replace_only_judged_criteria() -> None:
+    from rubricate.calibration.probes.invariance_changes import paraphrase_texts
+
+    rubric = _tax()
+    judged = next(c for c in rubric.leaves() if c.is_judged)
+    check = next(c for c in rubric.leaves() if c.kind == "check")
+    changed = paraphrase_texts(rubric, {judged.id: "Reworded.", check.id: "Not a judge."})
+    assert not isinstance(changed, str)
+    after = {c.id: c for c in changed.rubric.leaves()}
+    assert after[judged.id].text == "Reworded." and after[check.id].text == check.text
+    assert isinstance(paraphrase_texts(rubric, {}), str)
+
+
+def test_a_paraphrase_reply_is_parsed_or_fails_with_the_reason() -> None:
+    from rubricate.calibration.probes.invariance_paraphrase import parse_paraphrase
+
+    assert parse_paraphrase('{"paraphrase": " Other words. "}', "Words.") == ("Other words.", None)
+    assert parse_paraphrase("not json", "W")[1] == "the reply is not JSON"
+    assert 'no "paraphrase"' in str(parse_paraphrase('{"result": 1}', "W")[1])
+    assert parse_paraphrase('{"paraphrase": "W"}', "W")[1] == "the paraphrase is the original text"
+    assert parse_paraphrase(None, "W")[1] == "no reply text"

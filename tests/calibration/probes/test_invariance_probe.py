@@ -199,3 +199,68 @@ def test_one_repeat_or_auto_is_refused(tmp_path: Path) -> None:
                                    repeats=repeats)  # fmt: skip
         with pytest.raises(InputError, match="--repeats 2 or more"):
             prepare_invariance(request)
+
+
+def _paraphrase_reply(request) -> str | None:  # noqa: ANN001
+    """Scripted paraphrases: alpha and beta reworded, gamma's reply is not JSON."""
+    text = prompt_text(request.body or {})
+    if "You rewrite one criterion" not in text:
+        return None  # a judge call: left to the score policy
+    name = _TEXT.search(last_user_text(request.body)).group(1)
+    if name == "gamma":
+        return "Sure! Here is a rewrite."
+    return json.dumps({"paraphrase": f"The answer satisfies requirement {name}. (Reworded.)"})
+
+
+def _paraphrase_probe(tmp_path: Path, settings: ClientSettings) -> dict:
+    from rubricate.calibration.probes.invariance_paraphrase import paraphrase_criteria
+    from rubricate.calibration.probes.invariance_run import add_paraphrase
+
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    rubric = tmp_path / "rubric.yaml"
+    rubric.write_text(HOLISTIC, encoding="utf-8")
+    truth = {"great": CRITERIA, "fair": ["alpha"], "poor": ["gamma"]}
+    calset = write_set(tmp_path / "set.jsonl", 8, truth)
+    request = CalibrateRequest(rubric=rubric, calibration_set=calset, out=tmp_path / "inv",
+                               repeats=3, figures=False)  # fmt: skip
+    out, arms = prepare_invariance(request)
+    base = arms[0].prepared
+    assert base is not None
+    add_paraphrase(out, arms, asyncio.run(paraphrase_criteria(base.rubric, settings)))
+    return asyncio.run(run_invariance(out, arms, settings)).data
+
+
+def test_paraphrases_are_listed_for_review_and_a_wording_sensitive_judge_is_flagged(
+    fake_openai: FakeOpenAI, client_settings: ClientSettings, tmp_path: Path
+) -> None:
+    fake_openai.generate = _paraphrase_reply
+
+    def wording_judge(request) -> float:  # noqa: ANN001
+        reworded = "(Reworded.)" in prompt_text(request.body or {})
+        return max(0.0, order_blind_judge(request) - (0.5 if reworded else 0.0))
+
+    fake_openai.policy.score = wording_judge
+    data = _paraphrase_probe(tmp_path, client_settings)
+    change = next(c for c in data["changes"] if c["change"] == "paraphrase")
+    assert change["status"] == "run"
+    review = {r["criterion"]: r for r in change["paraphrases"]}
+    assert review["alpha"]["paraphrase"].endswith("(Reworded.)")
+    assert review["gamma"]["paraphrase"] is None and "not JSON" in review["gamma"]["failed"]
+    row = _rows(data)["paraphrase"]
+    assert row["status"] == "flagged" and row["rerun_flip"] == 0.0
+    assert {r["status"] for c, r in _rows(data).items() if c != "paraphrase"} == {"stable"}
+    page = (tmp_path / "inv" / "invariance.md").read_text()
+    assert "## Paraphrases to review" in page and "failed: the reply is not JSON" in page
+
+
+def test_an_order_blind_judge_is_stable_under_paraphrase_and_offline_it_is_not_applicable(
+    fake_openai: FakeOpenAI, client_settings: ClientSettings, tmp_path: Path
+) -> None:
+    fake_openai.generate = _paraphrase_reply
+    fake_openai.policy.score = order_blind_judge
+    data = _paraphrase_probe(tmp_path / "a", client_settings)
+    assert _rows(data)["paraphrase"]["status"] == "stable" and data["flagged"] == []
+    offline = _paraphrase_probe(tmp_path / "b", ClientSettings())
+    change = next(c for c in offline["changes"] if c["change"] == "paraphrase")
+    assert change["status"] == "not_applicable" and "no model endpoint" in change["reason"]
+    assert not [r for r in offline["rows"] if r["change"] == "paraphrase"]
