@@ -26,7 +26,8 @@ the run directory (``--out``, default ``runs/<rubric id>``): ``grader.json``, ``
   ``invariance.json``, ``.md`` and ``.html`` in ``OUT``: per criterion, the flips under each
   change beside the rerun flips, with an exact test (:mod:`rubricate.calibration.probes`).
   ``--probe invariance:paraphrase`` adds the judge model's paraphrase of each judged
-  criterion as a sixth change, listed in the report for review.
+  criterion as a sixth change, listed in the report for review. With ``--fail-unless-ready``
+  it exits 1 when a row is flagged or the unchanged grader's verdict is not "ready".
 - ``--report-only``: recompute the reports of the run in ``--out`` from its files (e.g. after
   experts added grades in ``rubricate review``); no grading, no model call.
 
@@ -283,7 +284,7 @@ def _print_invariance(summary: dict[str, Any]) -> None:
 
 
 def _probe(request: Any, probes: list[str], settings: ClientSettings, output_format: str,
-           max_unscored: float) -> None:  # fmt: skip
+           max_unscored: float, fail_unless_ready: bool) -> None:  # fmt: skip
     """``--probe invariance``: the unchanged grader and each harmless change, then the reports."""
     from rubricate.calibration.probes.invariance_run import prepare_invariance, run_invariance
 
@@ -330,6 +331,11 @@ def _probe(request: Any, probes: list[str], settings: ClientSettings, output_for
         unscored = outcome.data["unscored"]
         check_unscored(unscored["unscored"], unscored["rows"], f"graded rows of arm {name}",
                        max_unscored, None)  # fmt: skip
+    if fail_unless_ready:
+        if result.data["flagged"]:
+            raise CheckFailed(f"--probe invariance flagged {len(result.data['flagged'])} "
+                              "rows; --fail-unless-ready needs none")  # fmt: skip
+        _gate(result.outcomes["baseline"].data["verdict"])
 
 
 @click.command("calibrate")
@@ -498,7 +504,7 @@ def calibrate(
         from rubricate.calibration.probes.spec import parse_probes
 
         probes = parse_probes(probe_spec)
-        _probe(request, probes, client_settings, output_format, max_unscored)
+        _probe(request, probes, client_settings, output_format, max_unscored, fail_unless_ready)
         return
     if compare_spec is not None:
         _compare(request, compare_spec, client_settings, output_format, max_unscored,

@@ -91,3 +91,25 @@ def test_bad_probe_input_exits_2_with_one_line(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and words in err[0], err
     assert not (tmp_path / "o").exists()
+
+
+def test_fail_unless_ready_exits_1_when_a_change_is_flagged(
+    fake_openai_env: FakeOpenAI, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    from tests.calibration.calib_fixtures import write_set
+    from tests.calibration.probes.test_invariance_probe import HOLISTIC, first_listed_judge
+
+    rubric = tmp_path / "rubric.yaml"
+    rubric.write_text(HOLISTIC, encoding="utf-8")
+    calset = write_set(tmp_path / "set.jsonl", 8, {"great": ["alpha", "beta", "gamma"],
+                                                   "fair": ["alpha"], "poor": ["gamma"]})  # fmt: skip
+    fake_openai_env.policy.score = first_listed_judge
+    args = ["calibrate", str(rubric), "--set", str(calset), "--out", str(tmp_path / "inv"),
+            "--no-figures", "--repeats", "3", "--probe", "invariance",
+            "--store", str(tmp_path / "c.sqlite")]  # fmt: skip
+    assert run(args) == 0  # without the gate the probe reports and succeeds
+    out = capsys.readouterr().out
+    assert "flagged: 1" in out and "__total__ under reverse: change flip 0.667 vs rerun" in out
+    assert run([*args, "--fail-unless-ready"]) == 1
+    err = capsys.readouterr().err
+    assert "--probe invariance flagged 1 rows; --fail-unless-ready needs none" in err
