@@ -101,8 +101,8 @@ def test_fail_unless_ready_exits_1_when_a_change_is_flagged(
 
     rubric = tmp_path / "rubric.yaml"
     rubric.write_text(HOLISTIC, encoding="utf-8")
-    calset = write_set(tmp_path / "set.jsonl", 8, {"great": ["alpha", "beta", "gamma"],
-                                                   "fair": ["alpha"], "poor": ["gamma"]})  # fmt: skip
+    truth = {"great": ["alpha", "beta", "gamma"], "fair": ["alpha"], "poor": ["gamma"]}
+    calset = write_set(tmp_path / "set.jsonl", 8, truth)
     fake_openai_env.policy.score = first_listed_judge
     args = ["calibrate", str(rubric), "--set", str(calset), "--out", str(tmp_path / "inv"),
             "--no-figures", "--repeats", "3", "--probe", "invariance",
