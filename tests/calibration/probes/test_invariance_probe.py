@@ -5,6 +5,7 @@ is not, and changes that leave a judge's prompt as it was are never counted as a
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import json
 import re
@@ -264,3 +265,22 @@ def test_an_order_blind_judge_is_stable_under_paraphrase_and_offline_it_is_not_a
     change = next(c for c in offline["changes"] if c["change"] == "paraphrase")
     assert change["status"] == "not_applicable" and "no model endpoint" in change["reason"]
     assert not [r for r in offline["rows"] if r["change"] == "paraphrase"]
+
+
+def test_a_change_that_compiles_to_the_same_bytes_is_not_run(tmp_path: Path) -> None:
+    # examples with a score only are shown to the holistic judge, never to a per-criterion
+    # one: reversing them leaves the multi grader byte for byte as it was
+    rubric = tmp_path / "rubric.yaml"
+    rubric.write_text(HOLISTIC.replace("  mode: holistic\n", ""), encoding="utf-8")
+    calset = write_set(tmp_path / "set.jsonl", 2, {"great": CRITERIA, "poor": []})
+    request = CalibrateRequest(rubric=rubric, calibration_set=calset, out=tmp_path / "inv")
+    _, arms = prepare_invariance(request)
+    status = {a.name: (a.status, a.reason) for a in arms}
+    assert status["examples"] == (
+        "no_change", "no change to the grader (byte for byte the baseline's): not run")  # fmt: skip
+    assert status["reverse"][0] == "run" and status["rename"][0] == "run"
+    holistic = tmp_path / "h.yaml"
+    holistic.write_text(HOLISTIC, encoding="utf-8")
+    _, arms = prepare_invariance(dataclasses.replace(request, rubric=holistic))
+    assert {a.name: a.status for a in arms}["examples"] == "run"  # the holistic judge sees them
+    assert not (tmp_path / "inv").exists()  # prepared only: nothing written, no call
