@@ -57,6 +57,13 @@ def invariance_data(
     }
 
 
+def _label(criterion: str, target: str) -> str:
+    """A row's criterion as the page shows it (``__total__`` would render bold)."""
+    if criterion == "__total__":
+        return "the holistic score" if target == "score_model" else "the reward"
+    return "the checks-only score" if criterion == "__checks__" else criterion
+
+
 def _fmt(value: float | None, digits: int = 3) -> str:
     return NOT_ASSESSED if value is None else f"{value:.{digits}f}"
 
@@ -71,7 +78,10 @@ def _headline(data: dict[str, Any]) -> str:
     base = data["baseline"]
     flagged = data["flagged"]
     if flagged:
-        pairs = ", ".join(f"{f['criterion']} under {f['change']}" for f in flagged[:6])
+        target = base["target"]
+        pairs = ", ".join(
+            f"{_label(f['criterion'], target)} under {f['change']}" for f in flagged[:6]
+        )
         more = f" and {len(flagged) - 6} more" if len(flagged) > 6 else ""
         return f"**{len(flagged)} flagged**: {pairs}{more}."
     if data["measured"]:
@@ -168,7 +178,8 @@ def invariance_markdown(data: dict[str, Any]) -> str:
         lines += table(
             ["criterion", "kind", "answers", "rerun flip", "changed rerun", "change flip", "p",
              "Holm p", "verdict"],
-            [[r["criterion"], KINDS[r["kind"]], r["n_answers"], _fmt(r["rerun_flip"]),
+            [[_label(r["criterion"], base["target"]), KINDS[r["kind"]], r["n_answers"],
+              _fmt(r["rerun_flip"]),
               _fmt(r["changed_rerun_flip"]), _fmt(r["change_flip"]), _p(r["p_value"]),
               _p(r["p_holm"]), ("**" + r["verdict"] + "**") if r["flagged"] else r["verdict"]]
              for r in rows],

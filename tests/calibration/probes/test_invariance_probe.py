@@ -127,7 +127,7 @@ def test_a_judge_that_reads_the_order_is_flagged_under_reordering(
     assert {"change": "reverse", "criterion": "__total__"} in data["flagged"]
     assert (tmp_path / "inv" / "invariance.html").is_file()
     page = (tmp_path / "inv" / "invariance.md").read_text()
-    assert "**1 flagged**" in page or "flagged**:" in page
+    assert "> **1 flagged**: the holistic score under reverse." in page
     assert "**flips beyond rerun noise**" in page
 
 
