@@ -40,6 +40,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -66,6 +67,13 @@ def _cross(a: list[float], b: list[float]) -> int:
 
 
 def stratum_null(counts: Sequence[int], n1: int) -> np.ndarray:
+    """Exact null distribution of the cross-pair disagreements of one answer (see
+    :func:`_stratum_null`; answers with the same counts share one computation)."""
+    return _stratum_null(tuple(sorted(counts)), n1)
+
+
+@lru_cache(maxsize=4096)
+def _stratum_null(counts: tuple[int, ...], n1: int) -> np.ndarray:
     """Exact null distribution of the cross-pair disagreements of one answer.
 
     Args:
@@ -91,6 +99,7 @@ def stratum_null(counts: Sequence[int], n1: int) -> np.ndarray:
             visit(k + 1, left - x, ways * math.comb(c, x), same + x * (c - x))
 
     visit(0, n1, 1, 0)
+    out.flags.writeable = False  # shared by the cache
     return out
 
 
