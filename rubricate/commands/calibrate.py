@@ -28,6 +28,14 @@ the run directory (``--out``, default ``runs/<rubric id>``): ``grader.json``, ``
   generated from each item's great answers (figures, hedging, truncation, padding to 3x,
   parroting, injection), graded like the written ones and reported per kind and criterion;
   what could not be generated is listed per item (:mod:`rubricate.calibration.probes`).
+- ``--probe invariance``: the rubric recompiled with harmless changes (criteria reversed and
+  shuffled, few-shot examples reversed, ids renamed, weights x 2), each a full calibration in
+  ``OUT/arms/<change>/`` beside the unchanged grader in ``OUT/arms/baseline/``, then
+  ``invariance.json``, ``.md`` and ``.html`` in ``OUT``: per criterion, the flips under each
+  change beside the rerun flips, with an exact test (:mod:`rubricate.calibration.probes`).
+  ``--probe invariance:paraphrase`` adds the judge model's paraphrase of each judged
+  criterion as a sixth change, listed in the report for review. With ``--fail-unless-ready``
+  it exits 1 when a row is flagged or the unchanged grader's verdict is not "ready".
 - ``--report-only``: recompute the reports of the run in ``--out`` from its files (e.g. after
   experts added grades in ``rubricate review``); no grading, no model call.
 
@@ -304,6 +312,83 @@ def _compare(
         raise CheckFailed("no compared grader's verdict is ready; --fail-unless-ready needs one")
 
 
+def _print_invariance(summary: dict[str, Any]) -> None:
+    base = summary["baseline"]
+    click.echo(f"baseline: {base['out']} ({base['target']}, grader {base['grader_sha256'][:12]})")
+    for change in summary["changes"]:
+        rows = [r for r in summary["rows"] if r["change"] == change["change"]]
+        if not rows:
+            click.echo(f"{change['change']}: {change['reason']}")
+            continue
+        counts: dict[str, int] = {}
+        for row in rows:
+            counts[row["verdict"]] = counts.get(row["verdict"], 0) + 1
+        said = "; ".join(f"{n} {verdict}" for verdict, n in counts.items())
+        click.echo(f"{change['change']} ({change['description']}): {said}")
+    flagged = [r for r in summary["rows"] if r["flagged"]]
+    click.echo(f"flagged: {len(flagged)}")
+    for row in flagged:
+        p = "" if row["p_holm"] is None else f", Holm p {row['p_holm']:.3g}"
+        flip = f"change flip {_num(row['change_flip'])} vs rerun flip {_num(row['rerun_flip'])}"
+        click.echo(f"  {row['criterion']} under {row['change']}: {flip}{p}")
+    click.echo(f"reports: {', '.join(summary['files'])}")
+
+
+def _probe(request: Any, probes: list[str], settings: ClientSettings, output_format: str,
+           max_unscored: float, fail_unless_ready: bool) -> None:  # fmt: skip
+    """``--probe invariance``: the unchanged grader and each harmless change, then the reports."""
+    from rubricate.calibration.probes.invariance_run import prepare_invariance, run_invariance
+
+    out, arms = prepare_invariance(request)
+    base = arms[0].prepared
+    assert base is not None
+    for line in base.warnings:
+        warn(line)
+    if "invariance:paraphrase" in probes:
+        from rubricate.calibration.probes.invariance_paraphrase import paraphrase_criteria
+        from rubricate.calibration.probes.invariance_run import add_paraphrase
+
+        paraphrases = asyncio.run(paraphrase_criteria(base.rubric, settings))
+        if paraphrases.reason is not None:
+            warn(f"--probe invariance:paraphrase: {paraphrases.reason}")
+        if paraphrases.usage and (paraphrases.usage["calls"] or paraphrases.usage["cached"]):
+            calls_note("paraphrases", paraphrases.usage)
+        add_paraphrase(out, arms, paraphrases)
+    said: set[str] = set()
+
+    def once(line: str) -> None:  # every arm would repeat the same warning
+        if line not in said:
+            said.add(line)
+            warn(line)
+
+    result = asyncio.run(
+        run_invariance(out, arms, settings, warn=once,
+                       progress=lambda name: ProgressBar(f"grading {name}"))  # fmt: skip
+    )
+    for name, outcome in result.outcomes.items():
+        usage = outcome.manifest["usage"]
+        if usage and (usage["calls"] or usage["cached"]):
+            calls_note(f"judge ({name})", usage)
+    summary = {
+        "out": str(result.out),
+        "baseline": result.data["baseline"],
+        "changes": result.data["changes"],
+        "rows": result.data["rows"],
+        "flagged": result.data["flagged"],
+        "files": [str(p) for p in result.files],
+    }
+    emit(summary, output_format, _print_invariance)
+    for name, outcome in result.outcomes.items():
+        unscored = outcome.data["unscored"]
+        check_unscored(unscored["unscored"], unscored["rows"], f"graded rows of arm {name}",
+                       max_unscored, None)  # fmt: skip
+    if fail_unless_ready:
+        if result.data["flagged"]:
+            raise CheckFailed(f"--probe invariance flagged {len(result.data['flagged'])} "
+                              "rows; --fail-unless-ready needs none")  # fmt: skip
+        _gate(result.outcomes["baseline"].data["verdict"])
+
+
 @click.command("calibrate")
 @click.argument("rubric", required=False, type=click.Path(path_type=Path))
 @click.option(
@@ -399,8 +484,11 @@ def _compare(
     "probe_values",
     multiple=True,
     metavar="KIND[,KIND]",
-    help="Add generated probes: adversarial (reward-hacking answers built from each great "
-    "answer: figures, hedging, truncation, padding, parroting, injection). Repeatable.",
+    help="Probe the grader (comma-separated, or repeated): adversarial = add reward-hacking "
+    "answers built from each great answer (figures, hedging, truncation, padding, parroting, "
+    "injection); invariance = recompile with harmless changes (order, examples, ids, weights) "
+    "and test the flips against reruns (invariance:paraphrase adds the judge's paraphrase of "
+    "each criterion; reports invariance.{json,md,html} in OUT).",
 )
 @click.option("--schema", is_flag=True, help="Print the JSON Schema of a calibration set line.")
 @max_unscored_option
@@ -453,12 +541,22 @@ def calibrate(
     if report_only and compare_spec is not None:
         raise InputError("--report-only rebuilds one run's reports; drop --compare (each arm's "
                          "run is in OUT/arms/<arm>/: pass that as --out)")  # fmt: skip
+    from rubricate.calibration.probes import GENERATED, parse_probes
+    from rubricate.calibration.probes import spec as probe_spec
+
+    chosen = parse_probes(probe_values)
+    invariance = [p for p in chosen if p not in GENERATED]
+    if invariance:
+        invariance = probe_spec.parse_probes(",".join(invariance))  # one invariance probe
+        if report_only or compare_spec is not None:
+            other = "--report-only" if report_only else "--compare"
+            raise InputError(f"--probe {invariance[0]} and {other} cannot run together; "
+                             "run them one at a time")  # fmt: skip
     if report_only:
         _report_only(out, not no_figures, output_format, fail_unless_ready)
         return
     if rubric is None or set_path is None:
         raise InputError("calibrate needs RUBRIC and --set SET.jsonl (or --schema)")
-    from rubricate.calibration.probes import parse_probes
     from rubricate.calibration.run.adaptive import AdaptiveSettings
     from rubricate.calibration.run.execution import execute
     from rubricate.calibration.run.session import CalibrateRequest, prepare
@@ -479,8 +577,12 @@ def calibrate(
         score_clipped=score_clipped,
         panel=_panel(panel, panel_rule, compare_spec),
         panel_rule=panel_rule,
-        probes=parse_probes(probe_values),
+        probes=tuple(p for p in chosen if p in GENERATED),
     )
+    if invariance:
+        _probe(request, invariance, client_settings, output_format, max_unscored,
+               fail_unless_ready)  # fmt: skip
+        return
     if compare_spec is not None:
         _compare(request, compare_spec, client_settings, output_format, max_unscored,
                  fail_unless_ready)  # fmt: skip

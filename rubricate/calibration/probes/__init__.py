@@ -1,4 +1,6 @@
-"""Generated probes of a calibration run (``rubricate calibrate --probe KIND``).
+"""Probes of a grader (``rubricate calibrate --probe KIND[,KIND]``, repeatable).
+
+Generated answers (``adversarial``):
 
 - :mod:`.adversarial`: reward-hacking answers built from each item's great answers by pure
   text transformations (figures perturbed, padding, criteria parroted, an instruction to the
@@ -7,6 +9,13 @@
   kind ``probe:<kind>``), and what could not be generated, item by item;
 - :mod:`.summary`: the report section: which probes outscore their item's fair answers, per
   probe kind and per criterion.
+
+``invariance``: the rubric recompiled with harmless changes (:mod:`.invariance_changes`;
+optionally the judge model's paraphrases, :mod:`.invariance_paraphrase`), each change an
+ordinary calibration run beside the unchanged grader (:mod:`.invariance_run`), the flips per
+criterion against the rerun flips (:mod:`.invariance_rows`) with an exact stratified
+permutation test (:mod:`.invariance_stats`), and the reports (:mod:`.invariance_report`);
+:mod:`.spec` checks its list.
 """
 
 from __future__ import annotations
@@ -15,8 +24,10 @@ from collections.abc import Iterable
 
 from rubricate.errors import InputError
 
-PROBES: tuple[str, ...] = ("adversarial",)
-"""The probe families ``--probe`` accepts."""
+PROBES: tuple[str, ...] = ("adversarial", "invariance", "invariance:paraphrase")
+"""The probes ``--probe`` accepts."""
+GENERATED: tuple[str, ...] = ("adversarial",)
+"""The probes that add generated answers to the run (the others run arms of their own)."""
 
 
 def parse_probes(values: Iterable[str]) -> tuple[str, ...]:
