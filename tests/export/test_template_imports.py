@@ -20,7 +20,10 @@ from rubricate.cli import run
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted(p.name for p in (ROOT / "examples").iterdir() if (p / "rubric.yaml").exists())
-PUBLIC_MODULES = {"rubricate": set(rubricate.__all__), "rubricate.rewards": set(rubricate.rewards.__all__)}  # fmt: skip
+PUBLIC_MODULES = {
+    "rubricate": set(rubricate.__all__),
+    "rubricate.rewards": set(rubricate.rewards.__all__),
+}
 
 
 def non_public_uses(source: str) -> list[str]:
