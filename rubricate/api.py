@@ -14,8 +14,15 @@ documented in ``docs/api.md``; the rest of the package is internal and may chang
   async code. Each returns :class:`~rubricate.judge.records.GradeRecord`: ``reward``,
   ``scored`` (False: the record is not a reward; ``error`` says why), ``sub_rewards``,
   ``sub_errors``, the platform's error flags in ``metadata.errors``, and every model call.
-  Transient failures (a judge reply that did not parse, a server error) are re-graded, as the
-  reward server does.
+  Transient failures (a judge reply that did not parse, a server error) are re-graded
+  (``Grader.retries``); :attr:`Grader.stats` counts every batch (:class:`GradeStats`, with the
+  recent error rate); :meth:`Grader.submit` starts a batch and returns a future at once. What
+  :func:`load_grader` is not given comes from the environment (:func:`settings_from_env`,
+  ``RUBRICATE_PYTHON_WORKERS`` / ``_BATCH_CONCURRENCY`` / ``_ERROR_RETRIES``), as in the
+  exported reward modules, which are built on this API (with the adapters of
+  :mod:`rubricate.rewards`), as is ``rubricate serve``; so this module sits below ``export`` in
+  the layer contracts (``.importlinter``), and the grading service it wraps lives in
+  :mod:`rubricate.judge.service`.
 - :func:`calibrate` runs a calibration (as ``rubricate calibrate``) and returns a
   :class:`CalibrationResult`: the verdict, each readiness check met / not met / not
   assessed, and the full report data.

@@ -189,7 +189,8 @@ def read_grader(path: Path, sha256: str | None = None) -> tuple[dict[str, Any], 
 
 @dataclass
 class GradeStats:
-    """Running counts of a :class:`GraderService` (what ``/metrics`` and the logs report)."""
+    """Running counts of a grader (public as ``rubricate.GradeStats``, ``Grader.stats``: what
+    ``/health``, ``/metrics``, the reward modules' ``stats()`` and their logs report)."""
 
     batches: int = 0
     pairs: int = 0
