@@ -12,7 +12,7 @@ connections (default 64), each side first warmed with the same batches:
 
 1. over HTTP: a ``rubricate serve`` process (``--workers`` server processes, on 127.0.0.1)
    receiving ``POST /grade`` requests from an aiohttp client in this process;
-2. directly: :class:`rubricate.export.rewards.runtime.GraderService` in this process, the same
+2. directly: :class:`rubricate.Grader` (the public API) in this process, the same
    batches, the same concurrency;
 
 and prints requests/s, p50 and p99 request latency and pairs/s for HTTP, pairs/s and p99 batch
@@ -39,7 +39,7 @@ from typing import Any
 
 import aiohttp
 
-from rubricate.export.rewards.runtime import GraderService
+import rubricate
 from rubricate.judge.calls import ClientSettings
 from rubricate.judge.sample import make_sample
 
@@ -114,9 +114,9 @@ async def _direct(
     grader: dict, settings: ClientSettings | None, batches: list[list], clients: int,
     warm: list[list],
 ) -> tuple[float, int, list]:  # fmt: skip
-    """The same batches through GraderService in this process, warmed like the server."""
-    service = GraderService(grader, settings, concurrency=128, retries=0)
-    await service.start()
+    """The same batches through the public Grader in this process, warmed like the server."""
+    service = rubricate.load_grader(grader, settings, concurrency=128, retries=0)
+    await service.aopen()
     slots = asyncio.Semaphore(clients)
     graded = 0
     latencies: list[float] = []
@@ -126,7 +126,7 @@ async def _direct(
         async with slots:
             sent = time.perf_counter()
             pairs = [(p["item"], make_sample(p["output_text"])) for p in batch]
-            records = await service.grade(pairs)  # await first: `graded +=` would read early
+            records = await service.ascore_many(pairs)  # await first: `graded +=` would read early
             if keep:
                 latencies.append(time.perf_counter() - sent)
                 graded += sum(1 for r in records if r.scored)

@@ -9,7 +9,9 @@ The public Python API (documented in ``docs/api.md``; everything else is interna
     record = grader.score(item, {"output_text": "..."})   # or: await grader.ascore(...)
     result = rubricate.calibrate("rubric.yaml", "calibration.jsonl", "runs/first")
 
-The names load lazily (``import rubricate`` stays cheap for the command line). The packages
+The trainer adapters behind the exported reward modules (TRL, verl, verifiers, promptfoo) are
+public too, in :mod:`rubricate.rewards`. The names load lazily (``import rubricate`` stays cheap
+for the command line). The packages
 (see the README's layout): ``rubrics`` (format, lint, compile), ``judge`` (the local runtime
 and the model client), ``datasets``, ``calibration``, ``export``, with ``cli`` and ``tui`` on top.
 """
@@ -24,6 +26,7 @@ __all__ = [
     "CalibrationResult",
     "ClientSettings",
     "GradeRecord",
+    "GradeStats",
     "Grader",
     "LoadedRubric",
     "ReadinessCheck",
@@ -33,6 +36,7 @@ __all__ = [
     "compile_rubric",
     "load_grader",
     "load_rubric",
+    "settings_from_env",
 ]
 
 if TYPE_CHECKING:
@@ -41,6 +45,7 @@ if TYPE_CHECKING:
         ClientSettings,
         Grader,
         GradeRecord,
+        GradeStats,
         LoadedRubric,
         ReadinessCheck,
         acalibrate,
@@ -48,6 +53,7 @@ if TYPE_CHECKING:
         compile_rubric,
         load_grader,
         load_rubric,
+        settings_from_env,
     )
 
 

@@ -21,9 +21,13 @@ from rubricate.testing import FakeOpenAI
 ROOT = Path(__file__).resolve().parents[1]
 EUROVOC = ROOT / "examples" / "eurovoc"
 PUBLIC = {
-    "CalibrationResult", "ClientSettings", "GradeRecord", "Grader", "LoadedRubric",
+    "CalibrationResult", "ClientSettings", "GradeRecord", "GradeStats", "Grader", "LoadedRubric",
     "ReadinessCheck", "__version__", "acalibrate", "calibrate", "compile_rubric", "load_grader",
-    "load_rubric",
+    "load_rubric", "settings_from_env",
+}  # fmt: skip
+REWARDS = {
+    "ErrorPolicy", "PromptfooAssertion", "TrlReward", "UnscoredRewardError", "VerifiersReward",
+    "VerlReward", "make_verifiers_rubric",
 }  # fmt: skip
 
 
@@ -36,6 +40,23 @@ def test_the_exported_names_are_the_documented_ones() -> None:
         assert name in docs, f"docs/api.md does not mention {name}"
     with pytest.raises(AttributeError):
         rubricate.not_a_name  # noqa: B018
+
+
+def test_the_adapter_names_are_the_documented_ones() -> None:
+    import rubricate.rewards as rewards
+    from rubricate.export.rewards import common, promptfoo, trl, verifiers, verl
+
+    assert set(rewards.__all__) == REWARDS and dir(rewards) == sorted(REWARDS)
+    homes = {"ErrorPolicy": common.ErrorPolicy, "UnscoredRewardError": common.UnscoredRewardError,
+             "PromptfooAssertion": promptfoo.PromptfooAssertion, "TrlReward": trl.TrlReward,
+             "VerifiersReward": verifiers.VerifiersReward, "VerlReward": verl.VerlReward,
+             "make_verifiers_rubric": verifiers.make_rubric}  # fmt: skip
+    docs = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    for name in REWARDS:
+        assert getattr(rewards, name) is homes[name]
+        assert name in docs, f"docs/api.md does not mention rubricate.rewards.{name}"
+    with pytest.raises(AttributeError):
+        rewards.not_a_name  # noqa: B018
 
 
 def test_the_version_is_pyproject_s() -> None:
@@ -104,3 +125,58 @@ def test_the_program_in_docs_api_runs(fake_openai: FakeOpenAI, tmp_path: Path) -
     assert re.match(r"(ready|not_ready|incomplete) - ", lines[3])
     assert (tmp_path / "runs" / "api-example" / "report.md").exists()
     assert fake_openai.count() > 0  # the judge was called through the real openai SDK
+
+
+def test_a_grader_file_is_checked_against_its_exported_sha256(tmp_path: Path) -> None:
+    import hashlib
+
+    path = tmp_path / "grader.json"
+    text = json.dumps(rubricate.compile_rubric(EUROVOC / "rubric.yaml"))
+    path.write_text(text, encoding="utf-8")
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    assert rubricate.load_grader(path, sha256=digest).json == json.loads(text)
+    with pytest.raises(InputError, match="changed since it was exported"):
+        rubricate.load_grader(path, sha256="0" * 64)
+    path.write_text("{\n  nope", encoding="utf-8")
+    with pytest.raises(InputError, match=r"grader.json:2:3: not valid JSON"):
+        rubricate.load_grader(path)
+
+
+def test_options_left_out_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    grader_json = rubricate.compile_rubric(EUROVOC / "rubric.yaml")
+    monkeypatch.setenv("RUBRICATE_ERROR_RETRIES", "0")
+    monkeypatch.setenv("RUBRICATE_BATCH_CONCURRENCY", "8")
+    monkeypatch.setenv("RUBRICATE_STORE", "none")
+    grader = rubricate.load_grader(grader_json, retries=3)
+    assert (grader.retries, grader.concurrency, grader.python_workers) == (3, 8, 2)
+    assert grader.settings.store_path is None
+    assert rubricate.settings_from_env({"RUBRICATE_CONCURRENCY": "3"}).concurrency == 3
+    # a pickled grader is its configuration: what was left to the environment is read again
+    monkeypatch.setenv("RUBRICATE_BATCH_CONCURRENCY", "5")
+    import pickle
+
+    copy = pickle.loads(pickle.dumps(grader))
+    assert copy.json == grader.json and (copy.retries, copy.concurrency) == (3, 5)
+    monkeypatch.setenv("RUBRICATE_PYTHON_WORKERS", "two")
+    with pytest.raises(InputError, match="RUBRICATE_PYTHON_WORKERS='two' is not a whole number"):
+        rubricate.load_grader(grader_json)
+
+
+async def test_submit_and_stats_count_every_path_together() -> None:
+    import asyncio
+
+    pairs = _pairs()
+    grader = rubricate.load_grader(rubricate.compile_rubric(EUROVOC / "rubric.yaml"))
+    try:
+        assert grader.stats.pairs == 0 and grader.stats.recent_error_rate() is None
+        submitted = await asyncio.wrap_future(grader.submit(pairs))  # the background loop
+        awaited = await grader.ascore_many(pairs)  # this loop
+        assert [r.reward for r in submitted] == [r.reward for r in awaited]
+        stats = grader.stats
+        assert (stats.batches, stats.pairs) == (2, 2 * len(pairs))
+        assert stats.scored + stats.unscored == stats.pairs
+        unscored = sum(not r.scored for r in awaited)
+        assert stats.as_dict()["unscored"] == 2 * unscored
+        assert stats.recent_error_rate() == pytest.approx(unscored / len(pairs))  # 10 pairs
+    finally:
+        await grader.aclose()

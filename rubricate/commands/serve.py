@@ -150,9 +150,9 @@ def serve_command(
     import uvicorn  # deferred: only the server needs it
 
     from rubricate.export.rewards.common import ErrorPolicy
-    from rubricate.export.rewards.runtime import uses_models
     from rubricate.export.serve.app import CONFIG_ENV, ServeConfig, create_app
     from rubricate.export.serve.openrlhf_query import DEFAULT_STRIP_TOKENS
+    from rubricate.judge.graders.kinds import uses_models
 
     grader = _validated(grader_or_rubric)
     ErrorPolicy.parse(on_error, "openrlhf")  # a bad --on-error is a usage error, now

@@ -118,21 +118,21 @@ def test_assertion_with_promptfoo_context(
     assert strict["pass"] is False and strict["score"] == good["score"]
     if example == "accordance_tax":  # the judge's conclusion is shown with its criterion
         assert any(": " in c["reason"].split(": ", 1)[1] for c in good["componentResults"])
-    module._assertion.runtime.close()
+    module.grader.close()
 
 
 def test_output_parsed_by_promptfoo_is_graded_as_its_json_text(tmp_path: Path):
     module = _import(_bundle(tmp_path, "eurovoc"))
     result = module.get_assert({"domains": ["trade"]}, {"vars": {"domains": ["trade"]}})
     assert result["score"] == 1.0 and result["pass"] is True
-    module._assertion.runtime.close()
+    module.grader.close()
 
 
 def test_a_grade_that_errors_raises_instead_of_scoring_zero(tmp_path: Path):
     module = _import(_bundle(tmp_path, "eurovoc"))
     with pytest.raises(UnscoredRewardError, match="python_grader_runtime_error"):
         module.get_assert('{"domains": []}', {"vars": {"title": "no gold labels"}})
-    module._assertion.runtime.close()
+    module.grader.close()
 
 
 def test_grading_result_reports_clipping_and_threshold():
@@ -175,4 +175,4 @@ def test_a_hand_written_test_with_flat_vars_is_graded_with_them(tmp_path: Path):
         '{"domains": ["trade"]}', {"vars": {"item": {"domains": ["trade", "law"]}, "x": 1}}
     )
     assert flat["score"] == nested["score"] == pytest.approx(2 / 3)
-    module._assertion.runtime.close()
+    module.grader.close()

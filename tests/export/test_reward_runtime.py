@@ -8,14 +8,14 @@ import threading
 import pytest
 
 from rubricate.errors import InputError
-from rubricate.export.rewards.runtime import (
+from rubricate.judge.calls import ClientSettings
+from rubricate.judge.sample import make_sample
+from rubricate.judge.service import (
     GraderService,
     RewardRuntime,
     settings_from_env,
     uses_models,
 )
-from rubricate.judge.calls import ClientSettings
-from rubricate.judge.sample import make_sample
 from rubricate.testing import FakeOpenAI
 from rubricate.testing.script import Fault
 

@@ -203,3 +203,19 @@ def test_real_socket_with_a_model_grader(fake_openai: FakeOpenAI, tmp_path: Path
         refused.value.close()
         assert refused.value.code == 422
     assert len(fake_openai.requests) == 3
+
+
+def test_retried_pairs_are_counted_once_in_health_and_metrics(fake_openai: FakeOpenAI):
+    """The server grades through the public Grader; the re-graded attempts its stats count
+    reach ``/metrics`` (rubricate_pair_retries) and ``/health`` alike."""
+    from rubricate.testing.script import Fault
+
+    settings = ClientSettings(base_url=fake_openai.base_url, store_path=None, timeout_s=5)
+    fake_openai.fault(Fault.reply_text("no verdict here"))  # the first judge reply only
+    with TestClient(create_app(ServeConfig(MULTI, settings=settings))) as c:
+        pairs = [{"item": {"answer": "Paris"}, "output_text": "Paris [[PASS]]"}]
+        assert c.post("/grade", json={"pairs": pairs}).json()["rewards"] == [1.0]
+        assert c.post("/grade", json={"pairs": pairs}).json()["rewards"] == [1.0]
+        health = c.get("/health").json()
+        assert (health["batches"], health["pairs"], health["retried"]) == (2, 2, 1)
+        assert "rubricate_pair_retries_total 1.0" in c.get("/metrics").text

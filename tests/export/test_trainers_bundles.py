@@ -87,7 +87,7 @@ def test_trl_reward_on_each_example(tmp_path: Path, example: str, judge: FakeOpe
     stats = module.stats()
     assert stats["unscored"] == 0 and stats["pairs"] == 2 * len(rows)
     assert (stats["model_calls"] > 0) == (example == "accordance_tax")
-    module._reward.runtime.close()
+    module.grader.close()
 
 
 @pytest.mark.parametrize("example", EXAMPLES)
@@ -112,8 +112,8 @@ def test_verl_compute_score_on_each_example(tmp_path: Path, example: str, judge:
     assert {"score", "rubricate_scored"} <= keys and all(set(b) == keys for b in batch)
     assert one["rubricate_scored"] == 1 and all(b["rubricate_scored"] == 1 for b in batch)
     assert one["score"] > batch[0]["score"]
-    assert pickle.loads(pickle.dumps(module._reward)).grader == module._reward.grader
-    module._reward.runtime.close()
+    assert pickle.loads(pickle.dumps(module._reward)).grader.json == module._reward.grader.json
+    module.grader.close()
 
 
 def test_verl_item_from_extra_info_item(tmp_path: Path):
@@ -121,17 +121,23 @@ def test_verl_item_from_extra_info_item(tmp_path: Path):
     item = {"domains": ["trade", "law"]}
     result = module.compute_score("x", json.dumps({"domains": ["trade"]}), None, {"item": item})
     assert result["score"] == pytest.approx(2 / 3)
-    module._reward.runtime.close()
+    module.grader.close()
 
 
 def test_edited_grader_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     folder = _bundle(tmp_path, "trl", "eurovoc")
     grader = folder / "grader.json"
-    grader.write_text(grader.read_text().replace('"f1"', '"f1x"', 1))
+    exported = grader.read_text()
+    grader.write_text(exported.replace('"eurovoc-domains"', '"eurovoc-edited"', 1))
     with pytest.raises(InputError, match="changed since it was exported"):
         _import(folder)
     monkeypatch.setenv("RUBRICATE_ALLOW_EDITED_GRADER", "1")
-    _import(folder)._reward.runtime.close()
+    _import(folder).grader.close()
+    # allowed, an edit that breaks the grader is still refused, on import (rubricate.load_grader
+    # validates it), not at the first reward
+    grader.write_text(exported.replace('"f1"', '"f1x"', 1))
+    with pytest.raises(InputError, match="not a valid grader"):
+        _import(folder)
 
 
 JUDGE = {
@@ -156,7 +162,7 @@ def test_trl_error_policy(judge: FakeOpenAI, monkeypatch: pytest.MonkeyPatch, mo
         assert sorted(rewards, key=str) == sorted([1.0, 1.0, expected], key=str)
         assert reward.stats()["errors_by_flag"] == {"model_grader_parse_error": 1}
     finally:
-        reward.runtime.close()
+        reward.grader.close()
 
 
 def test_trl_raises_by_default_and_when_too_many_fail(
@@ -169,7 +175,7 @@ def test_trl_raises_by_default_and_when_too_many_fail(
         with pytest.raises(UnscoredRewardError, match="1 of 2 completions could not be graded"):
             reward(completions=["a [[PASS]]", "b [[PASS]]"])
     finally:
-        reward.runtime.close()
+        reward.grader.close()
     assert "1 unscored of 2 graded so far" in caplog.text
     monkeypatch.setenv("RUBRICATE_ON_ERROR", "skip")
     monkeypatch.setenv("RUBRICATE_MAX_ERROR_RATE", "0.4")
@@ -181,7 +187,7 @@ def test_trl_raises_by_default_and_when_too_many_fail(
             reward(completions=[f"{i} [[PASS]]" for i in range(10)])
         assert reward(completions=["fine [[PASS]]"]) == [1.0]  # 5 of 11 still fail, no error
     finally:
-        reward.runtime.close()
+        reward.grader.close()
 
 
 def test_verl_refuses_skip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
@@ -198,7 +204,7 @@ def test_verl_value_policy_reports_the_unscored_response(
     result = module.compute_score("x", "{}", json.dumps({"title": "no labels"}))
     assert result["score"] == 0 and result["rubricate_scored"] == 0
     assert math.isnan(result["rubricate/f1"])
-    module._reward.runtime.close()
+    module.grader.close()
 
 
 def test_a_completion_of_the_wrong_kind_is_a_clear_error(tmp_path: Path):

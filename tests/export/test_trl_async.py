@@ -46,7 +46,7 @@ def test_async_reward_funcs_mirror_the_sync_ones(tmp_path: Path, judge: FakeOpen
         assert not any(inspect.iscoroutinefunction(f) for f in module.reward_funcs)
         assert len(module.reward_weights) == len(module.async_reward_funcs)
     finally:
-        module._reward.runtime.close()
+        module.grader.close()
 
 
 def test_async_functions_gathered_grade_each_pair_once(tmp_path: Path, judge: FakeOpenAI):
@@ -72,7 +72,7 @@ def test_async_functions_gathered_grade_each_pair_once(tmp_path: Path, judge: Fa
         assert got == sync and len(judge.requests) == asked  # the sync ones reuse the grades
         assert got[0][0] > got[0][1]  # the full-marks memo beats the wrong one
     finally:
-        module._reward.runtime.close()
+        module.grader.close()
 
 
 def test_async_function_does_not_block_its_loop(tmp_path: Path, judge: FakeOpenAI):
@@ -101,7 +101,7 @@ def test_async_function_does_not_block_its_loop(tmp_path: Path, judge: FakeOpenA
         rewards = asyncio.run(run())
         assert len(rewards) == len(completions) and ticks >= 10  # the loop ran meanwhile
     finally:
-        module._reward.runtime.close()
+        module.grader.close()
 
 
 def _export(
@@ -155,7 +155,7 @@ def test_export_on_error_none_gives_trl_its_no_reward(
         )
         assert again == [1.0, None] and logged == {"rubricate/unscored": 0.5}
     finally:
-        module._reward.runtime.close()
+        module.grader.close()
 
 
 def test_export_on_error_is_checked_per_trainer(tmp_path: Path, capsys: pytest.CaptureFixture):

@@ -125,7 +125,7 @@ def test_value_policy_flags_the_rollout_and_gives_criteria_the_value(
         asked = len(judge.requests)
         values = [[asyncio.run(f(state=s)) for f in funcs] for s in states]
     finally:
-        reward.runtime.close()
+        reward.grader.close()
     assert [f.__name__ for f in funcs][0] == "judged_reward"
     assert [f.__name__ for f in funcs][-1] == SCORED_METRIC
     assert weights == [1.0] + [0.0] * (len(funcs) - 1)
@@ -140,7 +140,7 @@ def test_raise_policy_leaves_grade_states(tmp_path: Path, judge: FakeOpenAI):
         with pytest.raises(UnscoredRewardError, match="1 of 3 completions could not be graded"):
             asyncio.run(reward.grade_states(_states()))
     finally:
-        reward.runtime.close()
+        reward.grader.close()
     with pytest.raises(InputError):
         VerifiersReward(_grader(tmp_path), on_error="none")
 

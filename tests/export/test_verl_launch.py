@@ -88,7 +88,7 @@ def test_compute_score_async_is_what_verl_awaits(tmp_path: Path, fake_openai_env
         ]
         assert results == sync and results[0]["score"] == 1.0
     finally:
-        module._reward.runtime.close()
+        module.grader.close()
 
 
 def test_extra_arguments_and_bookkeeping_do_not_reach_the_grader(tmp_path: Path):
@@ -112,7 +112,7 @@ def test_extra_arguments_and_bookkeeping_do_not_reach_the_grader(tmp_path: Path)
         )
         assert result["score"] == 1.0
     finally:
-        module._reward.runtime.close()
+        module.grader.close()
 
 
 @pytest.mark.parametrize("on_error", ["none", "skip"])

@@ -2,7 +2,12 @@
 
 A Lambda's Python has no rubricate, pydantic or openai SDK, and a package built on the
 exporter's machine must not carry that machine's compiled wheels (``pydantic_core`` built for
-macOS does not import on Lambda's Amazon Linux). So the package carries this module plus
+macOS does not import on Lambda's Amazon Linux). This is why the Lambda, alone of the exported
+reward modules, does not go through rubricate's public API (``rubricate.load_grader`` and
+``rubricate.rewards``; ``docs/api.md``): that API needs the whole package and its compiled
+dependencies, where this runtime keeps the zip at about 35 KB, far inside Lambda's limits, and
+``export rft --platform bedrock --verify`` checks it against the calibrated grader part by part.
+So the package carries this module plus
 *verbatim copies* of the pure-Python rubricate modules that decide a reward: template
 rendering (:mod:`rubricate.judge.template`), ``calculate_output``
 (:mod:`rubricate.judge.formula`, :mod:`rubricate.judge.formula_parser`), the judge reply parser

@@ -4,8 +4,8 @@ For every answer of the calibration set:
 
 - the *calibrated grader*: the rubric compiled anew (the bytes must equal the bundle's
   ``grader.json``; a difference is a note and the bundle's bytes are graded) and run by
-  rubricate's local runtime (:class:`~rubricate.export.rewards.runtime.RewardRuntime`, what
-  ``rubricate.api.load_grader`` runs);
+  rubricate's local runtime (:class:`~rubricate.judge.service.RewardRuntime`, what the public
+  ``rubricate.Grader`` runs);
 - the *form*: ``lambda.zip`` unpacked and its handler invoked in a separate process as Lambda
   invokes it (:mod:`.invoke`, :mod:`.harness`), one invocation per answer, with Bedrock's
   documented event: ``[{"id", "messages": <the bundle row's prompt + the answer as the
@@ -107,7 +107,7 @@ def verify_bedrock(
     """
     from rubricate.calibration.inputs.calset import read_calibration_set
     from rubricate.datasets.rft_rows import build_row, grader_item_fields, rubric_item_fields
-    from rubricate.export.rewards.runtime import RewardRuntime
+    from rubricate.judge.service import RewardRuntime
     from rubricate.rubrics.compile import compile_rubric, grader_json
     from rubricate.rubrics.lint import load_checked_rubric
 

@@ -44,7 +44,7 @@ def _example(item: dict[str, Any], loaded: Any, grader: dict[str, Any]) -> dict[
 
 
 def _grade(grader: dict[str, Any], pairs: list[tuple[dict, dict]], settings: Any) -> list:
-    from rubricate.export.rewards.runtime import RewardRuntime
+    from rubricate.judge.service import RewardRuntime
 
     runtime = RewardRuntime(grader, settings)
     try:

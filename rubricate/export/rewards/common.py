@@ -1,17 +1,16 @@
-"""What the TRL and verl reward modules share: the bundle's grader, the error policy, logging.
+"""What the trainer adapters share: the public grader they run, the error policy, logging.
 
-A reward bundle (``rubricate export trl|verl RUBRIC --out DIR``) is ``DIR/grader.json`` (the
-exact bytes ``rubricate compile`` writes, which calibration graded) and ``DIR/reward.py``,
-a few lines that call :mod:`rubricate.export.rewards.trl` or
-:mod:`rubricate.export.rewards.verl`. The module
-records the grader's SHA-256; :func:`load_bundle_grader` refuses a ``grader.json`` whose bytes
-changed since the export (the grader that is calibrated is byte for byte the grader that
-trains), unless ``RUBRICATE_ALLOW_EDITED_GRADER=1``.
+A reward bundle (``rubricate export trl|verl|verifiers|promptfoo RUBRIC --out DIR``) is
+``DIR/grader.json`` (the exact bytes ``rubricate compile`` writes, which calibration graded) and
+a module of a few lines that uses only the public API: ``rubricate.load_grader(path,
+sha256=...)`` (which refuses a ``grader.json`` whose bytes changed since the export, unless
+``RUBRICATE_ALLOW_EDITED_GRADER=1``) and an adapter of :mod:`rubricate.rewards`. Every adapter
+grades through a public :class:`rubricate.Grader` (:func:`as_grader`): its ``submit`` /
+``score_many``, its running ``stats`` and their recent error rate, its transient-retry policy.
 
 Error policy (a grader error is never a silent 0). A pair that cannot be graded after the
-runtime's retries (:class:`~rubricate.export.rewards.runtime.GraderService`: a fresh judge sample
-for transient failures, ``RUBRICATE_ERROR_RETRIES``, default 2) is handled per
-``RUBRICATE_ON_ERROR``:
+grader's retries (a fresh judge sample for transient failures, ``RUBRICATE_ERROR_RETRIES``,
+default 2) is handled per ``RUBRICATE_ON_ERROR``:
 
 - ``raise`` (default): the whole batch is graded and logged first, then
   :class:`UnscoredRewardError` is raised, naming how many failed, by error flag, and the first
@@ -35,18 +34,16 @@ the running counts; ``reward.stats()`` in the bundle module returns the counts.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
+from rubricate.api import Grader, load_grader
 from rubricate.errors import InputError, RubricateError
-from rubricate.export.rewards.runtime import RewardRuntime, read_grader, settings_from_env
 from rubricate.judge.records import GradeRecord
 
 log = logging.getLogger("rubricate.reward")
@@ -155,11 +152,11 @@ def error_summary(failed: Sequence[GradeRecord], total: int) -> str:
     return f"{len(failed)} of {total} completions could not be graded ({listed})"
 
 
-def log_batch(records: Sequence[GradeRecord], runtime: RewardRuntime) -> None:
+def log_batch(records: Sequence[GradeRecord], grader: Grader) -> None:
     """One warning for a batch with unscored records, with the running totals."""
     failed = [r for r in records if not r.scored]
     if failed:
-        stats = runtime.stats
+        stats = grader.stats
         log.warning(
             "rubricate reward: %s; first: %s; %d unscored of %d graded so far",
             error_summary(failed, len(records)),
@@ -169,48 +166,22 @@ def log_batch(records: Sequence[GradeRecord], runtime: RewardRuntime) -> None:
         )
 
 
-def load_bundle_grader(path: Path, expected_sha256: str | None) -> dict[str, Any]:
-    """The bundle's grader, refused when its bytes differ from the exported ones.
+def as_grader(grader: Grader | Mapping[str, Any]) -> Grader:
+    """``grader`` itself, or a :class:`~rubricate.Grader` for grader JSON configured from the
+    environment (``rubricate.load_grader(grader)``: :func:`rubricate.settings_from_env`,
+    ``RUBRICATE_PYTHON_WORKERS``, ``RUBRICATE_BATCH_CONCURRENCY``, ``RUBRICATE_ERROR_RETRIES``);
+    nothing starts until the first grade.
 
     Raises:
-        InputError: unreadable, not a grader, or edited since the export (unless
-            ``RUBRICATE_ALLOW_EDITED_GRADER=1``).
+        InputError: not a valid grader, or a bad environment variable.
     """
-    grader, data = read_grader(path)
-    digest = hashlib.sha256(data).hexdigest()
-    allowed = os.environ.get("RUBRICATE_ALLOW_EDITED_GRADER", "") in ("1", "true", "yes")
-    if expected_sha256 and digest != expected_sha256 and not allowed:
-        raise InputError(
-            f"{path}: changed since it was exported (sha256 {digest[:12]}..., exported "
-            f"{expected_sha256[:12]}...); the grader that trains must be the one that was "
-            "calibrated: export again, or set RUBRICATE_ALLOW_EDITED_GRADER=1"
-        )
-    return grader
+    return grader if isinstance(grader, Grader) else load_grader(grader)
 
 
-def open_runtime(grader: dict[str, Any]) -> RewardRuntime:
-    """A lazily started :class:`RewardRuntime` configured from the environment.
-
-    ``RUBRICATE_PYTHON_WORKERS`` (2), ``RUBRICATE_BATCH_CONCURRENCY`` (64) and
-    ``RUBRICATE_ERROR_RETRIES`` (2), plus :func:`settings_from_env`.
-    """
-    env = os.environ
-
-    def number(name: str, default: int) -> int:
-        raw = env.get(name, "").strip()
-        if not raw:
-            return default
-        if not raw.isdigit():
-            raise InputError(f"environment variable {name}={raw!r} is not a whole number")
-        return int(raw)
-
-    return RewardRuntime(
-        grader,
-        settings_from_env(),
-        python_workers=max(1, number("RUBRICATE_PYTHON_WORKERS", 2)),
-        concurrency=max(1, number("RUBRICATE_BATCH_CONCURRENCY", 64)),
-        retries=number("RUBRICATE_ERROR_RETRIES", 2),
-    )
+def sub_grader_names(grader: Grader) -> list[str]:
+    """Names of the sub-graders of a ``multi`` grader (none otherwise)."""
+    graders = grader.json.get("graders") if grader.json.get("type") == "multi" else None
+    return list(graders) if isinstance(graders, dict) else []
 
 
 def message_text(message: Mapping[str, Any]) -> str:

@@ -34,8 +34,9 @@ What the real promptfoo (0.123) does to test variables, and why the config is sh
   environment (an item could put ``OPENAI_API_KEY`` in front of the model) and every JSON
   ``$ref`` is resolved: :func:`check_item` refuses such items at export, naming the line.
 
-At run time (:class:`PromptfooAssertion`): ``item`` = ``context["vars"]["item"]`` (a test
-written by hand without ``item`` is graded with its vars as the item), ``sample`` = the
+At run time (:class:`PromptfooAssertion`, public as ``rubricate.rewards.PromptfooAssertion``,
+grading through the public :class:`rubricate.Grader`): ``item`` = ``context["vars"]["item"]``
+(a test written by hand without ``item`` is graded with its vars as the item), ``sample`` = the
 output text (an output promptfoo already parsed as JSON is dumped back to text). ``pass`` is
 ``score >= pass_threshold`` (the assertion's ``config.pass_threshold``, else the rubric's
 ``pass_threshold``, else 0.5 with a warning at export). Sub-grader rewards become
@@ -53,16 +54,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
+from rubricate.api import Grader
 from rubricate.errors import ExportError
-from rubricate.export.rewards.common import (
-    UnscoredRewardError,
-    error_summary,
-    load_bundle_grader,
-    open_runtime,
-)
+from rubricate.export.rewards.common import UnscoredRewardError, as_grader, error_summary
 from rubricate.judge.records import GradeRecord
 from rubricate.judge.sample import make_sample
 
@@ -162,21 +158,16 @@ class PromptfooAssertion:
     """The grader as a promptfoo python assertion (see the module docstring).
 
     Args:
-        grader: the grader config.
+        grader: a :class:`rubricate.Grader` (``rubricate.load_grader(...)``), or grader JSON
+            (then graded by ``rubricate.load_grader(grader)``, configured from the environment).
         pass_threshold: the default threshold (an assertion's ``config.pass_threshold`` wins).
     """
 
-    def __init__(self, grader: dict[str, Any], pass_threshold: float = DEFAULT_THRESHOLD) -> None:
-        self.grader = grader
+    def __init__(
+        self, grader: Grader | Mapping[str, Any], pass_threshold: float = DEFAULT_THRESHOLD
+    ) -> None:
+        self.grader = as_grader(grader)
         self.pass_threshold = pass_threshold
-        self.runtime = open_runtime(grader)
-
-    @classmethod
-    def from_bundle(
-        cls, grader_path: Path, expected_sha256: str | None, *, pass_threshold: float
-    ) -> PromptfooAssertion:
-        """Load ``grader.json`` (checked against the exported SHA-256); nothing starts yet."""
-        return cls(load_bundle_grader(grader_path, expected_sha256), pass_threshold)
 
     def __call__(self, output: Any, context: Mapping[str, Any] | None) -> dict[str, Any]:
         """Grade one output; raises :class:`UnscoredRewardError` when the grade errors."""
@@ -185,8 +176,8 @@ class PromptfooAssertion:
         config = context.get("config") or {}
         threshold = float(config.get("pass_threshold", self.pass_threshold))
         item = item_from_vars(variables)
-        record = self.runtime.grade([(item, make_sample(output_text(output)))])[0]
+        record = self.grader.score(item, make_sample(output_text(output)))
         if not record.scored:
             raise UnscoredRewardError(f"{error_summary([record], 1)}: {record.error}")
-        name = str(self.grader.get("name") or self.grader.get("type"))
+        name = str(self.grader.json.get("name") or self.grader.json.get("type"))
         return grading_result(record, name, threshold)

@@ -26,7 +26,12 @@ _ENDPOINT = """\
 | `RUBRICATE_MAX_RETRIES` | 6 | retries of 429/5xx/timeouts per request |
 | `RUBRICATE_STORE` | `.rubricate/calls.sqlite` | call store; reruns replay paid calls |
 | `RUBRICATE_PYTHON_WORKERS` | 2 | python-grader processes |
+| `RUBRICATE_BATCH_CONCURRENCY` | 64 | pairs graded at once per batch |
 | `RUBRICATE_ERROR_RETRIES` | 2 | new judge samples for a pair whose grade failed transiently |
+
+The module uses rubricate's public Python API only (`rubricate.load_grader` and an adapter of
+`rubricate.rewards`; see rubricate's `docs/api.md`), so the same grader can be scored from your
+own code: `module.grader.score_many([(item, {"output_text": ...})])`.
 """
 
 _ERRORS = """\

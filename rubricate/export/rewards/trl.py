@@ -21,15 +21,16 @@ How a completion becomes a graded pair:
 - ``sample``: :func:`~rubricate.judge.sample.make_sample` of the completion text
   (:func:`~rubricate.export.rewards.common.completion_output`), with its tool calls.
 
-A batch is graded concurrently on the shared background runtime, whichever form calls it: the
-sync function waits for it, the async one (:meth:`TrlReward.acall`) awaits it without blocking
-TRL's loop. Errors follow :class:`~rubricate.export.rewards.common.ErrorPolicy` (default: raise; the
-bundle's ``--on-error`` choice; ``none`` is TRL's ``None``). :meth:`TrlReward.sub_reward` gives
-one function per sub-grader (``multi`` graders), to pass with weight 0 so TRL logs each
-criterion: every pair is graded once, whichever function asks first (grades in flight are
-shared, so async functions gathered together do not grade twice). When TRL passes
-``log_metric``, the rubric's function logs ``rubricate/unscored``: the share of the batch's
-completions that could not be graded.
+A batch is graded concurrently by the public :class:`rubricate.Grader` on its background loop
+(:meth:`~rubricate.Grader.submit`), whichever form calls it: the sync function waits for it, the
+async one (:meth:`TrlReward.acall`) awaits it without blocking TRL's loop. Errors follow
+:class:`~rubricate.export.rewards.common.ErrorPolicy` (default: raise; the bundle's
+``--on-error`` choice; ``none`` is TRL's ``None``). :meth:`TrlReward.sub_reward` gives one
+function per sub-grader (``multi`` graders), to pass with weight 0 so TRL logs each criterion:
+every pair is graded once, whichever function asks first (grades in flight are shared, so async
+functions gathered together do not grade twice). When TRL passes ``log_metric``, the rubric's
+function logs ``rubricate/unscored``: the share of the batch's completions that could not be
+graded.
 """
 
 from __future__ import annotations
@@ -39,16 +40,16 @@ import concurrent.futures
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from rubricate.api import Grader
 from rubricate.export.rewards.common import (
     ErrorPolicy,
+    as_grader,
     completion_output,
-    load_bundle_grader,
     log_batch,
-    open_runtime,
+    sub_grader_names,
 )
 from rubricate.judge.records import GradeRecord
 from rubricate.judge.sample import make_sample
@@ -95,26 +96,22 @@ class TrlReward:
     """The reward function object behind a bundle's ``reward.py``.
 
     Args:
-        grader: the grader config.
+        grader: a :class:`rubricate.Grader` (``rubricate.load_grader(...)``), or grader JSON
+            (then graded by ``rubricate.load_grader(grader)``, configured from the environment).
         policy: the error policy (None: ``RUBRICATE_ON_ERROR``, else ``on_error``).
         on_error: the policy chosen at export (``rubricate export trl --on-error``).
     """
 
     def __init__(
-        self, grader: dict[str, Any], policy: ErrorPolicy | None = None, on_error: str = "raise"
+        self,
+        grader: Grader | Mapping[str, Any],
+        policy: ErrorPolicy | None = None,
+        on_error: str = "raise",
     ) -> None:
-        self.grader = grader
         self.policy = policy or ErrorPolicy.from_env("trl", default=on_error)
-        self.runtime = open_runtime(grader)
+        self.grader = as_grader(grader)
         self._memo: OrderedDict[str, Future[GradeRecord]] = OrderedDict()
         self._memo_lock = threading.Lock()
-
-    @classmethod
-    def from_bundle(
-        cls, grader_path: Path, expected_sha256: str | None, on_error: str = "raise"
-    ) -> TrlReward:
-        """Load ``grader.json`` (checked against the exported SHA-256); nothing starts yet."""
-        return cls(load_bundle_grader(grader_path, expected_sha256), on_error=on_error)
 
     def pairs(
         self, prompts: Sequence[Any] | None, completions: Sequence[Any], kwargs: dict[str, Any]
@@ -162,12 +159,12 @@ class TrlReward:
                     future.set_exception(error)
                 return
             records = batch.result()
-            log_batch(records, self.runtime)
+            log_batch(records, self.grader)
             for (_, future), record in zip(todo, records, strict=True):
                 future.set_result(record)
 
         try:
-            batch = self.runtime.submit(pairs)
+            batch = self.grader.submit(pairs)
         except BaseException as error:  # e.g. no judge endpoint: refused before it starts
             failed: Future[list[GradeRecord]] = Future()
             failed.set_exception(error)
@@ -193,7 +190,7 @@ class TrlReward:
         log_metric = kwargs.get("log_metric")
         if callable(log_metric) and records:
             log_metric(UNSCORED_METRIC, sum(not r.scored for r in records) / len(records))
-        return self.policy.rewards(records, self.runtime.stats.recent_error_rate())
+        return self.policy.rewards(records, self.grader.stats.recent_error_rate())
 
     def __call__(
         self,
@@ -219,11 +216,10 @@ class TrlReward:
 
     def sub_reward_names(self) -> list[str]:
         """Names of the sub-grader rewards (a ``multi`` grader's; none otherwise)."""
-        graders = self.grader.get("graders") if self.grader.get("type") == "multi" else None
-        return list(graders) if isinstance(graders, dict) else []
+        return sub_grader_names(self.grader)
 
     def _sub_rewards(self, name: str, records: list[GradeRecord]) -> list[float | None]:
-        self.policy.rewards(records, self.runtime.stats.recent_error_rate())  # raise if it says
+        self.policy.rewards(records, self.grader.stats.recent_error_rate())  # raise if it says
         fallback = self.policy.value if self.policy.mode == "value" else None
         return [r.sub_rewards.get(name, fallback) if r.scored else fallback for r in records]
 
@@ -252,4 +248,4 @@ class TrlReward:
 
     def stats(self) -> dict[str, Any]:
         """Running counts: pairs graded, unscored, errors by flag, model calls."""
-        return self.runtime.stats.as_dict()
+        return self.grader.stats.as_dict()

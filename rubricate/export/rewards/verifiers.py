@@ -17,7 +17,8 @@ by verifiers itself, so nothing here raises from inside a reward function.
 
 Before verifiers calls them, ``score_group`` / ``score_rollout`` grade every rollout of the
 group in one concurrent batch, each pair once, and put the outcome in ``state["rubricate"]``
-(``reward``, ``scored``, ``sub_rewards``, ``error``; plain JSON). How a rollout becomes a graded
+(``reward``, ``scored``, ``sub_rewards``, ``error``; plain JSON), through the public
+:class:`rubricate.Grader` (``submit``, awaited on verifiers' loop). How a rollout becomes a graded
 pair: the ``item`` is the rollout's ``info`` (the dataset row's item, JSON text in the
 bundle's ``dataset.jsonl``), the ``sample`` the completion's last assistant message
 (:func:`~rubricate.export.rewards.common.completion_output`; verifiers' message models are made
@@ -33,17 +34,18 @@ metric must be a number, or the weighted sum is NaN) and ``rubricate_scored`` is
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from rubricate.api import Grader
 from rubricate.export.rewards.common import (
     ErrorPolicy,
+    as_grader,
     completion_output,
-    load_bundle_grader,
     log_batch,
-    open_runtime,
+    sub_grader_names,
 )
 from rubricate.judge.records import GradeRecord
 from rubricate.judge.sample import make_sample
@@ -94,26 +96,21 @@ class VerifiersReward:
     """Grades verifiers rollouts (the part of the Rubric that does not need verifiers).
 
     Args:
-        grader: the grader config.
+        grader: a :class:`rubricate.Grader` (``rubricate.load_grader(...)``), or grader JSON
+            (then graded by ``rubricate.load_grader(grader)``, configured from the environment).
         policy: the error policy (None: ``RUBRICATE_ON_ERROR``, else ``on_error``).
         on_error: the policy chosen at export (``rubricate export verifiers --on-error``).
     """
 
     def __init__(
-        self, grader: dict[str, Any], policy: ErrorPolicy | None = None, on_error: str = "raise"
+        self,
+        grader: Grader | Mapping[str, Any],
+        policy: ErrorPolicy | None = None,
+        on_error: str = "raise",
     ) -> None:
-        self.grader = grader
         self.policy = policy or ErrorPolicy.from_env("verifiers", default=on_error)
-        self.runtime = open_runtime(grader)
-        graders = grader.get("graders") if grader.get("type") == "multi" else None
-        self.sub_names = list(graders) if isinstance(graders, dict) else []
-
-    @classmethod
-    def from_bundle(
-        cls, grader_path: Path, expected_sha256: str | None, on_error: str = "raise"
-    ) -> VerifiersReward:
-        """Load ``grader.json`` (checked against the exported SHA-256); nothing starts yet."""
-        return cls(load_bundle_grader(grader_path, expected_sha256), on_error=on_error)
+        self.grader = as_grader(grader)
+        self.sub_names = sub_grader_names(self.grader)
 
     def pair(self, state: dict[str, Any], index: int = 0) -> tuple[dict, dict]:
         """The ``(item, sample)`` pair of one rollout state."""
@@ -129,9 +126,10 @@ class VerifiersReward:
         todo = [s for s in states if STATE_KEY not in s]
         if not todo:
             return
-        records = await self.runtime.grade_async([self.pair(s, i) for i, s in enumerate(todo)])
-        log_batch(records, self.runtime)
-        rewards = self.policy.rewards(records, self.runtime.stats.recent_error_rate())
+        pairs = [self.pair(s, i) for i, s in enumerate(todo)]
+        records = await asyncio.wrap_future(self.grader.submit(pairs))
+        log_batch(records, self.grader)
+        rewards = self.policy.rewards(records, self.grader.stats.recent_error_rate())
         for state, record, reward in zip(todo, records, rewards, strict=True):
             state[STATE_KEY] = self._outcome(record, reward)
 
@@ -150,7 +148,7 @@ class VerifiersReward:
 
     def stats(self) -> dict[str, Any]:
         """Running counts: pairs graded, unscored, errors by flag, model calls."""
-        return self.runtime.stats.as_dict()
+        return self.grader.stats.as_dict()
 
 
 def _function(
@@ -185,7 +183,7 @@ def make_rubric(reward: VerifiersReward, main_name: str, prefix: str = "") -> An
     import verifiers as vf
 
     class RubricateRubric(vf.Rubric):
-        """The exported grader as a verifiers Rubric (:mod:`rubricate.export.rewards.verifiers`)."""
+        """The exported grader as a verifiers Rubric (:mod:`rubricate.rewards`)."""
 
         async def score_group(self, states: list[Any]) -> None:
             await reward.grade_states(states)

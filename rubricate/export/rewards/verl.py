@@ -29,18 +29,22 @@ Results are dicts with the same keys for every response (verl stacks them per ke
 ``score``, ``rubricate_scored`` (1 or 0) and one ``rubricate/<sub-grader>`` per sub-grader of
 a ``multi`` grader (NaN where the grade errored). Errors follow
 :class:`~rubricate.export.rewards.common.ErrorPolicy` (default: raise; ``none`` is refused for
-verl). Objects pickle as their grader and policy only, so Ray can ship the function to workers.
+verl). Objects pickle as their grader's configuration and policy only (a
+:class:`rubricate.Grader` pickles so), so Ray can ship the function to workers. Responses are
+graded by the public :class:`rubricate.Grader` (``score_many``, and ``submit`` awaited for the
+async form), on its one background loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rubricate.export.rewards.common import ErrorPolicy, load_bundle_grader, log_batch, open_runtime
+from rubricate.api import Grader
+from rubricate.export.rewards.common import ErrorPolicy, as_grader, log_batch, sub_grader_names
 from rubricate.judge.records import GradeRecord
 from rubricate.judge.sample import make_sample
 
@@ -76,26 +80,21 @@ class VerlReward:
     """The scoring object behind a verl bundle's ``reward.py``.
 
     Args:
-        grader: the grader config.
+        grader: a :class:`rubricate.Grader` (``rubricate.load_grader(...)``), or grader JSON
+            (then graded by ``rubricate.load_grader(grader)``, configured from the environment).
         policy: the error policy (None: ``RUBRICATE_ON_ERROR``, else ``on_error``).
         on_error: the policy chosen at export (``rubricate export verl --on-error``).
     """
 
     def __init__(
-        self, grader: dict[str, Any], policy: ErrorPolicy | None = None, on_error: str = "raise"
+        self,
+        grader: Grader | Mapping[str, Any],
+        policy: ErrorPolicy | None = None,
+        on_error: str = "raise",
     ) -> None:
-        self.grader = grader
         self.policy = policy or ErrorPolicy.from_env("verl", default=on_error)
-        self.runtime = open_runtime(grader)
-        graders = grader.get("graders") if grader.get("type") == "multi" else None
-        self.sub_names = list(graders) if isinstance(graders, dict) else []
-
-    @classmethod
-    def from_bundle(
-        cls, grader_path: Path, expected_sha256: str | None, on_error: str = "raise"
-    ) -> VerlReward:
-        """Load ``grader.json`` (checked against the exported SHA-256); nothing starts yet."""
-        return cls(load_bundle_grader(grader_path, expected_sha256), on_error=on_error)
+        self.grader = as_grader(grader)
+        self.sub_names = sub_grader_names(self.grader)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.grader, self.policy))
@@ -106,8 +105,8 @@ class VerlReward:
         return item_from(ground_truth, extra_info), make_sample(str(solution_str))
 
     def _results(self, records: Sequence[GradeRecord]) -> list[dict[str, Any]]:
-        log_batch(records, self.runtime)
-        rewards = self.policy.rewards(records, self.runtime.stats.recent_error_rate())
+        log_batch(records, self.grader)
+        rewards = self.policy.rewards(records, self.grader.stats.recent_error_rate())
         out = []
         for record, reward in zip(records, rewards, strict=True):
             result: dict[str, Any] = {"score": reward, "rubricate_scored": int(record.scored)}
@@ -127,7 +126,7 @@ class VerlReward:
     ) -> dict[str, Any]:
         """``compute_score`` for one response."""
         pair = self.pair(solution_str, ground_truth, extra_info)
-        return self._results(self.runtime.grade([pair]))[0]
+        return self._results(self.grader.score_many([pair]))[0]
 
     async def ascore(
         self,
@@ -140,7 +139,8 @@ class VerlReward:
         """:meth:`score` as a coroutine: verl awaits a batch's responses at once, and each
         waits for its grade without blocking verl's loop."""
         pair = self.pair(solution_str, ground_truth, extra_info)
-        return self._results(await self.runtime.grade_async([pair]))[0]
+        records: list[GradeRecord] = await asyncio.wrap_future(self.grader.submit([pair]))
+        return self._results(records)[0]
 
     def score_batch(
         self,
@@ -156,8 +156,8 @@ class VerlReward:
             self.pair(text, truth, info)
             for text, truth, info in zip(solution_strs, ground_truths, infos, strict=True)
         ]
-        return self._results(self.runtime.grade(pairs))
+        return self._results(self.grader.score_many(pairs))
 
     def stats(self) -> dict[str, Any]:
         """Running counts: pairs graded, unscored, errors by flag, model calls."""
-        return self.runtime.stats.as_dict()
+        return self.grader.stats.as_dict()

@@ -1,8 +1,10 @@
 """The HTTP reward endpoint behind ``rubricate serve``: one grader, graded over HTTP.
 
-An ASGI app (Starlette) serving the grader it was started with, through the local runtime
-(:class:`~rubricate.export.rewards.runtime.GraderService`, one per server process, opened at
-startup and closed at shutdown):
+An ASGI app (Starlette) serving the grader it was started with, through the public API: one
+:class:`rubricate.Grader` per server process (``rubricate.load_grader`` with the server's
+settings; :meth:`~rubricate.Grader.aopen` at startup, so a grader that cannot run stops the
+server before it answers, ``ascore_many`` per request, ``aclose`` at shutdown; ``/health``
+reports its ``stats``):
 
 - ``POST /grade``: a batch of pairs in; ``rewards`` (``null`` for a pair that could not be
   graded: never a silent 0), ``results`` (one grade record per pair: ``reward``,
@@ -53,9 +55,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from rubricate.api import load_grader
 from rubricate.errors import RubricateError
 from rubricate.export.rewards.common import ErrorPolicy
-from rubricate.export.rewards.runtime import GraderService
 from rubricate.export.serve import requests as bodies
 from rubricate.export.serve.metrics import CONTENT_TYPE, ServerMetrics
 from rubricate.export.serve.openrlhf_query import DEFAULT_STRIP_TOKENS, Refused
@@ -157,28 +159,33 @@ def _gemini_route(handle: Any, grade: Any) -> Any:
     return gemini_route
 
 
-def create_app(config: ServeConfig, *, client: Any = None) -> Starlette:
-    """The ASGI app serving ``config.grader`` (``client``: an open model client to use, for
-    tests and benches; otherwise one is opened from ``config.settings`` at startup).
+def create_app(config: ServeConfig) -> Starlette:
+    """The ASGI app serving ``config.grader`` (its model client is opened from
+    ``config.settings`` at startup; None: the environment's, :func:`rubricate.settings_from_env`).
 
     Raises:
-        InputError: ``config.on_error`` is not a policy OpenRLHF can take.
+        InputError: ``config.on_error`` is not a policy OpenRLHF can take, or the grader is
+            not valid.
     """
     policy = ErrorPolicy.parse(config.on_error, "openrlhf", 1.0)
-    service = GraderService(
+    grader = load_grader(
         config.grader,
         config.settings,
         python_workers=config.python_workers,
         concurrency=config.concurrency,
         retries=config.retries,
-        client=client,
     )
     metrics = ServerMetrics()
     name = str(config.grader.get("name") or config.grader.get("type"))
     grader_info = {"name": name, "type": config.grader.get("type"), "sha256": config.grader_sha256}
+    counted = {"retried": 0}
 
     async def grade(pairs: list[bodies.Pair]) -> list[Any]:
-        records, retried = await service.grade_counted(pairs)
+        records = await grader.ascore_many(pairs)
+        # the re-graded attempts since the last count (the grader's running total; exact in
+        # sum, as every batch is counted in the one event loop this runs on)
+        retried = grader.stats.retried - counted["retried"]
+        counted["retried"] += retried
         metrics.observe_records(records, retried)
         return records
 
@@ -236,7 +243,7 @@ def create_app(config: ServeConfig, *, client: Any = None) -> Starlette:
 
     async def health(request: Request) -> Response:
         return JSONResponse(
-            {"status": "ok", "grader": grader_info, "pid": os.getpid(), **service.stats.as_dict()}
+            {"status": "ok", "grader": grader_info, "pid": os.getpid(), **grader.stats.as_dict()}
         )
 
     async def metrics_route(request: Request) -> Response:
@@ -244,11 +251,11 @@ def create_app(config: ServeConfig, *, client: Any = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await service.start()  # fails fast: a grader that cannot run, no judge endpoint
+        await grader.aopen()  # fails fast: a grader that cannot run, no judge endpoint
         try:
             yield
         finally:
-            await service.aclose()
+            await grader.aclose()
 
     routes = [
         Route("/grade", grade_route, methods=["POST"]),
@@ -260,7 +267,7 @@ def create_app(config: ServeConfig, *, client: Any = None) -> Starlette:
         Route("/metrics", metrics_route, methods=["GET"]),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
-    app.state.service = service
+    app.state.grader = grader
     app.state.metrics = metrics
     return app
 

@@ -86,7 +86,7 @@ def _read_json(path: Path) -> Any:
 async def _grade_side(
     runtime: Any, grader: dict[str, Any], pairs: list[tuple[dict, dict]], repeat: int
 ) -> list[Any]:
-    from rubricate.export.rewards.runtime import is_transient
+    from rubricate.judge.service import is_transient
 
     records = await runtime.grade_many(grader, pairs, repeat=repeat)
     for attempt in range(1, RETRIES + 1):

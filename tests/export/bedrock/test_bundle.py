@@ -158,3 +158,40 @@ def test_an_openai_model_name_is_warned_about(
     args[args.index("--model") + 1] = "o4-mini-2025-04-16"
     assert cli(args) == 0
     assert "o4-mini-2025-04-16: not a Bedrock model identifier" in capsys.readouterr().err
+
+
+def test_the_package_holds_every_module_its_python_imports() -> None:
+    """The Lambda bundles a standard-library runtime, not the rubricate package (docs/api.md):
+    every import in the zip is the standard library or a file in the zip (imports in an
+    ``except`` clause are the fallbacks for running from the installed package, not in Lambda)."""
+    import ast
+    import sys
+
+    from rubricate.export.bedrock.package import package_files
+
+    files = package_files("{}")
+    for name, data in files.items():
+        if not name.endswith(".py"):
+            continue
+        tree = ast.parse(data.decode("utf-8"))
+        fallbacks = {
+            id(inner)
+            for handler in ast.walk(tree)
+            if isinstance(handler, ast.ExceptHandler)
+            for inner in ast.walk(handler)
+        }
+        for node in ast.walk(tree):
+            if id(node) in fallbacks:
+                continue
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules = [node.module]
+            else:
+                continue
+            for module in modules:
+                top = module.split(".")[0]
+                if top in sys.stdlib_module_names or top == "__future__":
+                    continue
+                path = module.replace(".", "/")
+                assert f"{path}.py" in files or f"{path}/__init__.py" in files, (name, module)

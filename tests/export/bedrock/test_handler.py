@@ -10,9 +10,9 @@ import pytest
 
 from rubricate.export.bedrock.invoke import invoke_package
 from rubricate.export.bedrock.package import build_package
-from rubricate.export.rewards.runtime import RewardRuntime
 from rubricate.judge.calls import ClientSettings
 from rubricate.judge.sample import make_sample
+from rubricate.judge.service import RewardRuntime
 from rubricate.testing import Fault
 from rubricate.testing.pytest_plugin import FAKE_API_KEY
 from rubricate.testing.server import FakeOpenAI

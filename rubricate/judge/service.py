@@ -1,7 +1,10 @@
-"""One grader, graded from anywhere: the runtime behind TRL, verl, promptfoo and ``serve``.
+"""One grader, graded from anywhere: the service behind the public :class:`rubricate.Grader`.
 
-Every open-source target runs the *same* compiled grader JSON through the local runtime
-(:class:`rubricate.judge.runtime.Runtime`); this module is the part they share.
+Every way of grading outside a calibration run (``rubricate.Grader``, hence the TRL, verl,
+verifiers and promptfoo adapters and ``rubricate serve``) runs the *same* compiled grader JSON
+through the local runtime (:class:`rubricate.judge.runtime.Runtime`); this module is the part
+they share. It sits in ``judge`` (below calibration and export) so that the public API, which the
+exporters are built on, can use it; the public face is :mod:`rubricate.api`.
 
 - :class:`GraderService` (async) owns the model client (opened from
   :class:`~rubricate.judge.calls.ClientSettings` only when the grader has model graders), the
@@ -16,11 +19,13 @@ Every open-source target runs the *same* compiled grader JSON through the local 
   thread, so synchronous callers (a TRL reward function, verl's ``compute_score``, a promptfoo
   assertion) call :meth:`RewardRuntime.grade` from any thread. It starts on first use, starts
   again in a forked child (a trainer that forks data workers never shares a loop across
-  processes), and closes at interpreter exit.
+  processes; the child's counts start at zero), and closes at interpreter exit.
 
 A grader with model graders and no endpoint configured is refused on first use with a one-line
 :class:`~rubricate.errors.InputError` (instead of grading every pair as an error).
-:func:`settings_from_env` reads the client settings trainers cannot pass as flags.
+:func:`settings_from_env` and :func:`options_from_env` read what code that cannot take flags
+(the exported reward modules) is configured with; :func:`read_grader` reads a ``grader.json``
+and checks it against the SHA-256 recorded at export.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import concurrent.futures
+import hashlib
 import json
 import os
 import threading
@@ -120,11 +126,43 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> ClientSetting
     )
 
 
-def read_grader(path: Path) -> tuple[dict[str, Any], bytes]:
-    """The grader config in a ``grader.json`` file and its exact bytes.
+GraderOptions = dict[str, int]
+"""``python_workers``, ``concurrency`` and ``retries`` of a :class:`GraderService`."""
+OPTION_ENV = {
+    "python_workers": ("RUBRICATE_PYTHON_WORKERS", 2, 1),
+    "concurrency": ("RUBRICATE_BATCH_CONCURRENCY", 64, 1),
+    "retries": ("RUBRICATE_ERROR_RETRIES", 2, 0),
+}
+"""Option -> (environment variable, default, least value)."""
+
+
+def options_from_env(environ: Mapping[str, str] | None = None) -> GraderOptions:
+    """``RUBRICATE_PYTHON_WORKERS`` (2), ``RUBRICATE_BATCH_CONCURRENCY`` (64) and
+    ``RUBRICATE_ERROR_RETRIES`` (2) as :class:`GraderService` options.
 
     Raises:
-        InputError: missing, unreadable, not JSON, or not a grader object.
+        InputError: a variable that is not a whole number.
+    """
+    env = os.environ if environ is None else environ
+    out = {}
+    for option, (name, default, least) in OPTION_ENV.items():
+        raw = env.get(name, "").strip()
+        if raw and not raw.isdigit():
+            raise InputError(f"environment variable {name}={raw!r} is not a whole number")
+        out[option] = max(least, int(raw)) if raw else default
+    return out
+
+
+def read_grader(path: Path, sha256: str | None = None) -> tuple[dict[str, Any], bytes]:
+    """The grader config in a ``grader.json`` file and its exact bytes.
+
+    ``sha256``: the digest recorded when the file was exported; a file whose bytes differ is
+    refused (the grader that trains must be the one that was calibrated), unless
+    ``RUBRICATE_ALLOW_EDITED_GRADER=1``.
+
+    Raises:
+        InputError: missing, unreadable, not JSON, not a grader object, or edited since the
+            export.
     """
     from rubricate.files import decode, read_bytes
 
@@ -138,12 +176,21 @@ def read_grader(path: Path) -> tuple[dict[str, Any], bytes]:
         ) from None
     if not isinstance(grader, dict) or "type" not in grader:
         raise InputError(f'{path}: not a grader config (a JSON object with "type")')
+    digest = hashlib.sha256(data).hexdigest()
+    allowed = os.environ.get("RUBRICATE_ALLOW_EDITED_GRADER", "") in ("1", "true", "yes")
+    if sha256 and digest != sha256 and not allowed:
+        raise InputError(
+            f"{path}: changed since it was exported (sha256 {digest[:12]}..., exported "
+            f"{sha256[:12]}...); the grader that trains must be the one that was "
+            "calibrated: export again, or set RUBRICATE_ALLOW_EDITED_GRADER=1"
+        )
     return grader, data
 
 
 @dataclass
 class GradeStats:
-    """Running counts of a :class:`GraderService` (what ``/metrics`` and the logs report)."""
+    """Running counts of a grader (public as ``rubricate.GradeStats``, ``Grader.stats``: what
+    ``/health``, ``/metrics``, the reward modules' ``stats()`` and their logs report)."""
 
     batches: int = 0
     pairs: int = 0
@@ -156,6 +203,7 @@ class GradeStats:
     seconds: float = 0.0
     recent: deque[bool] = field(default_factory=lambda: deque(maxlen=RECENT))
     """Whether each of the last :data:`RECENT` pairs was scored."""
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def recent_error_rate(self) -> float | None:
         """Share of unscored pairs among the recent ones (None below 8 pairs)."""
@@ -164,7 +212,11 @@ class GradeStats:
         return 1 - sum(self.recent) / len(self.recent)
 
     def add(self, records: Sequence[GradeRecord], retried: int, seconds: float) -> None:
-        """Count one graded batch."""
+        """Count one graded batch (thread-safe: a grader's sync and async paths share it)."""
+        with self._lock:
+            self._add(records, retried, seconds)
+
+    def _add(self, records: Sequence[GradeRecord], retried: int, seconds: float) -> None:
         self.batches += 1
         self.pairs += len(records)
         self.retried += retried
@@ -203,6 +255,8 @@ class GraderService:
         python_workers: python-grader worker processes.
         concurrency: pairs in progress at once per batch.
         retries: new attempts for transiently failed pairs (0: none).
+        stats: the counts to add to (None: its own), so that several services of one grader
+            count together.
         client: an already open model client to use instead of opening one (tests, benches);
             the caller closes it.
     """
@@ -215,6 +269,7 @@ class GraderService:
         python_workers: int = 2,
         concurrency: int = 64,
         retries: int = 2,
+        stats: GradeStats | None = None,
         client: Any = None,
     ) -> None:
         self.grader = grader
@@ -222,7 +277,7 @@ class GraderService:
         self.python_workers = python_workers
         self.concurrency = max(1, concurrency)
         self.retries = max(0, retries)
-        self.stats = GradeStats()
+        self.stats = stats if stats is not None else GradeStats()
         self._client = client
         self._own_client = client is None
         self._runtime: Any = None
@@ -297,34 +352,35 @@ class RewardRuntime:
     """A :class:`GraderService` on a background event loop, for synchronous callers.
 
     Thread-safe: calls from several threads share one loop, one client and one worker pool.
-    Arguments are those of :class:`GraderService`.
+    Arguments are those of :class:`GraderService`; :attr:`stats` counts every batch.
     """
 
     def __init__(self, grader: dict[str, Any], settings: ClientSettings | None = None, **options):
         self.grader = grader
         self.settings = settings
         self.options = options
+        self.stats = GradeStats()
+        """The running counts (zeros before the first batch, and in a forked child)."""
         self._lock = threading.Lock()
         self._pid: int | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._service: GraderService | None = None
 
-    @property
-    def stats(self) -> GradeStats:
-        """The running counts (zeros before the first batch)."""
-        return self._service.stats if self._service is not None else GradeStats()
-
     def _ensure_started(self) -> tuple[asyncio.AbstractEventLoop, GraderService]:
         with self._lock:
             if self._pid != os.getpid():  # first use, or a forked child: never share a loop
+                if self._pid is not None:
+                    self.stats = GradeStats()
                 loop = asyncio.new_event_loop()
                 thread = threading.Thread(
                     target=loop.run_forever, name="rubricate-reward", daemon=True
                 )
                 thread.start()
                 self._loop, self._thread, self._pid = loop, thread, os.getpid()
-                self._service = GraderService(self.grader, self.settings, **self.options)
+                self._service = GraderService(
+                    self.grader, self.settings, stats=self.stats, **self.options
+                )
                 atexit.register(self.close)
             assert self._loop is not None and self._service is not None
             return self._loop, self._service
