@@ -337,7 +337,7 @@ def _print_invariance(summary: dict[str, Any]) -> None:
 def _probe(request: Any, probes: list[str], settings: ClientSettings, output_format: str,
            max_unscored: float, fail_unless_ready: bool) -> None:  # fmt: skip
     """``--probe invariance``: the unchanged grader and each harmless change, then the reports."""
-    from rubricate.calibration.probes.invariance_run import prepare_invariance, run_invariance
+    from rubricate.calibration.invariance.run import prepare_invariance, run_invariance
 
     out, arms = prepare_invariance(request)
     base = arms[0].prepared
@@ -345,8 +345,8 @@ def _probe(request: Any, probes: list[str], settings: ClientSettings, output_for
     for line in base.warnings:
         warn(line)
     if "invariance:paraphrase" in probes:
-        from rubricate.calibration.probes.invariance_paraphrase import paraphrase_criteria
-        from rubricate.calibration.probes.invariance_run import add_paraphrase
+        from rubricate.calibration.invariance.paraphrase import paraphrase_criteria
+        from rubricate.calibration.invariance.run import add_paraphrase
 
         paraphrases = asyncio.run(paraphrase_criteria(base.rubric, settings))
         if paraphrases.reason is not None:
@@ -541,8 +541,8 @@ def calibrate(
     if report_only and compare_spec is not None:
         raise InputError("--report-only rebuilds one run's reports; drop --compare (each arm's "
                          "run is in OUT/arms/<arm>/: pass that as --out)")  # fmt: skip
+    from rubricate.calibration.invariance import spec as probe_spec
     from rubricate.calibration.probes import GENERATED, parse_probes
-    from rubricate.calibration.probes import spec as probe_spec
 
     chosen = parse_probes(probe_values)
     invariance = [p for p in chosen if p not in GENERATED]

@@ -10,12 +10,9 @@ Generated answers (``adversarial``):
 - :mod:`.summary`: the report section: which probes outscore their item's fair answers, per
   probe kind and per criterion.
 
-``invariance``: the rubric recompiled with harmless changes (:mod:`.invariance_changes`;
-optionally the judge model's paraphrases, :mod:`.invariance_paraphrase`), each change an
-ordinary calibration run beside the unchanged grader (:mod:`.invariance_run`), the flips per
-criterion against the rerun flips (:mod:`.invariance_rows`) with an exact stratified
-permutation test (:mod:`.invariance_stats`), and the reports (:mod:`.invariance_report`);
-:mod:`.spec` checks its list.
+``invariance`` (``invariance:paraphrase``) runs arms of its own, like ``--compare``: it lives in
+:mod:`rubricate.calibration.invariance`, above the run and the reports (the generated answers
+here sit below them).
 """
 
 from __future__ import annotations

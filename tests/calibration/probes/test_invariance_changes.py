@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rubricate.calibration.probes.invariance_changes import (
+from rubricate.calibration.invariance.changes import (
     harmless_changes,
     rename_ids,
     rescale_weights,
@@ -123,7 +123,7 @@ def test_every_change_is_listed_with_a_reason_when_it_does_not_apply() -> None:
 
 
 def test_paraphrased_texts_replace_only_judged_criteria() -> None:
-    from rubricate.calibration.probes.invariance_changes import paraphrase_texts
+    from rubricate.calibration.invariance.changes import paraphrase_texts
 
     rubric = _tax()
     judged = next(c for c in rubric.leaves() if c.is_judged)
@@ -136,7 +136,7 @@ def test_paraphrased_texts_replace_only_judged_criteria() -> None:
 
 
 def test_a_paraphrase_reply_is_parsed_or_fails_with_the_reason() -> None:
-    from rubricate.calibration.probes.invariance_paraphrase import parse_paraphrase
+    from rubricate.calibration.invariance.paraphrase import parse_paraphrase
 
     assert parse_paraphrase('{"paraphrase": " Other words. "}', "Words.") == ("Other words.", None)
     assert parse_paraphrase("not json", "W")[1] == "the reply is not JSON"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from rubricate.calibration.probes.invariance_run import prepare_invariance, run_invariance
+from rubricate.calibration.invariance.run import prepare_invariance, run_invariance
 from rubricate.calibration.run.session import CalibrateRequest
 from rubricate.errors import InputError
 from rubricate.judge.calls import ClientSettings
@@ -214,8 +214,8 @@ def _paraphrase_reply(request) -> str | None:  # noqa: ANN001
 
 
 def _paraphrase_probe(tmp_path: Path, settings: ClientSettings) -> dict:
-    from rubricate.calibration.probes.invariance_paraphrase import paraphrase_criteria
-    from rubricate.calibration.probes.invariance_run import add_paraphrase
+    from rubricate.calibration.invariance.paraphrase import paraphrase_criteria
+    from rubricate.calibration.invariance.run import add_paraphrase
 
     tmp_path.mkdir(parents=True, exist_ok=True)
     rubric = tmp_path / "rubric.yaml"

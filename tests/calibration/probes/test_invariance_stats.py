@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy.stats import permutation_test
 
-from rubricate.calibration.probes.invariance_stats import (
+from rubricate.calibration.invariance.stats import (
     holm,
     invariance_test,
     stratum_null,

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rubricate.calibration.probes.invariance_stats import ALPHA
+from rubricate.calibration.invariance.stats import ALPHA
 from rubricate.calibration.report.md_sections import table
 from rubricate.calibration.run_files import write_atomic
 

@@ -1,8 +1,8 @@
 """``--probe LIST``: the probes a calibration runs, parsed and checked before any call.
 
-``LIST`` is comma-separated. Known probes: ``invariance`` (:mod:`.invariance_run`), and
+``LIST`` is comma-separated. Known probes: ``invariance`` (:mod:`.run`), and
 ``invariance:paraphrase``, which adds the judge model's paraphrase of each criterion to the
-changes (:mod:`.invariance_paraphrase`). Every error is one line naming ``--probe`` and how to
+changes (:mod:`.paraphrase`). Every error is one line naming ``--probe`` and how to
 fix it (exit 2).
 """
 

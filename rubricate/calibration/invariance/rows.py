@@ -8,8 +8,8 @@ gates, ``__checks__``, ``__total__``; a holistic ``score_model`` grader has only
   score). When the change leaves what that judge is sent byte for byte the same (model, prompt,
   range, sampling; the sub-grader's name is not sent), its calls replay from the call store:
   the row is *not measured* ("prompt unchanged"), never a pass. Otherwise it is measured and
-  tested (:func:`~.invariance_stats.invariance_test`), and flagged when Holm's adjusted p-value
-  is below :data:`~.invariance_stats.ALPHA`;
+  tested (:func:`~.stats.invariance_test`), and flagged when Holm's adjusted p-value
+  is below :data:`~.stats.ALPHA`;
 - ``reward``: a ``multi`` grader's reward when a judge it sums was sent something new: measured
   and tested like a judge (it carries the judges' noise);
 - ``check``: a deterministic check, and ``formula``: the checks-only score, or the reward when
@@ -30,7 +30,7 @@ from typing import Any
 import pandas as pd
 
 from rubricate.calibration.grades_table import ANSWER_KEY, TOTAL, is_scored
-from rubricate.calibration.probes.invariance_stats import ALPHA, holm, invariance_test
+from rubricate.calibration.invariance.stats import ALPHA, holm, invariance_test
 from rubricate.calibration.verdicts import CHECK_SUFFIX, CHECKS, NOT_RUN
 
 VERDICTS = {

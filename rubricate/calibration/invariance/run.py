@@ -3,19 +3,19 @@ each an ordinary calibration run, then the per-criterion flips and their test.
 
 :func:`prepare_invariance` (no call, nothing written) prepares the *baseline* (the request as
 given, into ``OUT/arms/baseline/``) and, for each change of
-:func:`~.invariance_changes.harmless_changes`, the changed rubric compiled to the baseline's
+:func:`~.changes.harmless_changes`, the changed rubric compiled to the baseline's
 target, into ``OUT/arms/<change>/`` with the same calibration set, fixed repeats, client and
 call store. A change that does not apply is kept as *not applicable*; a change whose grader is
 byte for byte the baseline's (or an earlier change's) is *no change to the grader (not run)*,
 never a pass. The changed rubric is written to its arm's ``rubric.yaml`` (as JSON, which YAML
 reads), so every arm is reproducible on its own. Expert grades follow renamed ids.
 :func:`add_paraphrase` adds the optional ``paraphrase`` change once the judge model has
-paraphrased the criteria (:mod:`.invariance_paraphrase`; its calls come after every other
+paraphrased the criteria (:mod:`.paraphrase`; its calls come after every other
 arm is prepared, so bad input still stops the probe before any call).
 
 :func:`run_invariance` runs the arms in turn, reads each arm's ``grades.csv``, maps renamed ids
-back, builds the rows (:mod:`.invariance_rows`) and writes ``invariance.json``, ``.md`` and
-``.html`` into ``OUT`` (:mod:`.invariance_report`).
+back, builds the rows (:mod:`.rows`) and writes ``invariance.json``, ``.md`` and
+``.html`` into ``OUT`` (:mod:`.report`).
 """
 
 from __future__ import annotations
@@ -27,15 +27,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rubricate.calibration.probes.invariance_changes import (
+from rubricate.calibration.invariance.changes import (
     DESCRIPTIONS,
     Changed,
     harmless_changes,
     paraphrase_texts,
 )
-from rubricate.calibration.probes.invariance_paraphrase import Paraphrases
-from rubricate.calibration.probes.invariance_report import invariance_data, write_invariance
-from rubricate.calibration.probes.invariance_rows import (
+from rubricate.calibration.invariance.paraphrase import Paraphrases
+from rubricate.calibration.invariance.report import invariance_data, write_invariance
+from rubricate.calibration.invariance.rows import (
     change_rows,
     finish_rows,
     judge_inputs,
@@ -132,7 +132,7 @@ def _arm(out: Path, arms: list[InvarianceArm], name: str, result: Changed | str)
 
 
 def add_paraphrase(out: Path, arms: list[InvarianceArm], paraphrases: Paraphrases) -> None:
-    """Add the ``paraphrase`` change (:mod:`.invariance_paraphrase`) to the prepared ``arms``."""
+    """Add the ``paraphrase`` change (:mod:`.paraphrase`) to the prepared ``arms``."""
     base = arms[0].prepared
     assert base is not None
     result: Changed | str = paraphrases.reason or ""

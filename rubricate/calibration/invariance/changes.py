@@ -182,7 +182,7 @@ def harmless_changes(rubric: Rubric, seed: int = 0) -> list[tuple[str, Changed |
 
 def paraphrase_texts(rubric: Rubric, texts: dict[str, str]) -> Changed | str:
     """Each judged criterion whose id is in ``texts`` with that text instead of its own
-    (``paraphrase``: the texts come from the judge model, :mod:`.invariance_paraphrase`)."""
+    (``paraphrase``: the texts come from the judge model, :mod:`.paraphrase`)."""
 
     def swap(nodes: list[Criterion]) -> list[Criterion]:
         out = []
