@@ -7,13 +7,11 @@ The HTML page is the Markdown page rendered by
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from rubricate.calibration.compare.table import COLUMNS, cell
 from rubricate.calibration.report.md_sections import table
-from rubricate.calibration.run_files import write_atomic
 
 COMPARISON_FILES = ("comparison.json", "comparison.md", "comparison.html")
 
@@ -67,15 +65,9 @@ def comparison_markdown(data: dict[str, Any]) -> str:
 
 def write_comparison(out: Path, data: dict[str, Any]) -> list[Path]:
     """Write the three comparison reports into ``out``; returns their paths."""
-    from rubricate.calibration.report.html import render_html
+    from rubricate.calibration.report.files import write_page_trio
 
-    out.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    write_atomic(out / "comparison.json", text.encode("utf-8"))
-    page_text = comparison_markdown(data)
-    write_atomic(out / "comparison.md", page_text.encode("utf-8"))
     status = "ready" if data["recommendation"]["ready"] else "not_ready"
     title = f"Grader comparison: {data['rubric'].get('title') or data['rubric'].get('id')}"
-    page = render_html(page_text, out, title=title, status=status)
-    write_atomic(out / "comparison.html", page.encode("utf-8"))
-    return [out / name for name in COMPARISON_FILES]
+    return write_page_trio(out, "comparison", data, comparison_markdown(data), title=title,
+                           status=status)  # fmt: skip

@@ -6,13 +6,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from rubricate.calibration.invariance.stats import ALPHA
 from rubricate.calibration.report.md_sections import table
-from rubricate.calibration.run_files import write_atomic
 
 INVARIANCE_FILES = ("invariance.json", "invariance.md", "invariance.html")
 NOT_ASSESSED = "not assessed"
@@ -203,15 +201,9 @@ def invariance_markdown(data: dict[str, Any]) -> str:
 
 def write_invariance(out: Path, data: dict[str, Any]) -> list[Path]:
     """Write the three reports into ``out``; returns their paths."""
-    from rubricate.calibration.report.html import render_html
+    from rubricate.calibration.report.files import write_page_trio
 
-    out.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    write_atomic(out / "invariance.json", text.encode("utf-8"))
-    page_text = invariance_markdown(data)
-    write_atomic(out / "invariance.md", page_text.encode("utf-8"))
     status = "not_ready" if data["flagged"] else ("ready" if data["measured"] else "incomplete")
     title = f"Invariance probe: {data['rubric'].get('title') or data['rubric'].get('id')}"
-    page = render_html(page_text, out, title=title, status=status)
-    write_atomic(out / "invariance.html", page.encode("utf-8"))
-    return [out / name for name in INVARIANCE_FILES]
+    return write_page_trio(out, "invariance", data, invariance_markdown(data), title=title,
+                           status=status)  # fmt: skip

@@ -88,6 +88,24 @@ def write_reports(
     return [out / name for name in REPORT_FILES] + [out / f["path"] for f in drawn.values()]
 
 
+def write_page_trio(
+    out: Path, stem: str, data: dict[str, Any], page_text: str, *, title: str, status: str
+) -> list[Path]:
+    """Write ``<stem>.json`` (``data``), ``<stem>.md`` (``page_text``) and ``<stem>.html`` (the
+    page rendered) into ``out``, atomically; returns the three paths. The reports of a run
+    that compares several (``--compare``, ``--probe invariance``) are written this way."""
+    from rubricate.calibration.report.html import render_html
+
+    out.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    paths = [out / f"{stem}.{ext}" for ext in ("json", "md", "html")]
+    write_atomic(paths[0], text.encode("utf-8"))
+    write_atomic(paths[1], page_text.encode("utf-8"))
+    page = render_html(page_text, out, title=title, status=status)
+    write_atomic(paths[2], page.encode("utf-8"))
+    return paths
+
+
 def rebuild_reports(out: Path, *, figures: bool = True, seed: int = 0) -> dict[str, Any]:
     """Recompute and rewrite the reports of the run in ``out`` from its files.
 
