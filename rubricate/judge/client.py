@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING, Any
 from rubricate.judge import claims, wire
 from rubricate.judge.breaker import Breaker, endpoint_name
 from rubricate.judge.calls import CallError, ClientSettings, ModelReply, ModelRequest
+from rubricate.judge.direct import close_lane
 from rubricate.judge.endpoint import Profile, is_local_host
 from rubricate.judge.limits import Limiter
 from rubricate.judge.pricing import PriceTable, default_prices
@@ -176,6 +177,7 @@ class OpenAIClient:
             await self.batch.aclose()
         for pool in self._pools:
             if pool is not None:
+                await close_lane(pool)
                 await pool.close()
         self._pools = [None] * len(self._pools)
         if self.writer is not None:

@@ -17,12 +17,13 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 from collections.abc import Callable
 from typing import Any
 
-from rubricate.judge import endpoint, wire
+from rubricate.judge import direct, endpoint, wire
 from rubricate.judge.calls import CallErrorKind, ClientSettings, ModelRequest
 from rubricate.judge.retry import classify_status, redact, retry_after_s
 
@@ -82,16 +83,12 @@ def sdk_factory(
 
     env = os.environ
     timeout = settings.timeout_s
-    shared: dict[str, Any] = {}
 
     def http_client() -> Any:
-        # One TLS context for every pool: loading the CA bundle costs ~20 ms each time.
-        if "ssl" not in shared:
-            shared["ssl"] = http_library().create_ssl_context()
         try:
-            return openai.DefaultAioHttpClient(verify=shared["ssl"])
+            return openai.DefaultAioHttpClient(verify=_ssl_context())
         except (RuntimeError, AttributeError):  # aiohttp (or the SDK's support) is missing
-            return openai.DefaultAsyncHttpxClient(verify=shared["ssl"])
+            return openai.DefaultAsyncHttpxClient(verify=_ssl_context())
 
     if azure:
         endpoint = settings.base_url or env.get("AZURE_OPENAI_ENDPOINT")
@@ -141,6 +138,31 @@ async def send(
 ) -> wire.Parsed:
     """One attempt of ``request`` in ``mode``, its body written for ``shape``; raises
     :class:`Failure` when it has no answer."""
+    lane = direct.lane_for(sdk, _ssl_context())
+    if lane is not None:
+        data = await _send_direct(lane, mode, key, request, timeout, secrets, shape)
+    else:
+        data = await _send_sdk(sdk, mode, key, request, timeout, secrets, shape)
+    try:
+        parsed = wire.parse_body(mode, data, request)
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        problem = f"the reply has an unexpected shape ({type(exc).__name__})"
+        raise Failure("server_error", problem, retryable=True) from None
+    if parsed.problem is not None:
+        raise Failure("server_error", parsed.problem, retryable=True)
+    return parsed
+
+
+async def _send_sdk(
+    sdk: Any,
+    mode: str,
+    key: str,
+    request: ModelRequest,
+    timeout: float,
+    secrets: tuple[str, ...],
+    shape: wire.Shape,
+) -> Any:
+    """One attempt through ``sdk.post``; the reply's JSON."""
     import openai  # already imported when the SDK client was built
 
     headers = {"X-Rubricate-Call": key}
@@ -157,7 +179,7 @@ async def send(
                 cast_to=http_library().Response,
                 options={"headers": headers, "timeout": timeout},
             )
-        data = json.loads(response.content)
+        return _loads(response.content)
     except openai.APIStatusError as exc:
         body = wire.build_body(request, mode, shape)
         raise status_failure(exc, mode, body, secrets) from None
@@ -173,14 +195,58 @@ async def send(
     except ValueError:
         message = "the endpoint sent a body that is not JSON"
         raise Failure("server_error", message, retryable=True) from None
+
+
+async def _send_direct(
+    lane: direct.DirectLane,
+    mode: str,
+    key: str,
+    request: ModelRequest,
+    timeout: float,
+    secrets: tuple[str, ...],
+    shape: wire.Shape,
+) -> Any:
+    """One attempt through the direct lane (:mod:`rubricate.judge.direct`); the reply's JSON.
+    Every failure is the :class:`Failure` the SDK path gives for it."""
+    import aiohttp
+
+    body = encoded_body(request, mode, shape)
     try:
-        parsed = wire.parse_body(mode, data, request)
-    except (AttributeError, KeyError, TypeError, ValueError) as exc:
-        problem = f"the reply has an unexpected shape ({type(exc).__name__})"
-        raise Failure("server_error", problem, retryable=True) from None
-    if parsed.problem is not None:
-        raise Failure("server_error", parsed.problem, retryable=True)
-    return parsed
+        reply = await lane.post(
+            wire.path_for(mode), body, {"X-Rubricate-Call": key}, timeout
+        )
+    except TimeoutError:
+        raise Failure("timeout", f"no answer within {timeout:g}s", retryable=True) from None
+    except aiohttp.ClientError as exc:
+        message = f"cannot reach the endpoint: {redact(str(exc) or type(exc).__name__, secrets)}"
+        raise Failure("connection", message, retryable=True) from None
+    if reply.status >= 400:
+        error_body, sdk_message = reply.error_body()
+        raise failure_of_status(
+            reply.status,
+            reply.text,
+            error_body,
+            sdk_message,
+            reply.headers,
+            mode,
+            wire.build_body(request, mode, shape),
+            secrets,
+        )
+    try:
+        return _loads(reply.body)
+    except ValueError:
+        message = "the endpoint sent a body that is not JSON"
+        raise Failure("server_error", message, retryable=True) from None
+
+
+def _loads(content: bytes) -> Any:
+    return json.loads(content)  # not orjson: it refuses the NaN that json reads
+
+
+@functools.lru_cache(maxsize=1)
+def _ssl_context() -> Any:
+    """One TLS context for every pool and lane: loading the CA bundle costs ~20 ms each time."""
+    return http_library().create_ssl_context()
 
 
 _BODIES = "_rubricate_bodies"
@@ -232,11 +298,34 @@ def status_failure(
 ) -> Failure:
     """The :class:`Failure` of an HTTP error status (an SDK ``APIStatusError``) answering the
     body ``sent`` in ``mode``."""
-    status = int(exc.status_code)
+    return failure_of_status(
+        int(exc.status_code),
+        exc.response.text,
+        exc.body,
+        exc.message,
+        exc.response.headers,
+        mode,
+        sent,
+        secrets,
+    )
+
+
+def failure_of_status(
+    status: int,
+    text: str,
+    body: Any,
+    sdk_message: str,
+    headers: Any,
+    mode: str,
+    sent: dict[str, Any],
+    secrets: tuple[str, ...] = (),
+) -> Failure:
+    """The :class:`Failure` of HTTP error ``status`` with body ``text`` (``body``: its JSON,
+    or the text; ``sdk_message``: the SDK's message for it) answering ``sent`` in ``mode``."""
     kind, retryable = classify_status(status)
-    body_text = redact(exc.response.text[:BODY_LIMIT], secrets)
-    detail = _detail(exc.body)
-    message = redact(f"HTTP {status}: {detail or exc.message}", secrets) or ""
+    body_text = redact(text[:BODY_LIMIT], secrets)
+    detail = _detail(body)
+    message = redact(f"HTTP {status}: {detail or sdk_message}", secrets) or ""
     no_responses_api = mode == "responses" and status in (404, 405)
     refused = frozenset() if no_responses_api else endpoint.findings(status, message, sent)
     return Failure(
@@ -245,7 +334,7 @@ def status_failure(
         retryable=retryable,
         status=status,
         body=body_text,
-        retry_after=retry_after_s(exc.response.headers) if retryable else None,
+        retry_after=retry_after_s(headers) if retryable else None,
         refused=frozenset(refused),
         no_responses_api=no_responses_api,
     )

@@ -19,8 +19,6 @@ import pandas as pd
 from rubricate.calibration.grades_table import TIERS, TOTAL, is_scored
 from rubricate.calibration.inputs.experts import CSV_HEADER, normalise_grades, read_grades_csv
 from rubricate.calibration.probes.generate import PROBES_FILE
-from rubricate.calibration.report.data import build_report_data
-from rubricate.calibration.report.files import write_reports
 from rubricate.calibration.run.adaptive import run_adaptive
 from rubricate.calibration.run.pipeline import RunKind, RunOutcome, execute_run
 from rubricate.calibration.run.runner import CalibrationRunner, full_jobs
@@ -201,6 +199,11 @@ class CalibrationKind(RunKind):
         }
 
     def report(self, grades: pd.DataFrame, run: dict[str, Any]) -> tuple[dict, list[Path]]:
+        # Deferred: the report's statistics import scipy (~0.6 s of CPU), which the grading
+        # before it never needs; a calibration's start-up stays light (issue 20).
+        from rubricate.calibration.report.data import build_report_data
+        from rubricate.calibration.report.files import write_reports
+
         prepared = self.prepared
         data = build_report_data(
             grades,
