@@ -62,7 +62,8 @@ if TYPE_CHECKING:
 
 @click.group("export")
 def export_group() -> None:
-    """Export a rubric's grader for training: an RFT job bundle (OpenAI, Azure OpenAI)."""
+    """Export a rubric's grader for training: an RFT job bundle (OpenAI, Azure AI Foundry,
+    Amazon Bedrock, Google Gemini) or a reward module for TRL, verl, verifiers, promptfoo."""
 
 
 def _submit(out: Path, settings: ClientSettings) -> dict[str, Any]:
@@ -176,7 +177,12 @@ def rft_command(
     client_settings: ClientSettings,
     output_format: str,
 ) -> None:
-    """Write RUBRIC's grader, RFT-format data and job arguments into --out."""
+    """Write RUBRIC's grader, RFT-format data and job arguments into --out.
+
+    grader.json is byte for byte `rubricate compile` with the same --target, --judge-model and
+    --panel: export the judge you calibrated (e.g. --platform azure --judge-model
+    o3-mini-2025-01-31 for a rubric judged by a model Azure does not allow).
+    """
     from rubricate.errors import error_line
     from rubricate.export.rft import platforms
     from rubricate.export.rft.bundle import write_files
