@@ -58,6 +58,35 @@ def target_option(help: str) -> Callable[[F], F]:
     )
 
 
+def judge_options(func: F) -> F:
+    """``--judge-model MODEL``, ``--panel A,B,C`` and ``--panel-rule majority|mean``: which
+    judge(s) the compiled grader asks, as ``rubricate compile`` and ``rubricate calibrate`` take
+    them (the command builds a :class:`~rubricate.rubrics.compile.choice.CompileChoice` of
+    them). The command receives ``judge_model``, ``panel`` and ``panel_rule``."""
+    func = click.option(
+        "--panel-rule",
+        type=click.Choice(["majority", "mean"]),
+        default="majority",
+        show_default=True,
+        help="How the panel pools verdicts: majority per met/not met criterion (levels: mean), "
+        "or the mean everywhere.",
+    )(func)
+    func = click.option(
+        "--panel",
+        default=None,
+        metavar="MODEL_A,MODEL_B[,...]",
+        help="A panel of judges as one multi grader: each judged criterion asked of every "
+        "model (as `compile --panel`).",
+    )(func)
+    return click.option(
+        "--judge-model",
+        default=None,
+        metavar="MODEL",
+        help="Compile with this judge model instead of the rubric's judge.model "
+        "(as `compile --judge-model` and `calibrate --judge-model`).",
+    )(func)
+
+
 def _set_sandbox(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
     import os
 

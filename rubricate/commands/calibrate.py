@@ -599,11 +599,13 @@ def calibrate(
         calls_note("judge", usage)
     endpoint_notes(outcome.manifest.get("endpoint"), outcome.manifest.get("judge_replies"))
     if judge_model:
-        note("--judge-model changed the grader: to export what was calibrated, set "
+        note("--judge-model changed the grader: to export what was calibrated, pass "
+             f"--judge-model {judge_model} to `rubricate export` / `rubricate compile`, or set "
              f"judge.model: {judge_model} in the rubric")  # fmt: skip
     if panel:
         note("--panel calibrated the panel grader (`rubricate compile --panel "
-             f"{panel} --panel-rule {panel_rule}` writes the same bytes)")  # fmt: skip
+             f"{panel} --panel-rule {panel_rule}` writes the same bytes; `rubricate export` "
+             "takes the same options)")  # fmt: skip
     summary = _summary(outcome)
     emit(summary, output_format, _print_text)
     unscored = outcome.data["unscored"]

@@ -8,9 +8,12 @@
   and size of the bytes, every sub-grader (name, criterion, role, type) and, for ``multi``,
   the formula; without ``-o`` it also holds the grader itself, so nothing is lost.
 
-``--panel A,B,C`` (``--panel-rule majority|mean``) compiles a panel of judges as one ``multi``
-grader (:mod:`rubricate.rubrics.compile.panel`): every judged criterion asked of each model,
-the verdicts pooled in ``calculate_output``.
+``--judge-model MODEL`` compiles the rubric judged by MODEL instead of its ``judge.model`` (the
+bytes ``rubricate calibrate --judge-model MODEL`` grades and ``rubricate export ... --judge-model
+MODEL`` ships). ``--panel A,B,C`` (``--panel-rule majority|mean``) compiles a panel of judges as
+one ``multi`` grader (:mod:`rubricate.rubrics.compile.panel`): every judged criterion asked of
+each model, the verdicts pooled in ``calculate_output``. Both go through
+:func:`rubricate.rubrics.compile.choice.compile_choice`, as every export does.
 
 Every grader is validated against the ``openai`` models before anything is written. Exit 0 on
 success; 2 with one line (file, line, field, how to fix) for an unreadable or invalid rubric, a
@@ -26,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from rubricate.commands._common import emit_json, format_option, target_option
+from rubricate.commands._common import emit_json, format_option, judge_options, target_option
 from rubricate.errors import InputError
 from rubricate.files import write_atomic
 
@@ -63,56 +66,34 @@ def _subgraders(grader: dict[str, Any], plan: list[tuple[str, str, str]]) -> lis
     default=None,
     help="Write the grader JSON here instead of stdout.",
 )
-@click.option(
-    "--panel",
-    default=None,
-    metavar="MODEL_A,MODEL_B[,...]",
-    help="A panel of judges as one multi grader: each judged criterion asked of every model.",
-)
-@click.option(
-    "--panel-rule",
-    type=click.Choice(["majority", "mean"]),
-    default="majority",
-    show_default=True,
-    help="How the panel pools verdicts: majority per met/not met criterion (levels: mean), "
-    "or the mean everywhere.",
-)
+@judge_options
 @format_option("text", "json")
 def compile_command(
     rubric: Path,
     target: Target | None,
     output: Path | None,
+    judge_model: str | None,
     panel: str | None,
     panel_rule: str,
     output_format: str,
 ) -> None:
     """Compile RUBRIC into the exact grader JSON an RFT job or eval takes."""
-    from rubricate.rubrics.compile import compile_rubric, grader_json, subgrader_plan
-    from rubricate.rubrics.compile.panel import check_panel, compile_panel, panel_plan, parse_panel
-    from rubricate.rubrics.compile.validate import validate_grader
+    from rubricate.rubrics.compile import subgrader_plan
+    from rubricate.rubrics.compile.choice import CompileChoice, compile_choice
+    from rubricate.rubrics.compile.panel import panel_plan
     from rubricate.rubrics.lint import load_checked_rubric
 
     loaded = load_checked_rubric(rubric).rubric
-    models = parse_panel(panel) if panel is not None else ()
-    if panel is not None:
-        check_panel(models, panel_rule)
-        if target not in (None, "multi"):
-            raise InputError(f"--panel compiles a multi grader; drop --target {target}")
-        grader = compile_panel(loaded, models, "mean" if panel_rule == "mean" else "majority")
-    else:
-        grader = compile_rubric(loaded, target)
-    validate_grader(grader)
-    text = grader_json(grader)
+    choice = CompileChoice.from_options(target, judge_model, panel, panel_rule)
+    compiled = compile_choice(loaded, choice)
+    grader, text, digest = compiled.grader, compiled.text, compiled.sha256
     data = text.encode("utf-8")
     if output is not None:
         _write(output, data)
 
-    import hashlib
-
-    digest = hashlib.sha256(data).hexdigest()
     plan = subgrader_plan(loaded) if grader["type"] == "multi" else []
-    if models:
-        plan = panel_plan(plan, len(models))
+    if choice.panel:
+        plan = panel_plan(plan, len(choice.panel))
     if output_format == "json":
         summary: dict[str, Any] = {
             "rubric": str(rubric),

@@ -18,6 +18,15 @@ payload and prints its id; ``--azure`` sends it to Azure OpenAI instead (see
 says that OpenAI's fine-tuning takes no new jobs from that date. Follow the job with
 ``rubricate jobs status JOB_ID --follow``.
 
+``--judge-model MODEL`` and ``--panel A,B,C`` (``--panel-rule``) choose the judge(s) as
+``rubricate compile`` does: ``grader.json`` is byte for byte ``rubricate compile`` with the same
+options (one function compiles for the bundle, its platform checks, ``--verify`` and the
+manifest: :func:`rubricate.rubrics.compile.choice.compile_choice`), so the calibration run found
+for it is one made with ``rubricate calibrate --judge-model MODEL`` / ``--panel A,B,C`` (or an
+arm of ``calibrate --compare judge=...``). The manifest records the options
+(``grader.compile``). A rubric judged by a model Azure refuses exports to Azure with
+``--judge-model`` one of the allowed models.
+
 ``--verify SET`` runs the written bundle's form on the calibration set's answers beside the
 calibrated grader (:mod:`rubricate.export.verify`) and exits 1 when it fails; ``--submit``
 is then skipped. ``--platform azure`` holds the bundle to Azure AI Foundry's rules
@@ -36,7 +45,14 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from rubricate.commands._client_options import endpoint_options
-from rubricate.commands._common import emit_json, format_option, note, target_option, warn
+from rubricate.commands._common import (
+    emit_json,
+    format_option,
+    judge_options,
+    note,
+    target_option,
+    warn,
+)
 from rubricate.errors import ExportError
 from rubricate.judge.calls import ClientSettings
 
@@ -46,7 +62,8 @@ if TYPE_CHECKING:
 
 @click.group("export")
 def export_group() -> None:
-    """Export a rubric's grader for training: an RFT job bundle (OpenAI, Azure OpenAI)."""
+    """Export a rubric's grader for training: an RFT job bundle (OpenAI, Azure AI Foundry,
+    Amazon Bedrock, Google Gemini) or a reward module for TRL, verl, verifiers, promptfoo."""
 
 
 def _submit(out: Path, settings: ClientSettings) -> dict[str, Any]:
@@ -74,6 +91,7 @@ def _submit(out: Path, settings: ClientSettings) -> dict[str, Any]:
     "--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Bundle folder."
 )
 @target_option("Grader type. Default: the rubric's choice, as `rubricate compile`.")
+@judge_options
 @click.option(
     "--response-format",
     type=click.Path(path_type=Path),
@@ -142,6 +160,9 @@ def rft_command(
     model: str,
     out: Path,
     target: Target | None,
+    judge_model: str | None,
+    panel: str | None,
+    panel_rule: str,
     response_format: Path | None,
     hyperparameters: tuple[str, ...],
     suffix: str | None,
@@ -156,19 +177,26 @@ def rft_command(
     client_settings: ClientSettings,
     output_format: str,
 ) -> None:
-    """Write RUBRIC's grader, RFT-format data and job arguments into --out."""
+    """Write RUBRIC's grader, RFT-format data and job arguments into --out.
+
+    grader.json is byte for byte `rubricate compile` with the same --target, --judge-model and
+    --panel: export the judge you calibrated (e.g. --platform azure --judge-model
+    o3-mini-2025-01-31 for a rubric judged by a model Azure does not allow).
+    """
     from rubricate.errors import error_line
     from rubricate.export.rft import platforms
     from rubricate.export.rft.bundle import write_files
     from rubricate.export.rft.prepare import RftOptions
+    from rubricate.rubrics.compile.choice import CompileChoice
 
+    choice = CompileChoice.from_options(target, judge_model, panel, panel_rule)
     options = RftOptions(
         rubric=rubric,
         train=train,
         valid=valid,
         model=model,
         out=out,
-        target=target,
+        choice=choice,
         response_format=response_format,
         hyperparameters=list(hyperparameters),
         suffix=suffix,
@@ -205,7 +233,12 @@ def rft_command(
         from rubricate.export.verify.render import render_verification
 
         verification = run_verifier(
-            platform, out, calibration_set=verify_set, rubric=rubric, settings=client_settings
+            platform,
+            out,
+            calibration_set=verify_set,
+            rubric=rubric,
+            settings=client_settings,
+            choice=choice,
         )
     submission = None
     failed_verification = verification is not None and render_verification(verification).failed

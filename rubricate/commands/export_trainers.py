@@ -21,6 +21,9 @@ written atomically), a bundle whose module runs ``DIR/grader.json`` (byte for by
   ``README.md``. Items: ``--items``, else ``items.jsonl`` next to the rubric (required).
 
 ``--on-error`` (``trl``, ``verl``, ``verifiers``) is the error policy the module starts with.
+``--judge-model MODEL`` and ``--panel A,B,C`` (``--panel-rule``) choose the judge(s) as
+``rubricate compile`` does (the same bytes: :func:`rubricate.rubrics.compile.choice.
+compile_choice`), so ``grader.json`` is the grader ``rubricate calibrate`` ran with those options.
 
 Modules, data formats and the error policy: :mod:`rubricate.export.rewards.bundle`,
 :mod:`rubricate.export.rewards.trl`, :mod:`rubricate.export.rewards.verl`,
@@ -37,7 +40,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from rubricate.commands._common import emit_json, format_option, target_option, warn
+from rubricate.commands._common import (
+    emit_json,
+    format_option,
+    judge_options,
+    target_option,
+    warn,
+)
 from rubricate.errors import InputError
 
 if TYPE_CHECKING:
@@ -97,12 +106,16 @@ def _write(out: Path, files: dict[str, bytes], target: str, compiled: Any, fmt: 
     )
 
 
-def _load(rubric: Path, target: Target | None) -> tuple[Any, Any]:
+def _load(
+    rubric: Path, target: Target | None, judge_model: str | None, panel: str | None, rule: str
+) -> tuple[Any, Any]:
     from rubricate.export.rewards.bundle import compile_for_bundle
+    from rubricate.rubrics.compile.choice import CompileChoice
     from rubricate.rubrics.lint import load_checked_rubric
 
+    choice = CompileChoice.from_options(target, judge_model, panel, rule)
     loaded = load_checked_rubric(rubric)
-    return loaded, compile_for_bundle(loaded, target)
+    return loaded, compile_for_bundle(loaded, choice=choice)
 
 
 @click.command("promptfoo")
@@ -129,6 +142,7 @@ def _load(rubric: Path, target: Target | None) -> tuple[Any, Any]:
     help="Score at which a test passes [default: the rubric's pass_threshold, else 0.5].",
 )
 @_TARGET
+@judge_options
 @format_option("text", "json")
 def promptfoo_command(
     rubric: Path,
@@ -137,13 +151,16 @@ def promptfoo_command(
     providers: tuple[str, ...],
     pass_threshold: float | None,
     target: Target | None,
+    judge_model: str | None,
+    panel: str | None,
+    panel_rule: str,
     output_format: str,
 ) -> None:
     """Write a promptfoo config whose assertion runs RUBRIC's grader, into --out."""
     from rubricate.export.rewards.bundle import promptfoo_files
     from rubricate.export.rewards.promptfoo import DEFAULT_THRESHOLD
 
-    loaded, compiled = _load(rubric, target)
+    loaded, compiled = _load(rubric, target, judge_model, panel, panel_rule)
     rows = _items(items, rubric, required=True)
     threshold = pass_threshold if pass_threshold is not None else loaded.rubric.pass_threshold
     if threshold is None:
@@ -180,6 +197,7 @@ def _trainer_command(kind: str, label: str) -> click.Command:
         "overrides it where the module runs).",
     )
     @_TARGET
+    @judge_options
     @format_option("text", "json")
     def command(
         rubric: Path,
@@ -187,11 +205,14 @@ def _trainer_command(kind: str, label: str) -> click.Command:
         items: Path | None,
         on_error: str,
         target: Target | None,
+        judge_model: str | None,
+        panel: str | None,
+        panel_rule: str,
         output_format: str,
     ) -> None:
         from rubricate.export.rewards.bundle import trainer_files
 
-        loaded, compiled = _load(rubric, target)
+        loaded, compiled = _load(rubric, target, judge_model, panel, panel_rule)
         rows = _items(items, rubric, required=False) if items is not None else None
         files = trainer_files(kind, loaded, compiled, rows, on_error)
         _write(out, files, kind, compiled, output_format)
@@ -220,6 +241,7 @@ def _trainer_command(kind: str, label: str) -> click.Command:
     "criterion metrics are X, rubricate_scored 0); RUBRICATE_ON_ERROR overrides it.",
 )
 @_TARGET
+@judge_options
 @format_option("text", "json")
 def verifiers_command(
     rubric: Path,
@@ -227,12 +249,15 @@ def verifiers_command(
     items: Path | None,
     on_error: str,
     target: Target | None,
+    judge_model: str | None,
+    panel: str | None,
+    panel_rule: str,
     output_format: str,
 ) -> None:
     """Write a verifiers environment (a Rubric running RUBRIC's grader) into --out."""
     from rubricate.export.rewards.bundle import verifiers_files
 
-    loaded, compiled = _load(rubric, target)
+    loaded, compiled = _load(rubric, target, judge_model, panel, panel_rule)
     rows = _items(items, rubric, required=True, why="the environment's dataset")
     files = verifiers_files(loaded, compiled, rows, on_error)
     _write(out, files, "verifiers", compiled, output_format)

@@ -78,19 +78,20 @@ def compile_for_run(
     panel: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The :class:`PreparedRun` fields of ``rubric`` compiled to ``target`` (or its choice);
-    with ``panel`` (``{"judges": [...], "rule": ...}``) the panel's ``multi`` grader."""
-    import json
-
-    from rubricate.rubrics.compile import compile_exact, grader_json
-    from rubricate.rubrics.compile.panel import compile_panel
+    with ``panel`` (``{"judges": [...], "rule": ...}``) the panel's ``multi`` grader. Compiled by
+    :func:`~rubricate.rubrics.compile.choice.compile_choice`, the function ``rubricate
+    compile`` and every export use, so a run grades the bytes they write with the same options
+    (``rubric`` already carries any ``--judge-model`` override)."""
+    from rubricate.rubrics.compile.choice import CompileChoice, compile_choice
     from rubricate.rubrics.loader import read_text
 
-    if panel:
-        chosen: Target = "multi"
-        text = grader_json(compile_panel(rubric, panel["judges"], panel["rule"]))
-        grader = json.loads(text)
-    else:
-        chosen, grader, text = compile_exact(rubric, target)
+    choice = CompileChoice(
+        target=target,
+        panel=tuple(panel["judges"]) if panel else (),
+        rule="mean" if panel and panel["rule"] == "mean" else "majority",
+    )
+    compiled = compile_choice(rubric, choice, validate=False)
+    chosen, grader, text = compiled.target, compiled.grader, compiled.text
     return {
         "rubric": rubric,
         "rubric_bytes": read_text(rubric_path).encode("utf-8"),

@@ -2,8 +2,10 @@
 
 For every answer of the calibration set:
 
-- the *calibrated grader*: the rubric compiled anew (the bytes must equal the bundle's
-  ``grader.json``; a difference is a note and the bundle's bytes are graded) and run by
+- the *calibrated grader*: the rubric compiled anew with the export's options
+  (:func:`~rubricate.rubrics.compile.choice.compile_choice`: ``--target``, ``--judge-model``,
+  ``--panel``; without a choice, the manifest's), whose bytes must equal the bundle's
+  ``grader.json`` (a difference is a note and the bundle's bytes are graded), run by
   rubricate's local runtime (:class:`~rubricate.judge.service.RewardRuntime`, what the public
   ``rubricate.Grader`` runs);
 - the *form*: ``lambda.zip`` unpacked and its handler invoked in a separate process as Lambda
@@ -32,6 +34,7 @@ from rubricate.export.bedrock.prepare import bedrock_row
 from rubricate.export.verify.model import AnswerComparison, PartReward, Verification
 from rubricate.judge.calls import ClientSettings
 from rubricate.judge.sample import make_sample
+from rubricate.rubrics.compile.choice import CompileChoice
 
 JUDGED = frozenset({"score_model", "label_model"})
 
@@ -96,7 +99,12 @@ def _part_error(
 
 
 def verify_bedrock(
-    bundle_dir: Path, *, calibration_set: Path, rubric: Path, settings: ClientSettings
+    bundle_dir: Path,
+    *,
+    calibration_set: Path,
+    rubric: Path,
+    settings: ClientSettings,
+    choice: CompileChoice | None = None,
 ) -> Verification:
     """Compare the bundle's Lambda with the calibrated grader (module docstring).
 
@@ -107,8 +115,10 @@ def verify_bedrock(
     """
     from rubricate.calibration.inputs.calset import read_calibration_set
     from rubricate.datasets.rft_rows import build_row, grader_item_fields, rubric_item_fields
+    from rubricate.export.rft.manifest import manifest_choice
+    from rubricate.files import read_json
     from rubricate.judge.service import RewardRuntime
-    from rubricate.rubrics.compile import compile_rubric, grader_json
+    from rubricate.rubrics.compile.choice import compile_choice
     from rubricate.rubrics.lint import load_checked_rubric
 
     bundle_dir = Path(bundle_dir)
@@ -119,7 +129,10 @@ def verify_bedrock(
     grader = json.loads(bundle_text)
     loaded = load_checked_rubric(rubric)
     notes: list[str] = []
-    if grader_json(compile_rubric(loaded.rubric, None)) != bundle_text:
+    if choice is None:
+        manifest = bundle_dir / "manifest.json"
+        choice = manifest_choice(read_json(manifest, "manifest") if manifest.is_file() else {})
+    if compile_choice(loaded.rubric, choice).text != bundle_text:
         notes.append(f"{grader_file} differs from {rubric} compiled now; graded the bundle's")
     fields = rubric_item_fields(loaded) | grader_item_fields(grader)
     entries = read_calibration_set(calibration_set).entries()

@@ -93,10 +93,26 @@ def autorater_name(opts: GeminiOptions, rubric: Rubric) -> tuple[str | None, str
     )
 
 
+PANEL_REFUSAL = (
+    "Gemini's composite reward is a weighted sum of single scorers, each autorater one Vertex "
+    "AI model, so it cannot pool a panel's verdicts (the panel's calculate_output takes the "
+    "judges' majority or mean per criterion); give --gemini reward=cloudrun --gemini "
+    "serve_url=URL to run the panel grader exactly through `rubricate serve` on Cloud Run, or "
+    "export without --panel"
+)
+"""Why ``--panel`` has no composite (one line, at ``--panel``)."""
+
+
 def _reward(
-    opts: GeminiOptions, rubric: Rubric, grader: dict[str, Any], problems: list[Problem]
+    opts: GeminiOptions,
+    rubric: Rubric,
+    grader: dict[str, Any],
+    problems: list[Problem],
+    *,
+    panel: bool = False,
 ) -> tuple[Compiled, str | None]:
-    """The reward (composite or Cloud Run) and the autorater model used (None: none)."""
+    """The reward (composite or Cloud Run) and the autorater model used (None: none); a
+    ``panel`` grader only through Cloud Run (:data:`PANEL_REFUSAL`)."""
     fallback = None
     if opts.serve_url is not None:
         fallback = cloud_run_composite(rubric.id, opts.serve_url.rstrip("/") + "/gemini")
@@ -105,6 +121,14 @@ def _reward(
             problems.append(_problem("--gemini", "reward=cloudrun needs serve_url=URL", "gemini"))
             return Compiled(), None
         return fallback, None
+    if panel:
+        if opts.reward == "auto" and fallback is not None:
+            message = "a panel of judges has no composite; using the Cloud Run fallback"
+            problems.append(_problem("--panel", message, "gemini-fallback", "warning"))
+            fallback.replaced = ["--panel: " + PANEL_REFUSAL.split(";")[0]]
+            return fallback, None
+        problems.append(_problem("--panel", PANEL_REFUSAL, "gemini-panel"))
+        return Compiled(), None
     compiled = compile_composite(rubric, grader, "AUTORATER")
     model = None
     if any(s.kind == "autorater" for s in compiled.scorers):
@@ -155,12 +179,10 @@ def prepare_gemini(options: RftOptions) -> Prepared:
     Raises:
         As :func:`~rubricate.export.rft.prepare.prepare_rft`.
     """
-    from rubricate.rubrics.lint import load_checked_rubric
-
     base = dataclasses.replace(options, hyperparameters=[], response_format=None)
     prepared = prepare_rft(base)
     problems = [p for p in prepared.problems if p.rule not in DROPPED_RULES]
-    rubric = load_checked_rubric(options.rubric).rubric
+    rubric = prepared.rubric  # judge.model is --judge-model's when given
     grader = json.loads(prepared.grader_text)
 
     opts, option_problems = parse_gemini_options(list(options.platform_options))
@@ -177,7 +199,7 @@ def prepare_gemini(options: RftOptions) -> Prepared:
             )
             problems.append(_problem("--gemini", message, "gemini"))
 
-    compiled, autorater = _reward(opts, rubric, grader, problems)
+    compiled, autorater = _reward(opts, rubric, grader, problems, panel=bool(options.choice.panel))
     for scorer in compiled.scorers:
         if scorer.kind == "code":
             code = scorer.config["codeExecutionRewardScorer"]["pythonCodeSnippet"]

@@ -30,6 +30,7 @@ from rubricate.export.verify.model import AnswerComparison, PartReward, Verifica
 from rubricate.judge.calls import ClientSettings
 from rubricate.judge.records import GradeRecord
 from rubricate.judge.sample import make_sample
+from rubricate.rubrics.compile.choice import CompileChoice
 
 
 def _example(item: dict[str, Any], loaded: Any, grader: dict[str, Any]) -> dict[str, Any]:
@@ -168,12 +169,17 @@ def verify_gemini(
     calibration_set: Path,
     rubric: Path,
     settings: ClientSettings,
+    choice: CompileChoice | None = None,
 ) -> Verification:
-    """Run the bundle's reward on every answer of ``calibration_set`` beside the grader's."""
+    """Run the bundle's reward on every answer of ``calibration_set`` beside the grader's
+    (``choice``: the export's compile options, None: the manifest's; its ``--judge-model`` is
+    the calibrated judge the autorater prompts are sent to)."""
     import json
 
     from rubricate.calibration.inputs.calset import read_calibration_set
+    from rubricate.export.rft.manifest import manifest_choice
     from rubricate.files import read_json, read_text
+    from rubricate.rubrics.compile.choice import with_judge_model
     from rubricate.rubrics.lint import load_checked_rubric
 
     text = read_text(bundle_dir / "grader.json")
@@ -189,6 +195,8 @@ def verify_gemini(
     if manifest.get("grader", {}).get("sha256") != sha256(text.encode("utf-8")):
         notes.append("grader.json is not the bytes the manifest names (edited after export?)")
     loaded = load_checked_rubric(rubric)
+    choice = choice if choice is not None else manifest_choice(manifest)
+    judge_model = with_judge_model(loaded.rubric, choice.judge_model).judge.model
     entries = read_calibration_set(calibration_set).entries()
     cases = [
         (_example(e.item, loaded, grader), {"role": "model", "parts": [{"text": e.text}]})
@@ -223,7 +231,7 @@ def verify_gemini(
         return Verification("gemini", tuple(answers), tuple(notes))
     if any(s["kind"] == "autorater" for s in scorers):
         notes.append(
-            f"autorater prompts sent to the calibrated judge's model ({loaded.rubric.judge.model}) "
+            f"autorater prompts sent to the calibrated judge's model ({judge_model}) "
             f"at the configured endpoint, one call per answer (repeat 0), through rubricate's "
             "score_model client (which asks for its reply schema; Gemini's autorater takes none); "
             f"in training Gemini runs {gemini.get('autorater_model')}"

@@ -1,9 +1,9 @@
 """The files of the open-source trainer bundles: TRL, verl and promptfoo (pure; no writing).
 
 Every bundle holds ``grader.json``, the exact bytes of
-:func:`~rubricate.rubrics.compile.grader_json` of
-:func:`~rubricate.rubrics.compile.compile_rubric` (what ``rubricate compile`` writes and
-calibration grades), a module rendered from ``rubricate/export/templates/`` that records the
+:func:`~rubricate.rubrics.compile.choice.compile_choice` (what ``rubricate compile`` writes
+and calibration grades with the same ``--target`` / ``--judge-model`` / ``--panel``), a
+module rendered from ``rubricate/export/templates/`` that records the
 grader's SHA-256 and runs that file through the local runtime, and a ``README.md``.
 
 - TRL (:func:`trainer_files` ``"trl"``): ``reward.py`` with the reward function, one function
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from importlib import resources
 from string import Template
 from typing import TYPE_CHECKING, Any
@@ -34,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from rubricate._version import __version__
 from rubricate.datasets.rft_rows import build_row
 from rubricate.errors import ExportError
+from rubricate.rubrics.compile.choice import CompileChoice, CompiledGrader, compile_choice
 from rubricate.rubrics.items import ItemsFile
 from rubricate.rubrics.loader import LoadedRubric
 
@@ -41,35 +41,16 @@ if TYPE_CHECKING:
     from rubricate.rubrics.compile import Target
 
 
-@dataclass(frozen=True)
-class CompiledGrader:
-    """A rubric's grader as a bundle ships it."""
-
-    grader: dict[str, Any]
-    text: str
-    """The canonical JSON text (the bytes of ``grader.json``)."""
-    sha256: str
-
-    @property
-    def name(self) -> str:
-        return str(self.grader.get("name") or self.grader["type"])
-
-
-def compile_for_bundle(loaded: LoadedRubric, target: Target | None) -> CompiledGrader:
-    """Compile and validate ``loaded`` exactly as ``rubricate compile`` does.
+def compile_for_bundle(
+    loaded: LoadedRubric, target: Target | None = None, *, choice: CompileChoice | None = None
+) -> CompiledGrader:
+    """Compile and validate ``loaded`` exactly as ``rubricate compile`` does: with ``choice``
+    (``--target`` / ``--judge-model`` / ``--panel``), else to ``target``.
 
     Raises:
-        GraderError, InputError: the rubric cannot be compiled to ``target``.
+        GraderError, InputError: the rubric cannot be compiled as asked.
     """
-    import hashlib
-
-    from rubricate.rubrics.compile import compile_rubric, grader_json
-    from rubricate.rubrics.compile.validate import validate_grader
-
-    grader = compile_rubric(loaded.rubric, target)
-    validate_grader(grader)
-    text = grader_json(grader)
-    return CompiledGrader(grader, text, hashlib.sha256(text.encode("utf-8")).hexdigest())
+    return compile_choice(loaded.rubric, choice or CompileChoice(target=target))
 
 
 def render_template(name: str, **values: Any) -> str:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from rubricate._version import __version__
 
 if TYPE_CHECKING:
-    from rubricate.export.rewards.bundle import CompiledGrader
+    from rubricate.rubrics.compile.choice import CompiledGrader
     from rubricate.rubrics.items import ItemsFile
     from rubricate.rubrics.loader import LoadedRubric
 

@@ -8,7 +8,10 @@ for byte the calibrated grader) and adds:
 - the Azure profile's problems (:mod:`.azure_lint`; grader models, grader types,
   ``text_similarity`` metrics, python source size and imports), each an error on one line at
   the rubric node that causes it, so the command exits 2 and writes nothing, the way any other
-  bundle problem does;
+  bundle problem does. A rubric judged by a model Azure refuses can still be exported with
+  ``--judge-model`` (one of the allowed models; the refusal suggests it) or ``--panel`` of
+  allowed models: the grader is the one ``rubricate compile`` writes with the same options, and
+  a ``--panel`` is a ``multi`` grader, which Azure takes as it is;
 - ``manifest.json`` ``"platform"``: the platform, the rules checked and the limits Azure
   enforces only while the job runs (2 GB, 1 CPU, 2 minutes, no network, the USD 5,000
   spending pause), with the documentation they come from;
@@ -94,7 +97,7 @@ def prepare_azure(options: RftOptions) -> Prepared:
     prepared = prepare_rft(options)
     loaded = load_checked_rubric(options.rubric)
     grader = json.loads(prepared.grader_text)
-    prepared.problems += azure_problems(loaded, grader)
+    prepared.problems += azure_problems(loaded, grader, options.choice)
     prepared.problems.sort(key=sort_key)
     prepared.manifest["platform"] = platform_record()
     prepared.readme = prepared.readme.rstrip("\n") + "\n" + readme_section()

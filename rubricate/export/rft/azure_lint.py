@@ -7,7 +7,9 @@ grader (what Azure receives) and each finding is traced back to the rubric:
 
 - a grader model -> ``judge.model`` (once per model, however many criteria it judges; when the
   rubric does not set it, the message says the default is used and points at ``judge`` or the
-  top of the file);
+  top of the file); for ``export``, the line also suggests ``--judge-model <allowed model>``
+  (the rubric may stay as it is: the override compiles it judged by that model). A model given
+  with ``--judge-model`` or ``--panel`` is reported at that option instead of the rubric;
 - an import a python grader makes -> the import's own line inside the criterion's
   ``check.python`` block (every python check is also read directly: the ``python`` target runs
   each check's source from a string, where the compiled grader's imports do not show it);
@@ -25,11 +27,13 @@ from typing import Any
 
 from rubricate.errors import InputError
 from rubricate.export.rft.azure_profile import (
+    closest_model,
     grader_findings,
     import_message,
     imported_modules,
     model_message,
 )
+from rubricate.rubrics.compile.choice import CompileChoice
 from rubricate.rubrics.lint.context import LintContext
 from rubricate.rubrics.loader import LoadedRubric
 from rubricate.rubrics.model import PythonCheck, check_kind
@@ -82,8 +86,39 @@ def _import_problems(
     return out
 
 
-def azure_problems(loaded: LoadedRubric, grader: dict[str, Any]) -> list[Problem]:
-    """Every Azure rule ``grader`` (compiled from ``loaded``) breaks, at rubric nodes, sorted."""
+def _option_problem(option: str, message: str) -> Problem:
+    return Problem(option, None, None, "", message, "error", "azure-grader-model")
+
+
+def judge_model_hint(model: str) -> str:
+    """The export's suggestion after a refused rubric judge model (one clause)."""
+    allowed = closest_model(model)
+    return (
+        f"; or keep the rubric and export with --judge-model {allowed} (calibrate with "
+        f"`rubricate calibrate --judge-model {allowed}` first)"
+    )
+
+
+def _model_problem(
+    ctx: LintContext, model: str, message: str, choice: CompileChoice | None
+) -> Problem:
+    """A refused grader model, at the option that chose it, else at ``judge.model``."""
+    if choice is not None and choice.judge_model:
+        return _option_problem("--judge-model", message)
+    if choice is not None and choice.panel:
+        return _option_problem("--panel", f"{message}; replace {model} in the panel")
+    hint = judge_model_hint(model) if choice is not None else ""
+    return ctx.at(("judge", "model"), message + hint, "azure-grader-model")
+
+
+def azure_problems(
+    loaded: LoadedRubric, grader: dict[str, Any], choice: CompileChoice | None = None
+) -> list[Problem]:
+    """Every Azure rule ``grader`` (compiled from ``loaded`` as ``choice`` says) breaks, at
+    rubric nodes (a refused model at the option that chose it), sorted.
+
+    ``choice`` is given by ``export`` (None: ``rubricate check``, whose lines name no option).
+    """
     ctx = LintContext(loaded)
     try:
         names = _criterion_nodes(loaded)
@@ -99,8 +134,13 @@ def azure_problems(loaded: LoadedRubric, grader: dict[str, Any]) -> list[Problem
                 continue
             seen_models.add(model)
             default = loaded.value(("judge", "model")) is None
-            message = model_message(model, default=default) if default else finding.message
-            problems.append(ctx.at(("judge", "model"), message, finding.rule))
+            chosen = choice is not None and bool(choice.judge_model or choice.panel)
+            message = (
+                model_message(model, default=default)
+                if default and not chosen
+                else finding.message
+            )
+            problems.append(_model_problem(ctx, model, message, choice))
             continue
         mapped = names.get(finding.grader[-1]) if finding.grader else None
         if finding.rule == "azure-python-import":
@@ -123,12 +163,12 @@ def lint_for_azure(path: str | Path) -> list[Problem]:
     Empty when the rubric does not load or compile: ``rubricate check`` reports why already.
     """
     from rubricate.errors import RubricateError
-    from rubricate.rubrics.compile import compile_rubric
+    from rubricate.rubrics.compile.choice import compile_choice
     from rubricate.rubrics.loader import load_rubric
 
     try:
         loaded = load_rubric(path)
-        grader = compile_rubric(loaded.rubric)
+        grader = compile_choice(loaded.rubric).grader
     except RubricateError:
         return []
     return azure_problems(loaded, grader)

@@ -8,7 +8,10 @@ whose ``run.json`` names the SHA-256 of the bytes it is about to write *and* who
 
 - ``--calibration RUN_DIR`` names runs explicitly (checked first, in the order given);
 - otherwise, and in addition, every ``runs/*/run.json`` under the current directory (where
-  ``rubricate calibrate`` writes by default), newest ``finished_at`` first.
+  ``rubricate calibrate`` writes by default) and every arm of a comparison,
+  ``runs/*/arms/*/run.json`` (``calibrate --compare judge=A,B`` writes each arm, with its own
+  ``grader.json``, there: export with ``--judge-model A`` or ``--panel A,B`` finds it), newest
+  ``finished_at`` first.
 
 The first match is the vetting run; a complete run (``status: complete``) that actually judged
 (``judged_run`` true) is preferred over a partial one or one without a judge. What is found
@@ -108,7 +111,8 @@ def find_calibration(
             continue
         candidates.append((folder, data))
     found: list[tuple[Path, dict[str, Any]]] = []
-    for run_json in sorted((root or Path()).glob("runs/*/run.json")):
+    base = root or Path()
+    for run_json in sorted([*base.glob("runs/*/run.json"), *base.glob("runs/*/arms/*/run.json")]):
         folder = run_json.parent
         if any(folder.resolve() == c.resolve() for c, _ in candidates):
             continue

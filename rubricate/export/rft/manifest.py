@@ -5,7 +5,9 @@
     {"format": "rubricate-rft-bundle/1", "rubricate_version", "created_at",
      "rubric": {"path", "id", "sha256"},                  # sha256 of the rubric file's bytes
      "grader": {"file": "grader.json", "sha256", "bytes", "type", "name",
-                "job_grader_removed": [...]},             # pass_threshold left out of job.json
+                "job_grader_removed": [...],              # pass_threshold left out of job.json
+                "compile": {"target", "judge_model",      # the options compiled with (as
+                            "panel": [...], "panel_rule"}},  # `rubricate compile` takes them)
      "calibration": {"path", ...run.json fields} | null,  # the run that ran these grader bytes
      "calibration_searched": [...],
      "model",
@@ -27,6 +29,7 @@ from typing import Any
 
 from rubricate._version import __version__
 from rubricate.datasets.rft_rows import Rows, row_json
+from rubricate.rubrics.compile.choice import CompileChoice
 
 BUNDLE_FORMAT = "rubricate-rft-bundle/1"
 
@@ -101,3 +104,15 @@ def build_manifest(
         "response_format": response_format,
         "warnings": warnings,
     }
+
+
+def manifest_choice(manifest: Any) -> CompileChoice:
+    """The compile options a bundle's manifest records (``grader.compile``); a manifest
+    without them (written before they were recorded): its grader type as the target."""
+    from rubricate.rubrics.compile import TARGETS
+
+    grader = (manifest.get("grader") if isinstance(manifest, dict) else None) or {}
+    if "compile" in grader:
+        return CompileChoice.from_record(grader["compile"])
+    target = grader.get("type")
+    return CompileChoice(target=target if target in TARGETS else None)

@@ -1,8 +1,10 @@
 """``rubricate export rft``: a rubric and two datasets in, an RFT job bundle out (in memory).
 
 :func:`prepare_rft` does everything but writing: it loads the rubric, compiles the grader
-(the exact bytes ``rubricate compile`` writes: :func:`~rubricate.rubrics.compile.grader_json`
-of :func:`~rubricate.rubrics.compile.compile_rubric`), builds the RFT rows
+(the exact bytes ``rubricate compile`` writes with the same options: every bundle compiles
+through :func:`~rubricate.rubrics.compile.choice.compile_choice`, with
+:attr:`RftOptions.choice`: ``--target``, ``--judge-model``, ``--panel`` / ``--panel-rule``),
+builds the RFT rows
 (:mod:`~rubricate.datasets.rft_rows`),
 runs every check (:mod:`~rubricate.datasets.checks`, :mod:`~rubricate.datasets.labels`,
 :mod:`.hyperparameters`, the job
@@ -48,12 +50,12 @@ from rubricate.export.rft.payload import (
     without_pass_threshold,
 )
 from rubricate.export.rft.readme import render_readme
+from rubricate.rubrics.compile.choice import CompileChoice, CompiledGrader, compile_choice
 from rubricate.rubrics.items import ItemsFile
-from rubricate.rubrics.loader import LoadedRubric
 from rubricate.rubrics.problems import Problem, Severity, sort_key
 
 if TYPE_CHECKING:
-    from rubricate.rubrics.compile import Target
+    from rubricate.rubrics.model import Rubric
 
 RFT_MODEL_PREFIXES = ("o4-mini", "gpt-5", "ft:o4-mini", "ft:gpt-5")
 """Models RFT is documented for (and fine-tuned checkpoints of them)."""
@@ -68,7 +70,8 @@ class RftOptions:
     valid: Path
     model: str
     out: Path
-    target: Target | None = None
+    choice: CompileChoice = field(default_factory=CompileChoice)
+    """Which grader: ``--target``, ``--judge-model``, ``--panel`` / ``--panel-rule``."""
     response_format: Path | None = None
     hyperparameters: list[str] = field(default_factory=list)
     suffix: str | None = None
@@ -96,6 +99,14 @@ class Prepared:
     problems: list[Problem] = field(default_factory=list)
     # A platform's own files beside the common ones (name -> bytes), e.g. a Lambda package.
     extra_files: dict[str, bytes] = field(default_factory=dict)
+    compiled: CompiledGrader | None = None
+    """The compiled grader (its ``rubric`` carries the ``--judge-model`` override)."""
+
+    @property
+    def rubric(self) -> Rubric:
+        """The rubric as compiled: ``judge.model`` is the model that grades."""
+        assert self.compiled is not None
+        return self.compiled.rubric
 
     @property
     def errors(self) -> list[Problem]:
@@ -162,15 +173,6 @@ def _option_problems(options: RftOptions, hyper_problems: list[str]) -> list[Pro
     return out
 
 
-def _compile(loaded: LoadedRubric, target: Target | None) -> dict[str, Any]:
-    from rubricate.rubrics.compile import compile_rubric
-    from rubricate.rubrics.compile.validate import validate_grader
-
-    grader = compile_rubric(loaded.rubric, target)
-    validate_grader(grader)
-    return grader
-
-
 def prepare_rft(options: RftOptions) -> Prepared:
     """Prepare the bundle (see the module docstring); nothing is written.
 
@@ -179,7 +181,6 @@ def prepare_rft(options: RftOptions) -> Prepared:
         GraderError / InputError: it cannot be compiled to the target.
         InputError: a dataset or response format file cannot be read.
     """
-    from rubricate.rubrics.compile import grader_json
     from rubricate.rubrics.items import read_items
     from rubricate.rubrics.lint import load_checked_rubric
 
@@ -187,9 +188,10 @@ def prepare_rft(options: RftOptions) -> Prepared:
     rubric = loaded.rubric
     prepared = Prepared()
     problems = prepared.problems
-    grader = _compile(loaded, options.target)
-    prepared.grader_text = grader_json(grader)
-    prepared.grader_sha256 = sha256(prepared.grader_text.encode("utf-8"))
+    prepared.compiled = compile_choice(rubric, options.choice)
+    grader = prepared.compiled.grader
+    prepared.grader_text = prepared.compiled.text
+    prepared.grader_sha256 = prepared.compiled.sha256
     hyper, hyper_problems = parse_hyperparameters(list(options.hyperparameters))
     problems += _option_problems(options, hyper_problems)
     response_format = _response_format(options, rubric.id, problems)
@@ -268,5 +270,6 @@ def prepare_rft(options: RftOptions) -> Prepared:
         response_format=response_format is not None,
         warnings=[p.format() for p in prepared.warnings],
     )
+    prepared.manifest["grader"]["compile"] = options.choice.record()
     prepared.readme = render_readme(prepared.manifest, prepared.job, str(options.out))
     return prepared

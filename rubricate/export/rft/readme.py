@@ -60,7 +60,7 @@ def render_readme(manifest: dict[str, Any], job: dict[str, Any], folder: str = "
         "| file | what it is |",
         "|---|---|",
         f"| `grader.json` | the {grader['type']} grader `{grader['name']}`, byte for byte what "
-        f"`rubricate compile` writes (sha256 `{grader['sha256']}`) |",
+        f"`{_compile_command(grader)}` writes (sha256 `{grader['sha256']}`) |",
         f"| `train.jsonl` | {files['train.jsonl']['rows']} training rows in the RFT format "
         "(`messages` plus the item fields the grader reads) |",
         f"| `valid.jsonl` | {files['valid.jsonl']['rows']} validation rows, none shared with "
@@ -119,3 +119,11 @@ def render_readme(manifest: dict[str, Any], job: dict[str, Any], folder: str = "
     if warnings:
         lines += ["## Warnings at export", ""] + [f"- {w}" for w in warnings] + [""]
     return "\n".join(lines)
+
+
+def _compile_command(grader: dict[str, Any]) -> str:
+    """``rubricate compile`` with the options the bundle was compiled with (``grader.compile``)."""
+    from rubricate.rubrics.compile.choice import CompileChoice
+
+    options = CompileChoice.from_record(grader.get("compile")).options()
+    return "rubricate compile RUBRIC" + (f" {options}" if options else "")

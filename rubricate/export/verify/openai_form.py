@@ -3,7 +3,9 @@
 Both platforms run the bundle's ``grader.json`` themselves, so the form is that file, run by
 rubricate's local runtime (the runtime calibration uses, which mirrors the platform's grader
 types, templates and python sandbox). The *calibrated grader* is the rubric compiled afresh
-(:func:`~rubricate.rubrics.compile.compile_exact`, the bytes ``rubricate calibrate`` grades).
+with the export's options (:func:`~rubricate.rubrics.compile.choice.compile_choice` of the
+``--target`` / ``--judge-model`` / ``--panel`` choice, the bytes ``rubricate calibrate`` grades
+with the same options; without a choice, the one the manifest records).
 :func:`verify_openai` / :func:`verify_azure`:
 
 1. check the bundle before grading anything (each failure fails the verification):
@@ -38,6 +40,7 @@ from typing import Any
 from rubricate.export.verify.compare import compare, parts_of
 from rubricate.export.verify.model import AnswerComparison, Verification
 from rubricate.judge.calls import ClientSettings
+from rubricate.rubrics.compile.choice import CompileChoice
 
 FORM_REPEAT_BASE = 10_000
 """The form side's first repeat index (never one a calibration run or a retry uses)."""
@@ -150,9 +153,11 @@ def verify_form(
     settings: ClientSettings,
     repeats: int = 1,
     extra_failures: list[str] | None = None,
+    choice: CompileChoice | None = None,
 ) -> Verification:
     """Verify an OpenAI-form bundle (see the module docstring); ``extra_failures`` are the
-    platform's own findings on the bundle's grader.
+    platform's own findings on the bundle's grader; ``choice`` the export's compile options
+    (None: the manifest's).
 
     Raises:
         RubricFormatError / GraderError / InputError: the rubric or the calibration set cannot
@@ -162,13 +167,16 @@ def verify_form(
 
     from rubricate.calibration.inputs.calset import read_calibration_set
     from rubricate.judge.sample import make_sample
-    from rubricate.rubrics.compile import TARGETS, compile_exact
+    from rubricate.rubrics.compile.choice import compile_choice
     from rubricate.rubrics.lint import load_checked_rubric
 
-    manifest = _read_json(bundle / "manifest.json") or {}
-    target = (manifest.get("grader") or {}).get("type")
+    if choice is None:
+        from rubricate.export.rft.manifest import manifest_choice
+
+        choice = manifest_choice(_read_json(bundle / "manifest.json"))
     loaded = load_checked_rubric(rubric)
-    _, fresh, fresh_text = compile_exact(loaded.rubric, target if target in TARGETS else None)
+    compiled = compile_choice(loaded.rubric, choice)
+    fresh, fresh_text = compiled.grader, compiled.text
     bundle_bytes = (bundle / "grader.json").read_bytes()
     form = _read_json(bundle / "grader.json")
     form = form if isinstance(form, dict) else None

@@ -13,6 +13,7 @@ from rubricate.export.gemini.verify import verify_gemini
 from rubricate.export.verify.model import DETERMINISTIC_TOLERANCE, Verification
 from rubricate.export.verify.render import render_verification
 from rubricate.judge.calls import ClientSettings
+from rubricate.rubrics.compile.choice import CompileChoice
 from rubricate.testing import FakeOpenAI
 from tests.export.gemini.conftest import BASE, EXAMPLES, bundle
 
@@ -189,7 +190,8 @@ def test_string_checks_as_scorers_are_exact(tmp_path: Path, client_settings: Cli
     prepared = prepare_gemini(
         RftOptions(
             rubric=rubric, train=tmp_path / "train.jsonl", valid=tmp_path / "valid.jsonl",
-            model="gemini-2.5-flash", out=tmp_path / "b", target="multi", runs_root=tmp_path,
+            model="gemini-2.5-flash", out=tmp_path / "b", runs_root=tmp_path,
+            choice=CompileChoice(target="multi"),
             platform_options=[*BASE, "reward=composite"],
         )
     )  # fmt: skip
