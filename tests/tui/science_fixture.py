@@ -1,0 +1,66 @@
+"""Comparison and invariance folders written by the real ``rubricate calibrate`` (``--compare``
+and ``--probe invariance:paraphrase``) against the loopback judge, small: three items of
+great, fair and poor answers, two repeats.
+
+The invariance judge is scripted to read the criterion's id (a criterion is met when the
+answer holds ``[[MET:<id>]]``), so renaming the ids flips every verdict of the answers that
+met them: the probe flags ``rename`` and the review has a flagged row to show. The loopback
+judge paraphrases every criterion (a canned reply), so the paraphrase change runs too.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from rubricate.cli import run as cli
+from rubricate.testing import FakeOpenAI
+from rubricate.testing.replies import last_user_text, prompt_text
+from tests.tui.refund import refund_rubric
+
+_ID = re.compile(r'<criterion(?:-[0-9a-f]+)? id="([^"]+)"')
+
+TEXTS = {
+    "great": "[[PASS]] [[MET:facts]] Your refund of $120 is due; the order is 12 days old.",
+    "fair": "[[MET:facts]] A refund may be due, the order is recent.",
+    "poor": "No.",
+}
+
+
+def _write_inputs(folder: Path) -> None:
+    (folder / "rubric.yaml").write_text(refund_rubric(), encoding="utf-8")
+    lines = [
+        json.dumps({"id": f"r{i}", "task": "Reply to the refund request.",
+                    "answers": [{"id": t, "tier": t, "text": f"{x} ({i})"}
+                                for t, x in TEXTS.items()]})
+        for i in range(3)
+    ]  # fmt: skip
+    (folder / "set.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def id_reading_judge(request) -> bool:  # noqa: ANN001
+    """Met when the answer holds ``[[MET:<the criterion's id>]]``."""
+    found = _ID.search(prompt_text(request.body or {}))
+    return bool(found) and f"[[MET:{found.group(1)}]]" in last_user_text(request.body)
+
+
+def calibrate(folder: Path, out: str, *options: str) -> int:
+    """``rubricate calibrate`` of the fixture's rubric and set into ``folder/out`` (relative
+    paths: run it with ``folder`` as the working directory)."""
+    _write_inputs(folder)
+    return cli(["calibrate", "rubric.yaml", "--set", "set.jsonl", "--repeats", "2",
+                "--out", out, "--no-figures", *options])  # fmt: skip
+
+
+def comparison(folder: Path, fake: FakeOpenAI) -> Path:
+    """``--compare mode=per_criterion,holistic`` into ``folder/cmp``."""
+    assert calibrate(folder, "cmp", "--compare", "mode=per_criterion,holistic") in (0, 1)
+    return folder / "cmp"
+
+
+def invariance(folder: Path, fake: FakeOpenAI) -> Path:
+    """``--probe invariance:paraphrase`` into ``folder/inv`` (``rename`` flagged)."""
+    fake.policy.score = id_reading_judge
+    assert calibrate(folder, "inv", "--probe", "invariance:paraphrase") in (0, 1)
+    return folder / "inv"
