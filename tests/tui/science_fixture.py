@@ -2,10 +2,14 @@
 and ``--probe invariance:paraphrase``) against the loopback judge, small: three items of
 great, fair and poor answers, two repeats.
 
-The invariance judge is scripted to read the criterion's id (a criterion is met when the
-answer holds ``[[MET:<id>]]``), so renaming the ids flips every verdict of the answers that
-met them: the probe flags ``rename`` and the review has a flagged row to show. The loopback
-judge paraphrases every criterion (a canned reply), so the paraphrase change runs too.
+The invariance judge is scripted to read the ``<criterion id=...>`` tag of its prompt (a
+criterion is met when the answer holds ``[[MET:<that id>]]``), so changes that move what the
+judge is sent move its verdicts, and the probe has flagged rows to show (which ones is what
+the real probe computes: the reward under ``rescale`` and ``paraphrase`` with this set). The
+loopback judge paraphrases every criterion (a canned reply), so the paraphrase change runs too.
+
+:func:`generate` writes both into one folder once per session (``science_source`` in
+``conftest.py``); each test gets its own copy.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from pathlib import Path
 
 from rubricate.cli import run as cli
 from rubricate.testing import FakeOpenAI
+from rubricate.testing.pytest_plugin import FAKE_API_KEY
 from rubricate.testing.replies import last_user_text, prompt_text
 from tests.tui.refund import refund_rubric
 
@@ -57,6 +62,22 @@ def comparison(folder: Path, fake: FakeOpenAI) -> Path:
     """``--compare mode=per_criterion,holistic`` into ``folder/cmp``."""
     assert calibrate(folder, "cmp", "--compare", "mode=per_criterion,holistic") in (0, 1)
     return folder / "cmp"
+
+
+def generate(folder: Path) -> Path:
+    """``cmp/`` and ``inv/`` written into ``folder`` (its working directory meanwhile, so the
+    call store and every path in the reports are relative), each against a fresh loopback
+    server."""
+    import pytest
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(folder)
+        for make in (comparison, invariance):
+            with FakeOpenAI() as fake:
+                patch.setenv("OPENAI_BASE_URL", fake.base_url)
+                patch.setenv("OPENAI_API_KEY", FAKE_API_KEY)
+                make(folder, fake)
+    return folder
 
 
 def invariance(folder: Path, fake: FakeOpenAI) -> Path:
