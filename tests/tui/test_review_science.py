@@ -174,3 +174,32 @@ async def test_an_ordinary_run_has_no_invariance_tab(tmp_path: Path) -> None:
         await pilot.press("i")  # nothing happens
         await settle(pilot)
         assert not screen.full_tab and "Invariance" not in "\n".join(screen_lines(app))
+
+
+async def test_the_help_says_what_each_view_shows_and_its_keys(science: Path) -> None:
+    from rubricate.tui.common.help import HelpScreen
+
+    app = ReviewApp(Path("cmp"))
+    async with app.run_test(size=SIZE) as pilot:
+        await comparison_ready(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        text = app.screen._markdown
+        assert "# rubricate review: a comparison" in text and "*not assessed*" in text
+        assert "| `enter` | Open arm's run |" in text
+        await pilot.press("escape", "enter")
+        run = await run_opened(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        text = app.screen._markdown
+        assert "### Comparison" in text and "back to the comparison" in text
+        assert "### Invariance" not in text and run.invariance is None
+    app = ReviewApp(Path("inv"))
+    async with app.run_test(size=SIZE) as pilot:
+        await _invariance_shown(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        text = app.screen._markdown
+        assert "**Invariance** (`i`" in text and "### Invariance" in text
+        assert "| `↑ / ↓` | move between rows" in text and "### Comparison" not in text

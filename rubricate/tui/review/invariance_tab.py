@@ -30,6 +30,13 @@ from rubricate.tui.review.science import (
 )
 from rubricate.tui.review.table_common import cursor_row_key
 
+INVARIANCE_KEYS = [
+    ("up,down", "", "move between rows (criterion × change); the row in words below the table"),
+    ("tab", "", "to the paraphrases to review (invariance:paraphrase), and back"),
+    ("escape", "", "back to the answer list"),
+]
+"""The tab's keys, for the help screen."""
+
 
 class InvariancePanel(Vertical):
     """The probe's table and, when it paraphrased, the texts to review."""

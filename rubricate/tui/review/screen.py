@@ -47,7 +47,7 @@ from rubricate.tui.review.data import (
 )
 from rubricate.tui.review.grading import GradingScreen
 from rubricate.tui.review.grading_flow import ExpertActions
-from rubricate.tui.review.invariance_tab import InvariancePanel
+from rubricate.tui.review.invariance_tab import INVARIANCE_KEYS, InvariancePanel
 from rubricate.tui.review.matrix import verdict_matrix
 from rubricate.tui.review.reasoning import reasoning_criterion, reasoning_text
 from rubricate.tui.review.run_screen import (
@@ -328,8 +328,13 @@ class ReviewScreen(ExpertActions, RunScreen):
                 return
 
     def help_sections(self) -> list[KeySection]:
-        return [
+        sections: list[KeySection] = [
             ("Review", ReviewScreen.BINDINGS),
             ("Answers", [("enter", "", "open the answer's verdicts full width")]),
-            ("Grading", GradingScreen.BINDINGS),
         ]
+        if self.back:
+            sections.append(("Comparison", [("escape", "", "on the answer list: back to the "
+                                                           "comparison")]))  # fmt: skip
+        if self.invariance is not None:
+            sections.append(("Invariance", INVARIANCE_KEYS))
+        return [*sections, ("Grading", GradingScreen.BINDINGS)]
