@@ -168,3 +168,20 @@ def test_a_run_knows_the_probe_it_belongs_to(science: Path, tmp_path: Path) -> N
     assert probe_of_run(Path("inv/arms/baseline")) == (science / "inv").resolve()
     assert probe_of_run(Path("cmp/arms/holistic")) is None
     assert probe_of_run(make_run(tmp_path / "run")) is None
+
+
+def test_the_review_command_accepts_both_folders(
+    science: Path, capsys: pytest.CaptureFixture
+) -> None:
+    import shutil
+
+    from rubricate.cli import run as cli
+
+    for folder in ("cmp", "inv"):  # past the folder check: only the terminal is missing here
+        assert cli(["review", folder]) == 2
+        assert "is interactive and needs a terminal" in capsys.readouterr().err
+    shutil.rmtree(science / "inv" / "arms" / "baseline")
+    assert cli(["review", "inv"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("rubricate: error: inv: no run in arms/baseline/")
+    assert err.count("\n") == 1
