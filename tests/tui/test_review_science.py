@@ -19,7 +19,7 @@ from rubricate.tui.review.screen import ReviewScreen
 from rubricate.tui.review.table_common import cursor_row_key
 from tests.calibration.run_fixture import make_run
 from tests.tui.conftest import SIZE
-from tests.tui.helpers import review_ready, screen_lines, settle
+from tests.tui.helpers import region_lines, review_ready, screen_lines, settle
 
 
 async def comparison_ready(pilot: Pilot) -> ComparisonScreen:
@@ -71,6 +71,10 @@ async def test_the_comparison_opens_on_the_recommended_arm_and_each_arm_opens(
         await pilot.press("escape")  # on the answer list: back to the comparison
         await settle(pilot)
         assert app.screen is screen and cursor_row_key(table) == other
+        await pilot.press(*["right"] * 30)  # the table scrolls sideways
+        await settle(pilot)
+        header = region_lines(app, table)[0]
+        assert table.scroll_x > 0 and "cost $" in header and header.split()[0] == "arm"
         await pilot.press("d")
         assert screen.focused is screen.query_one("#arm-details")
         await pilot.press("escape", "q")

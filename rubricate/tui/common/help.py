@@ -28,6 +28,8 @@ def _key_name(key: str) -> str:
         "space": "space",
         "up": "↑",
         "down": "↓",
+        "left": "←",
+        "right": "→",
     }
     parts = []
     for one in key.split(","):

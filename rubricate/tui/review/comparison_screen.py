@@ -71,7 +71,7 @@ class ComparisonScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="recommendation")
-        yield DataTable(id="arms", cursor_type="row", zebra_stripes=False)
+        yield DataTable(id="arms", cursor_type="row", fixed_columns=1)
         yield viewer(id="arm-details")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -148,7 +148,9 @@ class ComparisonScreen(Screen[None]):
         self.query_one("#arms", DataTable).focus()
 
     def help_sections(self) -> list[KeySection]:
-        return [("Comparison", ComparisonScreen.BINDINGS)]
+        moves = [("up,down", "", "choose an arm; its figures below"),
+                 ("left,right", "", "scroll the table sideways (the arm's name stays)")]  # fmt: skip
+        return [("Comparison", [*moves, *ComparisonScreen.BINDINGS])]
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(HELP, self.help_sections()))

@@ -32,6 +32,7 @@ from rubricate.tui.review.table_common import cursor_row_key
 
 INVARIANCE_KEYS = [
     ("up,down", "", "move between rows (criterion × change); the row in words below the table"),
+    ("left,right", "", "scroll the table sideways (the criterion stays)"),
     ("tab", "", "to the paraphrases to review (invariance:paraphrase), and back"),
     ("escape", "", "back to the answer list"),
 ]
@@ -49,7 +50,7 @@ class InvariancePanel(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("", id="invariance-headline")
         yield Static("", id="invariance-notes")
-        yield DataTable(id="invariance-table", cursor_type="row")
+        yield DataTable(id="invariance-table", cursor_type="row", fixed_columns=1)
         yield Static("", id="invariance-row")
         if self.texts.paraphrases is not None:
             yield Static("Paraphrases to review (tab to scroll them)", id="paraphrase-title")
