@@ -3,10 +3,12 @@ and ``--probe invariance:paraphrase``) against the loopback judge, small: three 
 great, fair and poor answers, two repeats.
 
 The invariance judge is scripted to read the ``<criterion id=...>`` tag of its prompt (a
-criterion is met when the answer holds ``[[MET:<that id>]]``), so changes that move what the
-judge is sent move its verdicts, and the probe has flagged rows to show (which ones is what
-the real probe computes: the reward under ``rescale`` and ``paraphrase`` with this set). The
-loopback judge paraphrases every criterion (a canned reply), so the paraphrase change runs too.
+criterion is met when the answer holds ``[[MET:<that id>]]``), so renaming the ids (``c01``
+...) flips the verdicts of the answers that met ``facts``: the probe flags ``facts`` and the
+reward under ``rename``, and the review has flagged rows to show. The loopback judge
+paraphrases every criterion (a canned reply), so the paraphrase change runs too. The two
+commands keep separate call stores: the probe's baseline grader is the comparison's
+``per_criterion`` grader byte for byte, and must not replay calls another judge answered.
 
 :func:`generate` writes both into one folder once per session (``science_source`` in
 ``conftest.py``); each test gets its own copy.
@@ -60,7 +62,8 @@ def calibrate(folder: Path, out: str, *options: str) -> int:
 
 def comparison(folder: Path, fake: FakeOpenAI) -> Path:
     """``--compare mode=per_criterion,holistic`` into ``folder/cmp``."""
-    assert calibrate(folder, "cmp", "--compare", "mode=per_criterion,holistic") in (0, 1)
+    assert calibrate(folder, "cmp", "--compare", "mode=per_criterion,holistic",
+                     "--store", ".rubricate/cmp.sqlite") in (0, 1)  # fmt: skip
     return folder / "cmp"
 
 
@@ -83,5 +86,7 @@ def generate(folder: Path) -> Path:
 def invariance(folder: Path, fake: FakeOpenAI) -> Path:
     """``--probe invariance:paraphrase`` into ``folder/inv`` (``rename`` flagged)."""
     fake.policy.score = id_reading_judge
-    assert calibrate(folder, "inv", "--probe", "invariance:paraphrase") in (0, 1)
+    # its own call store: its judge must not replay the comparison's calls
+    assert calibrate(folder, "inv", "--probe", "invariance:paraphrase",
+                     "--store", ".rubricate/inv.sqlite") in (0, 1)  # fmt: skip
     return folder / "inv"

@@ -148,8 +148,10 @@ class ComparisonScreen(Screen[None]):
         self.query_one("#arms", DataTable).focus()
 
     def help_sections(self) -> list[KeySection]:
-        moves = [("up,down", "", "choose an arm; its figures below"),
-                 ("left,right", "", "scroll the table sideways (the arm's name stays)")]  # fmt: skip
+        moves = [
+            ("up,down", "", "choose an arm; its figures below"),
+            ("left,right", "", "scroll the table sideways (the arm's name stays)"),
+        ]
         return [("Comparison", [*moves, *ComparisonScreen.BINDINGS])]
 
     def action_help(self) -> None:
