@@ -207,3 +207,21 @@ async def test_the_help_says_what_each_view_shows_and_its_keys(science: Path) ->
         text = app.screen._markdown
         assert "**Invariance** (`i`" in text and "### Invariance" in text
         assert "| `↑ / ↓` | move between rows" in text and "### Comparison" not in text
+
+
+async def test_an_arm_that_cannot_be_read_is_a_notice_and_the_comparison_stays(
+    science: Path,
+) -> None:
+    written = json.loads((science / "cmp" / "comparison.json").read_text())
+    best = written["recommendation"]["arm"]
+    (science / "cmp" / "arms" / best / "run.json").write_text("{ broken")
+    app = ReviewApp(Path("cmp"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await comparison_ready(pilot)
+        await pilot.press("enter")  # the recommended arm, under the cursor
+        await settle(pilot)
+        assert app.screen is screen and app.error is None
+        notices = [n.message for n in app._notifications]
+        assert any("run.json" in n and "not valid JSON" in n for n in notices), notices
+        await pilot.press("q")
+    assert app.return_code == 0
