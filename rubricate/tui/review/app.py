@@ -21,6 +21,7 @@ probe_of_run`). An arm that fails to load is a notification, not the end of the 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from textual import on, work
@@ -64,10 +65,16 @@ def _read_run(path: Path, cancelled: Callable[[], bool]) -> object:
     return build_review(open_run(path, cancelled=cancelled))
 
 
-def _probe_run(
-    path: Path, invariance: InvarianceView, cancelled: Callable[[], bool]
-) -> tuple[ReviewData, InvarianceView]:
-    return build_review(open_run(path, cancelled=cancelled)), invariance
+@dataclass(frozen=True)
+class ProbeRun:
+    """A calibration run and the invariance probe it is an arm of."""
+
+    review: ReviewData
+    invariance: InvarianceView
+
+
+def _probe_run(path: Path, invariance: InvarianceView, cancelled: Callable[[], bool]) -> ProbeRun:
+    return ProbeRun(build_review(open_run(path, cancelled=cancelled)), invariance)
 
 
 class LoadingScreen(Screen[None]):
@@ -151,8 +158,8 @@ class ReviewApp(App[None]):
             screen = ComparisonScreen(review)
         elif isinstance(review, BaselineData):
             screen = BaselineScreen(review)
-        elif isinstance(review, tuple):  # a run and its invariance probe
-            screen = ReviewScreen(review[0], invariance=review[1], back=arm)
+        elif isinstance(review, ProbeRun):
+            screen = ReviewScreen(review.review, invariance=review.invariance, back=arm)
         else:
             screen = ReviewScreen(review, back=arm)
         if arm:
