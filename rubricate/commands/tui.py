@@ -7,8 +7,10 @@ the UI starts, with one line and exit 2:
 - ``edit``: a missing, binary or non-UTF-8 file (a directory means its ``rubric.yaml``).
   YAML that does not parse opens read-only with the error marked, and quitting exits 2; a
   rubric with schema or lint errors opens in the editor with its problems shown.
-- ``review``: a folder without ``run.json`` and ``grades.csv`` (calibration and baseline runs
-  both have them; ``run.json``'s ``kind`` tells them apart).
+- ``review``: a folder that is neither a run (``run.json`` and ``grades.csv``: calibration and
+  baseline runs both have them; ``run.json``'s ``kind`` tells them apart) nor the folder of a
+  comparison or an invariance probe (``comparison.json`` / ``invariance.json``, or runs under
+  ``arms/``; :func:`rubricate.tui.review.science.check_review_dir`).
 """
 
 from __future__ import annotations
@@ -71,10 +73,18 @@ def review_command(run_dir: Path, expert: str | None) -> int:
     by side (criteria down, samples across, the reward first; unscored samples as err, never
     0), left/right pick a sample, t its text, r the grader's reasoning, a the variance study
     and learning-signal verdict per model. s sorts, f filters.
-    """
-    from rubricate.calibration.run.directory import check_run_dir
 
-    check_run_dir(run_dir)
+    A comparison (`calibrate --compare`, RUN_DIR its OUT): one row per arm (flip rates, ICC,
+    AUC, tier order, agreement with experts, adversarial above fair, calls, tokens, cost,
+    grader SHA-256), the arm to export marked and why; enter opens an arm's run, escape on its
+    list comes back. An invariance probe (`calibrate --probe invariance`, RUN_DIR its OUT):
+    the unchanged grader's run with an Invariance tab (i): per criterion, the flips under
+    each change beside the rerun flips, the test and flagged rows, and the paraphrases to
+    review.
+    """
+    from rubricate.tui.review.science import check_review_dir
+
+    check_review_dir(run_dir)
     _need_terminal("review")
     # Deferred: Textual loads only when the UI runs (keeps `rubricate --help` fast).
     from rubricate.tui.review.app import ReviewApp

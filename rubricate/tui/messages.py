@@ -32,8 +32,10 @@ class PreviewReady(Message):
 
 @dataclass
 class RunLoaded(Message):
-    """A calibration run has been read (``review`` is a
-    :class:`~rubricate.tui.review.data.ReviewData`)."""
+    """What ``rubricate review`` opens has been read: a calibration run
+    (:class:`~rubricate.tui.review.data.ReviewData`), a baseline run, a comparison
+    (:class:`~rubricate.tui.review.science.ComparisonView`) or a run of an invariance probe
+    (:class:`~rubricate.tui.review.app.ProbeRun`)."""
 
     review: Any
 

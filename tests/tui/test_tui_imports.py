@@ -15,6 +15,7 @@ TEXTUAL_FREE_TUI = (
     "rubricate.tui.review.agreement",
     "rubricate.tui.review.reasoning",
     "rubricate.tui.review.matrix",
+    "rubricate.tui.review.science",
 )
 
 

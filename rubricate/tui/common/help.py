@@ -1,5 +1,9 @@
 """The help screen (``?`` / F1): what the app is for, then every key, generated from the
-bindings so it never drifts from what the keys do."""
+bindings so it never drifts from what the keys do.
+
+Each screen passes its own introduction and key sections: the editor, the run review (with an
+Invariance section for a run of an invariance probe, and how to go back for an arm opened from
+a comparison), the baseline review and the comparison."""
 
 from __future__ import annotations
 
@@ -22,6 +26,10 @@ def _key_name(key: str) -> str:
         "question_mark": "?",
         "full_stop": ".",
         "space": "space",
+        "up": "↑",
+        "down": "↓",
+        "left": "←",
+        "right": "→",
     }
     parts = []
     for one in key.split(","):

@@ -68,9 +68,11 @@ class RunScreen(Screen[None]):
     order: Any
     which: Any
 
-    def __init__(self, data: Any) -> None:
+    def __init__(self, data: Any, *, back: bool = False) -> None:
         super().__init__()
         self.data = data
+        self.back = back
+        """Opened from another screen (a comparison): ``escape`` on the list goes back."""
         self.show_prompts = False
         self.full_tab = False
         """A tab is shown full width (the list is hidden)."""
@@ -128,6 +130,8 @@ class RunScreen(Screen[None]):
     # -- shared ---------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "focus_list" and self.back:
+            return True
         if action in self.LIST_ACTIONS:
             return self.list_hidden() or self.focused is not self.list_table
         return True
@@ -172,6 +176,9 @@ class RunScreen(Screen[None]):
         self.refresh_bindings()
 
     def action_focus_list(self) -> None:
+        if self.back and not self.list_hidden() and self.focused is self.list_table:
+            self.dismiss()  # back to the screen that opened this run
+            return
         self.show_list(True)
         self.list_table.focus()
         self.refresh_bindings()

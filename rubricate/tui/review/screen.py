@@ -47,6 +47,7 @@ from rubricate.tui.review.data import (
 )
 from rubricate.tui.review.grading import GradingScreen
 from rubricate.tui.review.grading_flow import ExpertActions
+from rubricate.tui.review.invariance_tab import INVARIANCE_KEYS, InvariancePanel
 from rubricate.tui.review.matrix import verdict_matrix
 from rubricate.tui.review.reasoning import reasoning_criterion, reasoning_text
 from rubricate.tui.review.run_screen import (
@@ -57,6 +58,7 @@ from rubricate.tui.review.run_screen import (
     STEP_KEYS,
     RunScreen,
 )
+from rubricate.tui.review.science import InvarianceView
 from rubricate.tui.review.tables import AnswersTable, VerdictMatrix
 
 HELP = """
@@ -88,6 +90,20 @@ the matrix (`m` shows the prompts too).
 single keys (`y`/`n`, or the level `0`-`9`; `s` skips, `b` goes back). Every grade is saved to
 the run's `experts.csv` at once; the agreement figures update as you go. You grade blind:
 the judge's verdicts are hidden until you are done.
+
+**Invariance** (`i`; only for a run of `calibrate --probe invariance`): per criterion, one row
+per harmless change (criteria reversed or shuffled, examples reversed, ids renamed, weights
+rescaled, criteria paraphrased): the *rerun flip* (share of pairs of the unchanged grader's
+repeats of one answer that disagree), the *change flip* (pairs across the change), the changed
+grader's own rerun flips, the Holm-adjusted p-value of the exact permutation test of whether
+the change flips verdicts beyond rerun noise, and the verdict. Flagged rows are in the error
+colour. *Prompt unchanged* rows were not measured (not a pass); deterministic rows (checks,
+computed scores) cannot flip by chance. With `invariance:paraphrase`, the paraphrased
+criterion texts are listed beside the originals below the table: read each before trusting
+the paraphrase rows.
+
+A run opened from a comparison (`rubricate review OUT` of `calibrate --compare`): `escape` on
+the answer list goes back to the comparison.
 """
 
 
@@ -102,6 +118,7 @@ class ReviewScreen(ExpertActions, RunScreen):
         Binding("r", "show_tab('tab-reasoning')", "Reasoning"),
         Binding("a", "show_tab('tab-agreement')", "Agreement"),
         Binding("t", "show_tab('tab-answer')", "Text"),
+        Binding("i", "show_tab('tab-invariance')", "Invariance"),
         *STEP_KEYS,
         PROMPTS_KEY,
         *BACK_KEYS,
@@ -116,12 +133,18 @@ class ReviewScreen(ExpertActions, RunScreen):
         "tab-verdicts": "#matrix",
         "tab-reasoning": "#reasoning",
         "tab-agreement": "#agreement-table",
+        "tab-invariance": "#invariance-table",
     }
     HELP_TEXT = HELP
 
-    def __init__(self, data: ReviewData) -> None:
-        super().__init__(data)
+    def __init__(
+        self, data: ReviewData, *, invariance: InvarianceView | None = None, back: bool = False
+    ) -> None:
+        """``invariance``: the probe this run belongs to (adds the Invariance tab, shown
+        first); ``back``: opened from a comparison (``escape`` on the list goes back)."""
+        super().__init__(data, back=back)
         self.data: ReviewData = data
+        self.invariance = invariance
         self.order: Order = "item"
         self.which: Filter = "all"
         self.figures: AgreementFigures | None = None
@@ -149,6 +172,9 @@ class ReviewScreen(ExpertActions, RunScreen):
                 with TabPane("Agreement", id="tab-agreement"):
                     yield Static("", id="agreement-text")
                     yield DataTable(id="agreement-table", cursor_type="row")
+                if self.invariance is not None:
+                    with TabPane("Invariance", id="tab-invariance"):
+                        yield InvariancePanel(self.invariance, id="invariance")
         yield Static("", id="status")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -163,6 +189,13 @@ class ReviewScreen(ExpertActions, RunScreen):
         self.show_rows()
         self.query_one(AnswersTable).focus()
         self.refresh_agreement()
+        if self.invariance is not None:
+            self.call_after_refresh(self.action_show_tab, "tab-invariance")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "show_tab" and parameters == ("tab-invariance",):
+            return self.invariance is not None  # hidden without a probe
+        return super().check_action(action, parameters)
 
     # -- answers ------------------------------------------------------------------------
 
@@ -295,8 +328,13 @@ class ReviewScreen(ExpertActions, RunScreen):
                 return
 
     def help_sections(self) -> list[KeySection]:
-        return [
+        sections: list[KeySection] = [
             ("Review", ReviewScreen.BINDINGS),
             ("Answers", [("enter", "", "open the answer's verdicts full width")]),
-            ("Grading", GradingScreen.BINDINGS),
         ]
+        if self.back:
+            sections.append(("Comparison", [("escape", "", "on the answer list: back to the "
+                                                           "comparison")]))  # fmt: skip
+        if self.invariance is not None:
+            sections.append(("Invariance", INVARIANCE_KEYS))
+        return [*sections, ("Grading", GradingScreen.BINDINGS)]
