@@ -224,15 +224,15 @@ def _report_only(
 
     if out is None:
         raise InputError("--report-only needs --out RUN_DIR: the run whose reports to rebuild")
-    data = rebuild_reports(out, figures=figures)
+    verdict = rebuild_reports(out, figures=figures).verdict.model_dump()
     files = [str(out / name) for name in REPORT_FILES]
     if output_format == "json":
-        emit_json({"out": str(out), "verdict": data["verdict"], "files": files})
+        emit_json({"out": str(out), "verdict": verdict, "files": files})
     else:
-        click.echo(f"verdict: {data['verdict']['summary']}")
+        click.echo(f"verdict: {verdict['summary']}")
         click.echo(f"reports: {', '.join(files)}")
     if fail_unless_ready:
-        _gate(data["verdict"])
+        _gate(verdict)
 
 
 def _gate(verdict: dict[str, Any]) -> None:

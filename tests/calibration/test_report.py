@@ -55,8 +55,9 @@ def _experts(grades: pd.DataFrame, noise: float, seed: int = 0) -> pd.DataFrame:
 def test_report_data_is_json_ready_and_ranks_the_unstable_criterion(rubric_plan) -> None:  # noqa: ANN001
     rubric, plan = rubric_plan
     grades = simulated_grades(n_items=12, repeats=4, flip_p={"a": 0.02, "b": 0.3})
-    data = build_report_data(grades, rubric=rubric, plan=plan, manifest=MANIFEST,
-                             experts=_experts(grades, 0.1))  # fmt: skip
+    report = build_report_data(grades, rubric=rubric, plan=plan, manifest=MANIFEST,
+                               experts=_experts(grades, 0.1))  # fmt: skip
+    data = report.to_json()
     json.dumps(data, allow_nan=False)  # no NaN anywhere
     assert data["headline"] == "__total__"
     assert [r["criterion"] for r in data["stability"]["criteria"]][0] == "b"
@@ -79,13 +80,14 @@ def test_not_run_rows_are_left_out_and_named(rubric_plan) -> None:  # noqa: ANN0
     grades = simulated_grades(n_items=6, repeats=2, flip_p={"a": 0.0, "b": 0.0})
     judged = grades["criterion"].isin(["b", "__total__"])
     grades.loc[judged, ["score", "scored", "error"]] = [np.nan, False, NOT_RUN_ERROR]
-    data = build_report_data(grades, rubric=rubric, plan=plan, manifest=MANIFEST)
+    report = build_report_data(grades, rubric=rubric, plan=plan, manifest=MANIFEST)
+    data = report.to_json()
     assert data["coverage"]["not_run"] == {"rows": int(judged.sum()), "criteria": ["b"],
                                            "total": True}  # fmt: skip
     assert data["unscored"]["unscored"] == 0  # not run is not unscored
     assert data["headline"] is None and data["verdict"]["status"] == "incomplete"
     assert [r["criterion"] for r in data["stability"]["criteria"]] == ["a"]
-    markdown = render_markdown(data, {})
+    markdown = render_markdown(report, {})
     assert "The judge did not run" in markdown and "`b`" in markdown
     assert "OPENAI_API_KEY" in markdown and "No overall score ran" in markdown
 
@@ -110,12 +112,12 @@ def test_markdown_escapes_and_html_embeds(rubric_plan, tmp_path: Path) -> None: 
     rubric, plan = rubric_plan
     grades = simulated_grades(n_items=4, repeats=2)
     grades["answer_id"] = grades["answer_id"] + "|x"
-    data = build_report_data(grades, rubric=rubric, plan=plan, manifest=MANIFEST)
+    report = build_report_data(grades, rubric=rubric, plan=plan, manifest=MANIFEST)
     (tmp_path / "figures").mkdir()
     (tmp_path / "figures" / "tier_means.png").write_bytes(b"\x89PNG fake")
     figures = {"tier_means": {"path": "figures/tier_means.png", "title": "Score by tier"},
                "flip_rates": {"path": "figures/flip_rates.png", "title": "Flips"}}  # fmt: skip
-    markdown = render_markdown(data, figures)
+    markdown = render_markdown(report, figures)
     assert "|x" not in markdown.replace("\\|x", "")  # pipes in ids are escaped in tables
     page = render_html(markdown, tmp_path, title="t <x>", status="not_ready")
     assert "data:image/png;base64,iVBORyBmYWtl" in page  # b"\x89PNG fake"

@@ -1,7 +1,8 @@
 """Every statistic of a calibration run in one JSON-ready structure: what the reports print.
 
-:func:`build_report_data` takes the tidy grades table and returns a plain dict (NaN turned into
-None) with these sections, each computed on the rows that were graded: rows *not run* (no
+:func:`build_report_data` takes the tidy grades table and returns the typed report
+(:class:`~rubricate.calibration.report.schema.CalibrationReport`; NaN turned into None) with
+these sections, each computed on the rows that were graded: rows *not run* (no
 model endpoint; :func:`rubricate.calibration.verdicts.is_not_run`) are left out of everything
 and listed under ``coverage.not_run``; *unscored* rows (judge errors) are left out of every
 statistic and counted under ``unscored``.
@@ -55,6 +56,7 @@ from rubricate.calibration.grades_table import (
 )
 from rubricate.calibration.report.agreement import agreement_section
 from rubricate.calibration.report.bias import bias_section, judged_targets
+from rubricate.calibration.report.schema import CalibrationReport
 from rubricate.calibration.report.verdict import (
     UNSCORED_MAX,
     readiness_checks,
@@ -286,8 +288,14 @@ def build_report_data(
     leaks: list[dict[str, Any]] | None = None,
     adaptive: dict[str, Any] | None = None,
     seed: int = 0,
-) -> dict[str, Any]:
-    """Every section of the report (see the module docstring), JSON-ready."""
+) -> CalibrationReport:
+    """Every section of the report (see the module docstring), typed.
+
+    The sections are assembled as JSON-ready dicts (the readiness checks and the verdict
+    read them so, :mod:`.verdict`), then validated into the model once: the model is what
+    the reports and the review read, and ``report.json`` is its :meth:`~CalibrationReport.
+    to_json`, the same bytes as the dicts.
+    """
     # Grades are written as calls complete, in any order; sorting first makes sums and the
     # seeded bootstrap draws, and so every figure, the same on a rerun or --report-only.
     grades = grades.sort_values(["item_id", "answer_id", "repeat", "criterion"], kind="stable")
@@ -351,4 +359,4 @@ def build_report_data(
     data["readiness"]["rewrite_first"] = rewrite_first(data)
     data["readiness"]["checks"] = readiness_checks(data)
     data["verdict"] = verdict(data, data["readiness"]["checks"])
-    return data
+    return CalibrationReport.model_validate(data)

@@ -212,7 +212,8 @@ class CalibrationKind(RunKind):
             adaptive=self.adaptive,
             seed=prepared.request.seed,
         )
-        return data, write_reports(prepared.out, data, figures=prepared.request.figures)
+        files = write_reports(prepared.out, data, figures=prepared.request.figures)
+        return data.to_json(), files
 
 
 async def execute(
