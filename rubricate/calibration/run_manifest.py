@@ -4,7 +4,7 @@ review app and export's calibration link read it.
 :class:`RunManifest` names every field a calibration run writes, in the order it writes them
 (:func:`rubricate.calibration.run.session.manifest`, then the run's end), each optional with
 the value an absent field means: an older run directory, a partial run or a baseline run
-(``kind: baseline``, more fields, kept as extras) still reads. ``report.json``'s ``run`` is
+(``kind: baseline``; its other fields kept as extras) still reads. ``report.json``'s ``run`` is
 dumped from it with ``exclude_unset``, so a field the run did not write stays absent.
 """
 
@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
-__all__ = ["RunManifest", "Usage"]
+from rubricate.errors import InputError
+
+__all__ = ["RunManifest", "Usage", "parse_manifest"]
 
 
 class Usage(BaseModel):
@@ -75,7 +77,28 @@ class RunManifest(BaseModel):
     judge_replies: dict[str, Any] | None = None
     python_sandbox: dict[str, Any] | None = None
     stopped: str | None = None
+    """Why a stopped run stopped."""
+    kind: str | None = None
+    """``baseline`` for a baseline run; absent for a calibration run."""
+    models: list[str] | None = None
+    """A baseline run's models, in the order given."""
+    samples: int | None = None
+    """A baseline run's samples per item and model."""
 
     def to_json(self) -> dict[str, Any]:
         """The fields the run wrote, in its order (absent ones stay absent)."""
         return self.model_dump(exclude_unset=True)
+
+
+def parse_manifest(data: dict[str, Any], where: str) -> RunManifest:
+    """``run.json``'s content as a :class:`RunManifest`.
+
+    Raises:
+        InputError: a field has the wrong type (``where``: the file, for the message).
+    """
+    try:
+        return RunManifest.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise InputError(f"{where}: {field}: {first['msg']}") from None

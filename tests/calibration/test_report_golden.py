@@ -5,12 +5,14 @@ renderers must not change a byte of report.json, report.md or report.html."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 
 from rubricate.calibration.report.files import rebuild_reports
+from rubricate.calibration.report.schema import CalibrationReport
 
 GOLDEN = Path(__file__).resolve().parents[1] / "data" / "report_golden"
 RUNS = sorted(p.name for p in GOLDEN.iterdir() if p.is_dir())
@@ -35,6 +37,17 @@ def test_reports_are_the_golden_ones(name: str, tmp_path: Path) -> None:
     out = _rebuild(name, tmp_path, figures=False)
     for file in ("report.json", "report.md", "report.html"):
         assert (out / file).read_bytes() == (GOLDEN / name / file).read_bytes(), file
+
+
+def test_golden_reports_follow_the_documented_schema() -> None:
+    import jsonschema
+
+    docs = Path(__file__).resolve().parents[2] / "docs" / "report.schema.json"
+    schema = json.loads(docs.read_text(encoding="utf-8"))
+    for name in RUNS:
+        report = json.loads((GOLDEN / name / "report.json").read_text(encoding="utf-8"))
+        jsonschema.validate(report, schema)
+        assert CalibrationReport.model_validate(report).to_json() == report
 
 
 @pytest.mark.slow

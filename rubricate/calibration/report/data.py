@@ -77,6 +77,8 @@ from rubricate.calibration.stats.stability import answer_stability, flip_rates, 
 from rubricate.calibration.verdicts import CHECK_SUFFIX, CHECKS, GraderPlan, is_not_run
 from rubricate.rubrics.model import Rubric
 
+_PENDING = {"status": "incomplete", "summary": "", "problems": [], "not_assessed": []}
+"""The verdict until :func:`build_report_data` computes it from the typed sections."""
 UNSCORED_LIMIT = UNSCORED_MAX
 """Share of unscored graded rows above which the report flags the run."""
 QUALITY_TIERS = ("great", "fair", "poor")
@@ -291,10 +293,10 @@ def build_report_data(
 ) -> CalibrationReport:
     """Every section of the report (see the module docstring), typed.
 
-    The sections are assembled as JSON-ready dicts (the readiness checks and the verdict
-    read them so, :mod:`.verdict`), then validated into the model once: the model is what
-    the reports and the review read, and ``report.json`` is its :meth:`~CalibrationReport.
-    to_json`, the same bytes as the dicts.
+    The statistics are assembled as JSON-ready dicts and validated into the model once; the
+    readiness checks, the criteria to rewrite first and the verdict (:mod:`.verdict`) are
+    then computed from the typed sections and filled in (the verdict is a placeholder until
+    then). ``report.json`` is the model's :meth:`~CalibrationReport.to_json`.
     """
     # Grades are written as calls complete, in any order; sorting first makes sums and the
     # seeded bootstrap draws, and so every figure, the same on a rerun or --report-only.
@@ -353,10 +355,12 @@ def build_report_data(
     if headline is not None:
         ready["summary"] = readiness(graded, headline, score_range=score_range).as_dict()
         ready["variance_study"] = records(variance_study(graded, headline))
-    data["readiness"] = ready
+    data["readiness"] = {**ready, "rewrite_first": [], "checks": []}
     data["cost"] = manifest.get("usage")
-    data = plain(data)
-    data["readiness"]["rewrite_first"] = rewrite_first(data)
-    data["readiness"]["checks"] = readiness_checks(data)
-    data["verdict"] = verdict(data, data["readiness"]["checks"])
-    return CalibrationReport.model_validate(data)
+    data["verdict"] = _PENDING
+    report = CalibrationReport.model_validate(plain(data))
+    # the checks, the criteria to rewrite and the verdict read the typed sections above
+    report.readiness.rewrite_first = rewrite_first(report)
+    report.readiness.checks = readiness_checks(report)
+    report.verdict = verdict(report, report.readiness.checks)
+    return report
