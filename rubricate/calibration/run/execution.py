@@ -202,7 +202,7 @@ class CalibrationKind(RunKind):
 
     def report(self, grades: pd.DataFrame, run: dict[str, Any]) -> tuple[dict, list[Path]]:
         prepared = self.prepared
-        data = build_report_data(
+        report = build_report_data(
             grades,
             rubric=prepared.rubric,
             plan=prepared.plan,
@@ -212,8 +212,8 @@ class CalibrationKind(RunKind):
             adaptive=self.adaptive,
             seed=prepared.request.seed,
         )
-        files = write_reports(prepared.out, data, figures=prepared.request.figures)
-        return data.to_json(), files
+        files = write_reports(prepared.out, report, figures=prepared.request.figures)
+        return report.to_json(), files
 
 
 async def execute(
