@@ -368,6 +368,7 @@ async def acalibrate(
         EndpointDown: the judge endpoint is not there or refused the key.
     """
     from rubricate.calibration.probes import parse_probes
+    from rubricate.calibration.report.schema import CalibrationReport
     from rubricate.calibration.run.execution import execute
     from rubricate.calibration.run.session import CalibrateRequest, prepare
 
@@ -382,12 +383,12 @@ async def acalibrate(
         probes=parse_probes(probes),
     )
     outcome = await execute(prepare(request), settings or ClientSettings())
-    verdict = outcome.data["verdict"]
+    report = CalibrationReport.model_validate(outcome.data)  # report.json's content, typed
     checks = [
-        ReadinessCheck(c["id"], c["label"], c["outcome"], c["reason"], c.get("value"))
-        for c in outcome.data["readiness"]["checks"]
+        ReadinessCheck(c.id, c.label, c.outcome, c.reason, c.value)
+        for c in report.readiness.checks
     ]
-    return CalibrationResult(outcome.out, verdict["status"], verdict["summary"], checks,
+    return CalibrationResult(outcome.out, report.verdict.status, report.verdict.summary, checks,
                              outcome.data)  # fmt: skip
 
 

@@ -76,6 +76,7 @@ from rubricate.errors import CheckFailed, InputError
 from rubricate.judge.calls import ClientSettings
 
 if TYPE_CHECKING:
+    from rubricate.calibration.report.schema import CalibrationReport
     from rubricate.rubrics.compile import Target
 
 
@@ -97,49 +98,53 @@ class RepeatsType(click.ParamType):
 
 
 def _summary(outcome: Any) -> dict[str, Any]:
-    data = outcome.data
-    head = data["discrimination"]["headline"]
-    flips = [r for r in data["stability"]["criteria"] if r.get("flip_p") is not None]
-    top = max(flips, key=lambda r: r["flip_p"], default=None)
+    from rubricate.calibration.report.schema import CalibrationReport
+
+    report = CalibrationReport.model_validate(outcome.data)  # report.json's content, typed
+    discrimination = report.discrimination
+    head = discrimination.headline if discrimination is not None else None
+    flips = [r for r in report.stability.criteria if r.flip_p is not None]
+    top = max(flips, key=lambda r: r.flip_p or 0.0, default=None)
     return {
         "out": str(outcome.out),
         "status": outcome.manifest["status"],
         "judged_run": outcome.manifest["judged_run"],
         "grader_sha256": outcome.manifest["grader_sha256"],
         "repeats": outcome.manifest["repeats"],
-        "verdict": data["verdict"],
-        "headline": data["headline"],
-        "tier_means": {r["tier"]: r["mean"] for r in head["tier_means"]} if head else {},
-        "ordered_share": head["order"]["share"] if head else None,
-        "auc": head["auc"]["estimate"] if head else None,
-        "adversarial_risks": head["n_risks"] if head else None,
-        "max_flip_p": top["flip_p"] if top else None,
-        "max_flip_p_criterion": top["criterion"] if top else None,
-        "scored_by": data["scored_by"],
-        "checks": data["readiness"]["checks"],
-        "not_run": data["coverage"]["not_run"],
-        "unscored_share": data["unscored"]["share"],
-        "unscored": data["unscored"]["unscored"],
-        "graded_rows": data["unscored"]["rows"],
-        "clipped": data["clipped"],
-        "rewrite_first": [r["criterion"] for r in data["readiness"]["rewrite_first"]],
+        "verdict": report.verdict.model_dump(),
+        "headline": report.headline,
+        "tier_means": {r.tier: r.mean for r in head.tier_means} if head else {},
+        "ordered_share": head.order.share if head else None,
+        "auc": head.auc.estimate if head else None,
+        "adversarial_risks": head.n_risks if head else None,
+        "max_flip_p": top.flip_p if top else None,
+        "max_flip_p_criterion": top.criterion if top else None,
+        "scored_by": report.scored_by,
+        "checks": [c.model_dump() for c in report.readiness.checks],
+        "not_run": report.coverage.not_run.model_dump(),
+        "unscored_share": report.unscored.share,
+        "unscored": report.unscored.unscored,
+        "graded_rows": report.unscored.rows,
+        "clipped": report.clipped.model_dump(),
+        "rewrite_first": [r.criterion for r in report.readiness.rewrite_first],
         "usage": outcome.manifest["usage"],
-        "probes": _probe_summary(data),
+        "probes": _probe_summary(report),
         "files": [str(p) for p in outcome.files],
     }
 
 
-def _probe_summary(data: dict[str, Any]) -> dict[str, Any] | None:
+def _probe_summary(report: CalibrationReport) -> dict[str, Any] | None:
     """The generated probes in one summary: per kind generated / not generated / outscore."""
-    section = (data.get("probes") or {}).get("adversarial")
-    if section is None:
+    if report.probes is None:
         return None
+    section = report.probes.adversarial
     return {
-        "score": section["score"],
-        "on_reward": section["on_reward"],
-        "kinds": [{k: r[k] for k in ("probe", "generated", "not_generated", "compared",
-                                     "outscore", "above_half", "items")} for r in section["kinds"]],
-        "outscore": section["outscore"],
+        "score": section.score,
+        "on_reward": section.on_reward,
+        "kinds": [{k: getattr(r, k) for k in ("probe", "generated", "not_generated", "compared",
+                                              "outscore", "above_half", "items")}
+                  for r in section.kinds],
+        "outscore": section.outscore,
     }
 
 
@@ -224,15 +229,15 @@ def _report_only(
 
     if out is None:
         raise InputError("--report-only needs --out RUN_DIR: the run whose reports to rebuild")
-    data = rebuild_reports(out, figures=figures)
+    verdict = rebuild_reports(out, figures=figures).verdict.model_dump()
     files = [str(out / name) for name in REPORT_FILES]
     if output_format == "json":
-        emit_json({"out": str(out), "verdict": data["verdict"], "files": files})
+        emit_json({"out": str(out), "verdict": verdict, "files": files})
     else:
-        click.echo(f"verdict: {data['verdict']['summary']}")
+        click.echo(f"verdict: {verdict['summary']}")
         click.echo(f"reports: {', '.join(files)}")
     if fail_unless_ready:
-        _gate(data["verdict"])
+        _gate(verdict)
 
 
 def _gate(verdict: dict[str, Any]) -> None:

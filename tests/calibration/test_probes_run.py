@@ -162,7 +162,7 @@ def test_the_run_folder_report_only_and_review_keep_the_probes(
     assert len(lines) == len(PROBE_KINDS) * 4 and all(x["source"] == "great" for x in lines)
     assert json.loads((out / "run.json").read_text())["probes"]["adversarial"]["generated"]
     rebuilt = rebuild_reports(out, figures=False)
-    assert rebuilt["probes"] == outcome.data["probes"]
+    assert rebuilt.to_json()["probes"] == outcome.data["probes"]
     review = build_review(open_run(out))
     row = review.row(("item-0", "probe:padding"))
     assert row.tier == "adversarial" and row.kind == "probe:padding" and row.beats_fair

@@ -45,7 +45,8 @@ def test_only_great_answers_is_not_assessed_never_ready(rubric_plan) -> None:  #
     rubric, plan = rubric_plan
     grades = simulated_grades(n_items=8, repeats=3, flip_p={"a": 0.0, "b": 0.0},
                               tier_p={"great": 0.9})  # fmt: skip
-    data = build_report_data(grades, rubric=rubric, plan=plan, manifest=MANIFEST)
+    report = build_report_data(grades, rubric=rubric, plan=plan, manifest=MANIFEST)
+    data = report.to_json()
     checks = _checks(data)
     assert set(checks) == set(CHECK_IDS)
     for name in ("order", "auc", "adversarial"):
@@ -58,14 +59,15 @@ def test_only_great_answers_is_not_assessed_never_ready(rubric_plan) -> None:  #
     assert verdict["status"] == "incomplete"
     assert "ranks great > fair > poor" not in verdict["summary"]
     assert "not assessed" in verdict["summary"]
-    markdown = render_markdown(data, {})
+    markdown = render_markdown(report, {})
     assert "not assessed" in markdown and "| AUC great vs poor |" in markdown
 
 
 def test_a_failed_check_makes_not_ready_even_beside_unassessed_ones(rubric_plan) -> None:  # noqa: ANN001
     rubric, plan = rubric_plan
     grades = simulated_grades(n_items=8, repeats=3, flip_p={"a": 0.4, "b": 0.0})
-    data = build_report_data(grades, rubric=rubric, plan=plan, manifest=MANIFEST)
+    report = build_report_data(grades, rubric=rubric, plan=plan, manifest=MANIFEST)
+    data = report.to_json()
     checks = _checks(data)
     assert checks["stability"]["outcome"] == "not_met"
     assert checks["experts"]["outcome"] == "not_assessed"  # no expert grades given
@@ -76,7 +78,8 @@ def test_a_failed_check_makes_not_ready_even_beside_unassessed_ones(rubric_plan)
 def test_one_repeat_cannot_assess_stability(rubric_plan) -> None:  # noqa: ANN001
     rubric, plan = rubric_plan
     grades = simulated_grades(n_items=8, repeats=1, flip_p={"a": 0.0, "b": 0.0})
-    data = build_report_data(grades, rubric=rubric, plan=plan, manifest=MANIFEST)
+    report = build_report_data(grades, rubric=rubric, plan=plan, manifest=MANIFEST)
+    data = report.to_json()
     stability = _checks(data)["stability"]
     assert stability["outcome"] == "not_assessed" and "repeat" in stability["reason"]
 
@@ -91,7 +94,8 @@ def test_checks_only_figures_do_not_assess_the_reward(rubric_plan) -> None:  # n
     grades.loc[judged, ["score", "scored", "error"]] = [np.nan, False, NOT_RUN_ERROR]
     checks_only = grades[grades["criterion"] == "a"].assign(criterion="__checks__")
     grades = pd.concat([grades, checks_only], ignore_index=True)
-    data = build_report_data(grades, rubric=rubric, plan=plan, manifest=MANIFEST)
+    report = build_report_data(grades, rubric=rubric, plan=plan, manifest=MANIFEST)
+    data = report.to_json()
     assert data["headline"] == "__checks__"
     checks = _checks(data)
     for name in ("order", "auc", "adversarial", "signal", "stability"):

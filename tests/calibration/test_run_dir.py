@@ -26,7 +26,7 @@ def run_path(tmp_path: Path) -> Path:
 def test_open_run_reads_everything(run_path: Path) -> None:
     run = open_run(run_path)
     assert run.notes == []
-    assert run.manifest["rubric_id"] == "refund"
+    assert run.manifest.rubric_id == "refund"
     assert list(run.answers)[:4] == [
         ("refund-1", "great"),
         ("refund-1", "fair"),

@@ -37,6 +37,13 @@ def test_an_offline_run_writes_only_documented_files_and_fields(
         assert f"`{key}`" in DOC, f"docs/run-format.md does not name run.json's {key}"
 
 
+def test_docs_run_format_names_every_field_of_the_typed_manifest() -> None:
+    from rubricate.calibration.run_manifest import RunManifest
+
+    for key in RunManifest.model_fields:
+        assert f"`{key}`" in DOC, f"docs/run-format.md does not name run.json's {key}"
+
+
 def test_docs_report_schema_is_the_typed_report_s() -> None:
     from rubricate.calibration.report.schema import report_schema
 

@@ -74,3 +74,14 @@ def test_partial_and_unjudged_runs_are_used_with_warnings(tmp_path: Path) -> Non
     assert "run.json: unreadable" in text
     assert f"calibration run {folder} is partial, not complete" in text
     assert "ran without a judge (judged_run false)" in text
+
+
+def test_a_run_json_with_a_wrongly_typed_field_is_skipped_with_a_warning(tmp_path: Path) -> None:
+    _run(tmp_path / "runs" / "edited", repeats="many")
+    good = _run(tmp_path / "runs" / "good")
+    link = find_calibration(SHA, root=tmp_path)
+    assert link.run is not None and link.run["path"] == str(good)
+    assert link.warnings == [
+        f"{tmp_path / 'runs' / 'edited'}/run.json: repeats: Input should be a valid integer, "
+        "unable to parse string as an integer; skipped"
+    ]

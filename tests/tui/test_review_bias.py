@@ -19,8 +19,8 @@ from tests.calibration.run_fixture import make_run
 
 def test_agreement_tab_shows_the_corrected_reward(tmp_path: Path) -> None:
     figures = compute_agreement(build_review(open_run(make_run(tmp_path / "run"))))
-    assert figures.bias is not None and figures.bias["assessed"], figures.bias
-    total = next(t for t in figures.bias["targets"] if t["target"] == "__total__")
+    assert figures.bias is not None and figures.bias.assessed, figures.bias
+    total = next(t for t in figures.bias.targets if t["target"] == "__total__")
     ppi = total["all"]["ppi"]
     text = "\n".join(agreement_lines(figures))
     assert f"corrected {ppi['estimate']:.2f}" in text and "(PPI)" in text

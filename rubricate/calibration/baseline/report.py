@@ -47,7 +47,7 @@ from rubricate.calibration.baseline.stats import (
 from rubricate.calibration.grades_table import TOTAL
 from rubricate.calibration.report.bias import bias_section, judged_targets
 from rubricate.calibration.report.data import plain, records, rubric_summary
-from rubricate.calibration.report.files import ReportStyle, write_reports
+from rubricate.calibration.report.files import ReportStyle, write_styled_reports
 from rubricate.calibration.verdicts import CHECK_SUFFIX, CHECKS, GraderPlan
 from rubricate.rubrics.model import Rubric
 
@@ -199,4 +199,4 @@ BASELINE_REPORTS = ReportStyle(
 
 def write_baseline_reports(out: Path, data: dict[str, Any], *, figures: bool = True) -> list[Path]:
     """Write the figures (unless ``figures`` is False) and the three reports into ``out``."""
-    return write_reports(out, data, figures=figures, style=BASELINE_REPORTS)
+    return write_styled_reports(out, data, figures=figures, style=BASELINE_REPORTS)

@@ -22,6 +22,7 @@ from rubricate.calibration.report.md_sections import (
     report_header,
     table,
 )
+from rubricate.calibration.run_manifest import RunManifest
 
 Figures = dict[str, dict[str, str]]
 MAX_ITEMS = 100
@@ -80,7 +81,9 @@ def _header(data: dict[str, Any]) -> list[str]:
         f"{data['samples_per_item']} samples per item; {settings}"
     )
     judge = run.get("judge_model") or "none (checks only)"
-    return report_header("Baseline", data, judge=judge, inputs=inputs)
+    return report_header("Baseline", RunManifest.model_validate(run),
+                         title=data["rubric"]["title"], rubric_id=data["rubric"]["id"],
+                         judge=judge, inputs=inputs)  # fmt: skip
 
 
 def _verdict(data: dict[str, Any]) -> list[str]:

@@ -35,6 +35,7 @@ from rubricate.calibration.run.directory import (
     run_rubric,
 )
 from rubricate.calibration.run_files import FILES, read_manifest
+from rubricate.calibration.run_manifest import RunManifest, parse_manifest
 from rubricate.errors import InputError
 from rubricate.judge.records import GradeRecord, ModelCallRecord
 
@@ -162,7 +163,7 @@ class BaselineRun(RunDirectory):
     @property
     def samples(self) -> int:
         """Samples per item and model (as asked; the grades may hold fewer)."""
-        asked = self.manifest.get("samples")
+        asked = self.manifest.samples
         if isinstance(asked, int) and asked > 0:
             return asked
         return int(self.grades["sample"].max()) + 1 if len(self.grades) else 0
@@ -179,9 +180,8 @@ class BaselineRun(RunDirectory):
         return dict(self.records.read_lines(wanted, _sample_line))
 
 
-def _models(manifest: dict[str, Any], grades: pd.DataFrame) -> list[str]:
-    given = manifest.get("models")
-    listed = [str(m) for m in given] if isinstance(given, list) else []
+def _models(manifest: RunManifest, grades: pd.DataFrame) -> list[str]:
+    listed = list(manifest.models or [])
     return list(dict.fromkeys([*listed, *grades["model"]]))
 
 
@@ -193,12 +193,12 @@ def open_baseline_run(path: Path, cancelled: Callable[[], bool] = lambda: False)
             ``grades.csv`` cannot be read.
     """
     check_run_dir(path)
-    manifest = read_manifest(path)
-    if manifest.get("kind") != "baseline":
+    manifest = parse_manifest(read_manifest(path), str(path / FILES["run"]))
+    if manifest.kind != "baseline":
         raise InputError(f'{path}: run.json is not a baseline run\'s (no "kind": "baseline")')
     grades = read_baseline_grades(path / FILES["grades"])
     notes: list[str] = []
-    if manifest.get("status") != "complete":
+    if manifest.status != "complete":
         notes.append("the run is partial: it stopped before every sample was graded")
     items = read_item_order(path / ITEMS_FILE, grades, notes)
     rubric = run_rubric(path, manifest, notes)

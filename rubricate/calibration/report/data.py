@@ -1,7 +1,8 @@
 """Every statistic of a calibration run in one JSON-ready structure: what the reports print.
 
-:func:`build_report_data` takes the tidy grades table and returns a plain dict (NaN turned into
-None) with these sections, each computed on the rows that were graded: rows *not run* (no
+:func:`build_report_data` takes the tidy grades table and returns the typed report
+(:class:`~rubricate.calibration.report.schema.CalibrationReport`; NaN turned into None) with
+these sections, each computed on the rows that were graded: rows *not run* (no
 model endpoint; :func:`rubricate.calibration.verdicts.is_not_run`) are left out of everything
 and listed under ``coverage.not_run``; *unscored* rows (judge errors) are left out of every
 statistic and counted under ``unscored``.
@@ -55,6 +56,7 @@ from rubricate.calibration.grades_table import (
 )
 from rubricate.calibration.report.agreement import agreement_section
 from rubricate.calibration.report.bias import bias_section, judged_targets
+from rubricate.calibration.report.schema import CalibrationReport
 from rubricate.calibration.report.verdict import (
     UNSCORED_MAX,
     readiness_checks,
@@ -75,6 +77,8 @@ from rubricate.calibration.stats.stability import answer_stability, flip_rates, 
 from rubricate.calibration.verdicts import CHECK_SUFFIX, CHECKS, GraderPlan, is_not_run
 from rubricate.rubrics.model import Rubric
 
+_PENDING = {"status": "incomplete", "summary": "", "problems": [], "not_assessed": []}
+"""The verdict until :func:`build_report_data` computes it from the typed sections."""
 UNSCORED_LIMIT = UNSCORED_MAX
 """Share of unscored graded rows above which the report flags the run."""
 QUALITY_TIERS = ("great", "fair", "poor")
@@ -286,8 +290,14 @@ def build_report_data(
     leaks: list[dict[str, Any]] | None = None,
     adaptive: dict[str, Any] | None = None,
     seed: int = 0,
-) -> dict[str, Any]:
-    """Every section of the report (see the module docstring), JSON-ready."""
+) -> CalibrationReport:
+    """Every section of the report (see the module docstring), typed.
+
+    The statistics are assembled as JSON-ready dicts and validated into the model once; the
+    readiness checks, the criteria to rewrite first and the verdict (:mod:`.verdict`) are
+    then computed from the typed sections and filled in (the verdict is a placeholder until
+    then). ``report.json`` is the model's :meth:`~CalibrationReport.to_json`.
+    """
     # Grades are written as calls complete, in any order; sorting first makes sums and the
     # seeded bootstrap draws, and so every figure, the same on a rerun or --report-only.
     grades = grades.sort_values(["item_id", "answer_id", "repeat", "criterion"], kind="stable")
@@ -345,10 +355,12 @@ def build_report_data(
     if headline is not None:
         ready["summary"] = readiness(graded, headline, score_range=score_range).as_dict()
         ready["variance_study"] = records(variance_study(graded, headline))
-    data["readiness"] = ready
+    data["readiness"] = {**ready, "rewrite_first": [], "checks": []}
     data["cost"] = manifest.get("usage")
-    data = plain(data)
-    data["readiness"]["rewrite_first"] = rewrite_first(data)
-    data["readiness"]["checks"] = readiness_checks(data)
-    data["verdict"] = verdict(data, data["readiness"]["checks"])
-    return data
+    data["verdict"] = _PENDING
+    report = CalibrationReport.model_validate(plain(data))
+    # the checks, the criteria to rewrite and the verdict read the typed sections above
+    report.readiness.rewrite_first = rewrite_first(report)
+    report.readiness.checks = readiness_checks(report)
+    report.verdict = verdict(report, report.readiness.checks)
+    return report

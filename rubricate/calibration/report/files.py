@@ -1,11 +1,11 @@
 """Writing the report files of a run: ``report.json``, ``report.md``, ``report.html``, figures.
 
-:func:`write_reports` writes all of them from the report data; :func:`rebuild_reports`
+:func:`write_reports` writes all of them from the typed report; :func:`rebuild_reports`
 recomputes the data from what a run directory holds (``grades.csv``, ``experts.csv``,
 ``run.json``, ``rubric.yaml``) and writes them again, which is what to do after an expert
-added grades in ``rubricate review``: no judge call is made.  Both run kinds write
-through :func:`write_reports`, each with its :class:`ReportStyle` (the baseline's:
-:mod:`~rubricate.calibration.baseline.report`).
+added grades in ``rubricate review``: no judge call is made. A baseline run, whose report
+data is still a dict, writes through :func:`write_styled_reports` with its
+:class:`ReportStyle` (:mod:`~rubricate.calibration.baseline.report`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rubricate.calibration.report.schema import CalibrationReport, Figure
 from rubricate.calibration.run_files import read_grades_csv, read_manifest, write_atomic
 
 REPORT_FILES = ("report.json", "report.md", "report.html")
@@ -27,10 +28,10 @@ Figures = dict[str, dict[str, str]]
 
 @dataclass(frozen=True)
 class ReportStyle:
-    """How one kind of run's reports look.
+    """How another kind of run's reports look (the baseline's: its report data is a dict).
 
     Attributes:
-        name: the HTML page's title before the rubric's (``Calibration``, ``Baseline``).
+        name: the HTML page's title before the rubric's (``Baseline``).
         figures: ``"module:function"`` drawing the figures (matplotlib loads only to draw).
         markdown: ``"module:function"`` rendering ``report.md`` from the data and figures.
         html_status: the verdict style of each verdict status (None: the status itself).
@@ -42,50 +43,59 @@ class ReportStyle:
     html_status: Mapping[str, str] | None = None
 
 
-CALIBRATION_REPORTS = ReportStyle(
-    name="Calibration",
-    figures="rubricate.calibration.report.figures:write_figures",
-    markdown="rubricate.calibration.report.markdown:render_markdown",
-)
-
-
 def _load(ref: str) -> Any:
     module, _, name = ref.partition(":")
     return getattr(importlib.import_module(module), name)
 
 
-def write_reports(
-    out: Path,
-    data: dict[str, Any],
-    *,
-    figures: bool = True,
-    style: ReportStyle = CALIBRATION_REPORTS,
-) -> list[Path]:
-    """Draw the figures (unless ``figures`` is False) and write the three reports into ``out``.
+def _write_three(out: Path, data: dict[str, Any], page_text: str, *, title: str, status: str,
+                 drawn: Figures) -> list[Path]:  # fmt: skip
+    from rubricate.calibration.report.html import render_html
 
-    ``data["figures"]`` becomes the figures drawn; ``report.html`` is the Markdown page with
-    the figures embedded, titled and styled by the verdict (``style``).
+    text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    write_atomic(out / "report.json", text.encode("utf-8"))
+    write_atomic(out / "report.md", page_text.encode("utf-8"))
+    page = render_html(page_text, out, title=title, status=status)
+    write_atomic(out / "report.html", page.encode("utf-8"))
+    return [out / name for name in REPORT_FILES] + [out / f["path"] for f in drawn.values()]
+
+
+def write_reports(out: Path, report: CalibrationReport, *, figures: bool = True) -> list[Path]:
+    """Draw the figures (unless ``figures`` is False) and write the three reports of a
+    calibration run into ``out``.
+
+    ``report.figures`` becomes the figures drawn; ``report.json`` is
+    :meth:`CalibrationReport.to_json`; ``report.html`` is the Markdown page with the figures
+    embedded, titled and styled by the verdict.
 
     Returns:
         The paths written, reports first.
     """
-    from rubricate.calibration.report.html import render_html
+    from rubricate.calibration.report.markdown import render_markdown
 
+    drawn: Figures = {}
+    if figures:  # matplotlib loads only to draw
+        from rubricate.calibration.report.figures import write_figures
+
+        drawn = write_figures(report, out)
+    report.figures = {name: Figure.model_validate(f) for name, f in drawn.items()}
+    return _write_three(out, report.to_json(), render_markdown(report, drawn),
+                        title=f"Calibration: {report.rubric.title}",
+                        status=report.verdict.status, drawn=drawn)  # fmt: skip
+
+
+def write_styled_reports(
+    out: Path, data: dict[str, Any], *, style: ReportStyle, figures: bool = True
+) -> list[Path]:
+    """:func:`write_reports` for another kind of run whose report data is a dict, drawn and
+    rendered as ``style`` says (``data["figures"]`` becomes the figures drawn)."""
     drawn: Figures = _load(style.figures)(data, out) if figures else {}
     data["figures"] = drawn
-    text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    write_atomic(out / "report.json", text.encode("utf-8"))
     page_text = _load(style.markdown)(data, drawn)
-    write_atomic(out / "report.md", page_text.encode("utf-8"))
     status = data["verdict"]["status"]
-    page = render_html(
-        page_text,
-        out,
-        title=f"{style.name}: {data['rubric']['title']}",
-        status=style.html_status[status] if style.html_status is not None else status,
-    )
-    write_atomic(out / "report.html", page.encode("utf-8"))
-    return [out / name for name in REPORT_FILES] + [out / f["path"] for f in drawn.values()]
+    return _write_three(out, data, page_text, title=f"{style.name}: {data['rubric']['title']}",
+                        status=style.html_status[status] if style.html_status is not None
+                        else status, drawn=drawn)  # fmt: skip
 
 
 def write_page_trio(
@@ -106,11 +116,11 @@ def write_page_trio(
     return paths
 
 
-def rebuild_reports(out: Path, *, figures: bool = True, seed: int = 0) -> dict[str, Any]:
+def rebuild_reports(out: Path, *, figures: bool = True, seed: int = 0) -> CalibrationReport:
     """Recompute and rewrite the reports of the run in ``out`` from its files.
 
     Returns:
-        The report data.
+        The report.
 
     Raises:
         InputError: a file the run needs is missing or unreadable.

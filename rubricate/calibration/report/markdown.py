@@ -1,4 +1,5 @@
-"""The Markdown report: the report data (:mod:`.data`) as a document a reviewer reads.
+"""The Markdown report: the typed report (:class:`~.schema.CalibrationReport`, built by
+:mod:`.data`) as a document a reviewer reads.
 
 Order: the verdict first (what to do), then the figures that back it: stability,
 discrimination, agreement with the experts, unscored calls, RFT readiness, cost. Every number
@@ -27,6 +28,7 @@ from rubricate.calibration.report.md_sections import (
     stability_lines,
     unscored_lines,
 )
+from rubricate.calibration.report.schema import CalibrationReport
 from rubricate.calibration.report.verdict import OUTCOME_WORDS
 
 HOW_TO_ENABLE = (
@@ -38,46 +40,47 @@ HOW_TO_ENABLE = (
 _STATUS = {"ready": "Ready", "not_ready": "Not ready", "incomplete": "Incomplete"}
 
 
-def _header(data: dict[str, Any]) -> list[str]:
-    run, coverage = data["run"], data["coverage"]
-    tiers = ", ".join(f"{n} {t}" for t, n in coverage["by_tier"].items() if n)
-    judge = run.get("judge_model") or "none (checks only)"
-    if run.get("judge_model") and not data["coverage"]["judge"]["ran"]:
+def _header(report: CalibrationReport) -> list[str]:
+    run, coverage = report.run, report.coverage
+    tiers = ", ".join(f"{n} {t}" for t, n in coverage.by_tier.items() if n)
+    judge = run.judge_model or "none (checks only)"
+    if run.judge_model and not coverage.judge.ran:
         judge += " (not run: no model endpoint)"
-    repeats = run.get("repeats")
-    if run.get("repeats_mode") == "auto":
+    repeats: Any = run.repeats
+    if run.repeats_mode == "auto":
         repeats = f"auto (up to {repeats})"
     inputs = (
-        f"Calibration set {run.get('set_path')}: {coverage['items']} items, "
-        f"{coverage['answers']} answers ({tiers}); repeats: {repeats}"
+        f"Calibration set {run.set_path}: {coverage.items} items, "
+        f"{coverage.answers} answers ({tiers}); repeats: {repeats}"
     )
-    return report_header("Calibration", data, judge=judge, inputs=inputs)
+    return report_header("Calibration", run, title=report.rubric.title,
+                         rubric_id=report.rubric.id, judge=judge, inputs=inputs)  # fmt: skip
 
 
-def _verdict(data: dict[str, Any]) -> list[str]:
-    verdict = data["verdict"]
-    summary = verdict["summary"]
+def _verdict(report: CalibrationReport) -> list[str]:
+    verdict = report.verdict
+    summary = verdict.summary
     for prefix in ("Not ready for fine-tuning: ", "Incomplete: ", "Ready: "):
         summary = summary.removeprefix(prefix)
-    lines = [f"> **{_STATUS[verdict['status']]}.** {summary[0].upper()}{summary[1:]}", ""]
-    not_run = data["coverage"]["not_run"]
-    if not_run["criteria"] or not_run["total"]:
-        skipped = ", ".join(f"`{c}`" for c in not_run["criteria"]) or "the holistic judge"
+    lines = [f"> **{_STATUS[verdict.status]}.** {summary[0].upper()}{summary[1:]}", ""]
+    not_run = report.coverage.not_run
+    if not_run.criteria or not_run.total:
+        skipped = ", ".join(f"`{c}`" for c in not_run.criteria) or "the holistic judge"
         lines += [
             f"> **The judge did not run**: no model endpoint was configured, so {skipped} "
-            f"{'were' if len(not_run['criteria']) != 1 else 'was'} not graded ({not_run['rows']} "
+            f"{'were' if len(not_run.criteria) != 1 else 'was'} not graded ({not_run.rows} "
             "grades marked *not run*; they are not errors and are left out of every figure). "
             f"To run them: {HOW_TO_ENABLE}, then rerun the same command.",
             "",
         ]
-    if data["headline"] == "__checks__":
+    if report.headline == "__checks__":
         lines += [
             "> The run-level figures below use the **checks-only score**: the rubric's "
             "scoring over its deterministic checks alone (judged criteria left out, weights "
             "renormalised). It is not the grader's reward.",
             "",
         ]
-    excluded = data["coverage"]["excluded"]
+    excluded = report.coverage.excluded
     if excluded:
         lines += [
             f"> {len(excluded)} answer(s) were left out because they are few-shot examples in "
@@ -87,48 +90,53 @@ def _verdict(data: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _key_figures(data: dict[str, Any]) -> list[str]:
-    head = data["discrimination"]["headline"]
-    stability = data["stability"]["criteria"]
+def _discrimination_rows(report: CalibrationReport) -> list[tuple[str, str]]:
+    head = report.discrimination.headline if report.discrimination else None
+    if head is None:
+        return []
+    checks = {c.id: c for c in report.readiness.checks}
     rows = []
-    checks = {c["id"]: c for c in data["readiness"]["checks"]}
-    if head is not None:
-        means = ", ".join(f"{r['tier']} {fmt(r['mean'])}" for r in head["tier_means"])
-        if data["headline"] == "__checks__":
-            rows.append(("Score the figures below use", "the checks-only score (not the reward)"))
-        rows.append(("Mean score by tier", means))
-        order = head["order"]
-        shown = f"{order['n_ordered']} of {order['n_items']} ({pct(order['share'])})"
-        if order["share"] is None:
-            shown = f"not assessed: {checks['order']['reason']}"
-        rows.append(("Items ordered great > fair > poor", shown))
-        area = head["auc"]
-        shown = f"{fmt(area['estimate'])} {ci(area['low'], area['high'])}"
-        if area["estimate"] is None:
-            shown = f"not assessed: {checks['auc']['reason']}"
-        rows.append(("AUC great vs poor", shown))
-        rows.append(("Adversarial answers above fair", str(head["n_risks"])))
-    noisy = [r for r in stability if r.get("flip_p")]
+    means = ", ".join(f"{r.tier} {fmt(r.mean)}" for r in head.tier_means)
+    if report.headline == "__checks__":
+        rows.append(("Score the figures below use", "the checks-only score (not the reward)"))
+    rows.append(("Mean score by tier", means))
+    order = head.order
+    shown = f"{order.n_ordered} of {order.n_items} ({pct(order.share)})"
+    if order.share is None:
+        shown = f"not assessed: {checks['order'].reason}"
+    rows.append(("Items ordered great > fair > poor", shown))
+    area = head.auc
+    shown = f"{fmt(area.estimate)} {ci(area.low, area.high)}"
+    if area.estimate is None:
+        shown = f"not assessed: {checks['auc'].reason}"
+    rows.append(("AUC great vs poor", shown))
+    rows.append(("Adversarial answers above fair", str(head.n_risks)))
+    return rows
+
+
+def _key_figures(report: CalibrationReport) -> list[str]:
+    rows = _discrimination_rows(report)
+    noisy = [r for r in report.stability.criteria if r.flip_p]
     if noisy:
-        top = max(noisy, key=lambda r: r["flip_p"])
-        where = f"`{top['criterion']}`: flip_p {pct(top['flip_p'])}"
+        top = max(noisy, key=lambda r: r.flip_p or 0.0)
+        where = f"`{top.criterion}`: flip_p {pct(top.flip_p)}"
         rows.append(("Least stable criterion", where))
-    unscored = data["unscored"]
-    if unscored.get("share") is not None:
-        rows.append(("Unscored grades", f"{unscored['unscored']} ({pct(unscored['share'], 1)})"))
-    clipped = data.get("clipped")
-    if clipped is not None and clipped.get("assessed") is False:
+    unscored = report.unscored
+    if unscored.share is not None:
+        rows.append(("Unscored grades", f"{unscored.unscored} ({pct(unscored.share, 1)})"))
+    clipped = report.clipped
+    if clipped.assessed is False:
         rows.append(("Results outside their range (clipped)", NOT_RUN_CLIPPED))
-    elif clipped is not None:
-        how = "counted as scored" if clipped["counted_as_scored"] else "left out"
+    else:
+        how = "counted as scored" if clipped.counted_as_scored else "left out"
         rows.append(("Results outside their range (clipped)",
-                     f"{clipped['replies']}" + (f" ({how})" if clipped["replies"] else "")))
-    total = (data.get("agreement") or {}).get("total") or {}
-    if total.get("stand_in"):
-        rows.append(("Grader can stand in for an expert", total["stand_in"]))
-    summary = data["readiness"]["summary"]
+                     f"{clipped.replies}" + (f" ({how})" if clipped.replies else "")))
+    total = report.agreement.total if report.agreement else None
+    if total is not None and total.stand_in:
+        rows.append(("Grader can stand in for an expert", total.stand_in))
+    summary = report.readiness.summary
     if summary:
-        rows.append(("Items saturated (all min or all max)", pct(summary["share_saturated"])))
+        rows.append(("Items saturated (all min or all max)", pct(summary.share_saturated)))
     if not rows:
         return []
     out = ["## Key figures", "", "| figure | value |", "|---|---|"]
@@ -136,35 +144,36 @@ def _key_figures(data: dict[str, Any]) -> list[str]:
     return [*out, ""]
 
 
-def _checks(data: dict[str, Any]) -> list[str]:
+def _checks(report: CalibrationReport) -> list[str]:
     """The readiness checks: met, not met or not assessed, each with its reason."""
     out = ["## Readiness checks", "",
            "Each check is *met*, *not met* or *not assessed* (not measured: never a pass).", "",
            "| check | outcome | why |", "|---|---|---|"]  # fmt: skip
-    for check in data["readiness"]["checks"]:
-        out.append(f"| {cell(check['label'])} | **{OUTCOME_WORDS[check['outcome']]}** | "
-                   f"{cell(check['reason'])} |")  # fmt: skip
+    for check in report.readiness.checks:
+        out.append(f"| {cell(check.label)} | **{OUTCOME_WORDS[check.outcome]}** | "
+                   f"{cell(check.reason)} |")  # fmt: skip
     return [*out, ""]
 
 
-def _rewrite(data: dict[str, Any]) -> list[str]:
-    rewrite = data["readiness"]["rewrite_first"]
+def _rewrite(report: CalibrationReport) -> list[str]:
+    rewrite = report.readiness.rewrite_first
     if not rewrite:
         return []
     lines = ["## Criteria to rewrite first", ""]
     for entry in rewrite:
-        lines.append(f"1. `{entry['criterion']}`: {'; '.join(entry['reasons'])}.")
+        lines.append(f"1. `{entry.criterion}`: {'; '.join(entry.reasons)}.")
     return [*lines, ""]
 
 
-def render_markdown(data: dict[str, Any], figures: dict[str, dict[str, str]]) -> str:
+def render_markdown(report: CalibrationReport, figures: dict[str, dict[str, str]]) -> str:
     """The whole Markdown report.
 
     Args:
-        data: the report data.
+        report: the typed report data.
         figures: ``{name: {"path", "title"}}`` of the figures written (may be empty).
     """
-    lines = _header(data) + _verdict(data) + _checks(data) + _key_figures(data) + _rewrite(data)
+    lines = (_header(report) + _verdict(report) + _checks(report) + _key_figures(report)
+             + _rewrite(report))  # fmt: skip
     for section in (
         stability_lines,
         discrimination_lines,
@@ -175,5 +184,5 @@ def render_markdown(data: dict[str, Any], figures: dict[str, dict[str, str]]) ->
         readiness_lines,
         cost_lines,
     ):
-        lines += section(data, figures)
+        lines += section(report, figures)
     return "\n".join(lines).rstrip() + "\n"

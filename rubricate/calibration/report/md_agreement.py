@@ -7,21 +7,21 @@ called the judge's.
 
 from __future__ import annotations
 
-from typing import Any
-
 from rubricate.calibration.report.md_sections import Figures, ci, figure, fmt, pct, table
+from rubricate.calibration.report.model_agreement import AgreementCriterion, AgreementTotal
+from rubricate.calibration.report.schema import CalibrationReport
 
 
-def _by(data: dict[str, Any]) -> str:
+def _by(report: CalibrationReport) -> str:
     """What scored the reward, in words."""
-    source = data.get("scored_by", {}).get("__total__", "")
+    source = report.scored_by.get("__total__", "")
     words = {"judge": "its judge", "checks": "its checks", "judge+checks": "its judge and checks"}
     return words.get(source, "the grader")
 
 
-def _total_agreement(data: dict[str, Any], total: dict[str, Any]) -> list[str]:
+def _total_agreement(report: CalibrationReport, total: AgreementTotal) -> list[str]:
     lines = []
-    inter = total.get("inter_expert")
+    inter = total.inter_expert
     if inter:
         alpha = inter["krippendorff_alpha"]
         icc2 = inter["icc"]["ICC2"]
@@ -32,43 +32,50 @@ def _total_agreement(data: dict[str, Any], total: dict[str, Any]) -> list[str]:
             f"Spearman {fmt(inter['mean_pairwise_spearman'])} ({inter['n_units']} answers).",
             "",
         ]
-    vs = total.get("grader_vs_mean")
+    vs = total.grader_vs_mean
     if vs:
         lines += [
-            f"Grader ({_by(data)}) vs the experts' mean: MAE {fmt(vs['mae']['estimate'])} "
-            f"{ci(vs['mae']['low'], vs['mae']['high'])}, bias {fmt(vs['bias']['estimate'])} "
-            f"{ci(vs['bias']['low'], vs['bias']['high'])}, Spearman {fmt(vs['spearman'])}, "
-            f"ICC(2,1) {fmt(vs['icc2']['value'])} ({vs['n_units']} answers).",
+            f"Grader ({_by(report)}) vs the experts' mean: MAE {fmt(vs.mae.estimate)} "
+            f"{ci(vs.mae.low, vs.mae.high)}, bias {fmt(vs.bias.estimate)} "
+            f"{ci(vs.bias.low, vs.bias.high)}, Spearman {fmt(vs.spearman)}, "
+            f"ICC(2,1) {fmt(vs.icc2.value)} ({vs.n_units} answers).",
             "",
         ]
-    comparison = total.get("comparison")
+    comparison = total.comparison
     if comparison:
-        gap = comparison["mae_gap"]
+        gap = comparison.mae_gap
         lines += [
-            f"**Can the grader stand in for an expert? {total['stand_in']}.** Its distance to the "
+            f"**Can the grader stand in for an expert? {total.stand_in}.** Its distance to the "
             f"other experts' consensus minus a typical expert's (MAE gap, negative = closer): "
-            f"{fmt(gap['estimate'])} {ci(gap['low'], gap['high'])}; the grader is closer than "
-            f"{pct((comparison['grader_percentile'] or 0) / 100)} of the experts.",
+            f"{fmt(gap.estimate)} {ci(gap.low, gap.high)}; the grader is closer than "
+            f"{pct((comparison.grader_percentile or 0) / 100)} of the experts.",
             "",
         ]
     return lines
 
 
-def agreement_lines(data: dict[str, Any], figures: Figures) -> list[str]:
-    section = data.get("agreement")
+def _gap(row: AgreementCriterion) -> str:
+    gap = row.f1_gap
+    if gap is None:
+        return "n/a n/a"
+    return f"{fmt(gap.estimate)} {ci(gap.low, gap.high)}"
+
+
+def agreement_lines(report: CalibrationReport, figures: Figures) -> list[str]:
+    section = report.agreement
     lines = ["## 3. Agreement with the experts", ""]
     if not section:
         return [*lines, "No expert grades were given (`--experts FILE` or inline `experts`).", ""]
-    lines += [f"{len(section['experts'])} experts ({', '.join(section['experts'])}), "
-              f"{section['n_grades']} grades.", ""]  # fmt: skip
-    if section.get("total"):
-        lines += _total_agreement(data, section["total"])
-        if not section["total"].get("grader_vs_mean"):
+    lines += [f"{len(section.experts)} experts ({', '.join(section.experts)}), "
+              f"{section.n_grades} grades.", ""]  # fmt: skip
+    if section.total:
+        lines += _total_agreement(report, section.total)
+        if not section.total.grader_vs_mean:
             lines += ["The grader's overall score (the reward) did not run on these answers, "
                       "so it is not compared with the experts' overall grades.", ""]  # fmt: skip
     lines += figure(figures, "grader_vs_experts")
-    by = data.get("scored_by", {})
-    binary = [r for r in section["criteria"] if r.get("binary")]
+    by = report.scored_by
+    binary = [r for r in section.criteria if r.binary]
     if binary:
         lines += [
             "Per criterion, as HealthBench measures it: balanced F1 (mean of the F1 for met and "
@@ -79,21 +86,19 @@ def agreement_lines(data: dict[str, Any], figures: Figures) -> list[str]:
             "",
         ]
         rows = [
-            [f"`{r['criterion']}`", by.get(r["criterion"], ""), fmt(r["alpha"]),
-             fmt(r["grader_f1"]), fmt(r["mean_expert_f1"]),
-             fmt(r["grader_kappa"]), fmt(r["grader_percentile"], 0),
-             f"{fmt(r['f1_gap']['estimate'])} {ci(r['f1_gap']['low'], r['f1_gap']['high'])}",
-             r["stand_in"]]
+            [f"`{r.criterion}`", by.get(r.criterion, ""), fmt(r.alpha),
+             fmt(r.grader_f1), fmt(r.mean_expert_f1),
+             fmt(r.grader_kappa), fmt(r.grader_percentile, 0), _gap(r), r.stand_in]
             for r in binary
         ]  # fmt: skip
         lines += table(["criterion", "by", "expert alpha", "grader F1", "experts' F1",
                         "grader kappa", "percentile", "F1 gap", "stand-in"], rows,
                        "llrrrrrrl")  # fmt: skip
-    scored = [r for r in section["criteria"] if r.get("binary") is False]
+    scored = [r for r in section.criteria if r.binary is False]
     if scored:
         lines += ["Graded criteria (levels, check scores): the grader vs the experts' mean.", ""]
         lines += table(["criterion", "by", "expert alpha", "MAE", "bias", "Spearman", "answers"],
-                       [[f"`{r['criterion']}`", by.get(r["criterion"], ""), fmt(r["alpha"]),
-                         fmt(r["mae"]), fmt(r["bias"]),
-                         fmt(r["spearman"]), r["n_units"]] for r in scored])  # fmt: skip
+                       [[f"`{r.criterion}`", by.get(r.criterion, ""), fmt(r.alpha),
+                         fmt(r.mae), fmt(r.bias),
+                         fmt(r.spearman), r.n_units] for r in scored])  # fmt: skip
     return lines + figure(figures, "agreement_f1")

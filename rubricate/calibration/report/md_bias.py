@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from rubricate.calibration.report.md_sections import LABELS, Figures, ci, fmt, table
+from rubricate.calibration.report.schema import CalibrationReport
 
 _TITLE = "### Mean scores corrected with the expert grades"
 
@@ -79,28 +80,28 @@ def baseline_bias_lines(data: dict[str, Any], figures: Figures) -> list[str]:
     return lines
 
 
-def bias_lines(data: dict[str, Any], figures: Figures) -> list[str]:
+def bias_lines(report: CalibrationReport, figures: Figures) -> list[str]:
     """The table of corrected mean scores, or why there is none."""
-    section = data.get("bias_correction")
+    section = report.bias_correction
     if not section:
         return []
-    if not section["assessed"]:
-        return [_TITLE, "", f"Not assessed: {section['reason']}.", ""]
+    if not section.assessed:
+        return [_TITLE, "", f"Not assessed: {section.reason}.", ""]
     lines = [
         _TITLE,
         "",
         f"The judge's mean score corrected with the expert grades. Main method: "
-        f"{section['method']}; second: {section['second_method']}. Sensitivity and "
+        f"{section.method}; second: {section.second_method}. Sensitivity and "
         "specificity: the judge's met verdict (met in at least half its repeats) against the "
         "expert majority, Wilson 95% CI. Levelled criteria and the overall score are corrected "
         "by PPI only, on their own scale (level / max; the rubric's range). "
-        f"{section['assumption']} *graded*: expert-graded answers / answers the judge scored; "
+        f"{section.assumption} *graded*: expert-graded answers / answers the judge scored; "
         "n/a: fewer than 2 expert-graded answers, or (Rogan-Gladen) labels of one class only or "
         "a judge no better than chance. A zero-width interval means every expert-graded "
         "answer showed the same judge-minus-expert difference: with few labels it understates the "
         "uncertainty. Per-tier figures of every criterion are in report.json.",
         "",
     ]
-    rows = [row for target in section["targets"] for row in _rows(target)]
+    rows = [row for target in section.targets for row in _rows(target)]
     lines += table(HEADER, rows, "lllrrrrr")
     return lines

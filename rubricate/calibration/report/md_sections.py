@@ -1,4 +1,5 @@
-"""The sections of the Markdown report, one function each: ``(data, figures) -> lines``.
+"""The sections of the Markdown report, one function each: ``(report, figures) -> lines``,
+reading the typed report (:class:`~rubricate.calibration.report.schema.CalibrationReport`).
 
 Numbers: scores with 3 decimals, shares as percentages, intervals as ``[low, high]``; a value
 that could not be computed prints as ``n/a``.
@@ -7,6 +8,13 @@ that could not be computed prints as ``n/a``.
 from __future__ import annotations
 
 from typing import Any
+
+from rubricate.calibration.report.model_sections import (
+    CriterionDiscrimination,
+    HeadlineDiscrimination,
+)
+from rubricate.calibration.report.schema import CalibrationReport, Clipped
+from rubricate.calibration.run_manifest import RunManifest, Usage
 
 Figures = dict[str, dict[str, str]]
 LABELS = {"__total__": "the reward", "__checks__": "the checks-only score"}
@@ -60,33 +68,34 @@ def table(header: list[str], rows: list[list[Any]], align: str = "") -> list[str
     return [*out, ""]
 
 
-def stability_lines(data: dict[str, Any], figures: Figures) -> list[str]:
-    section = data["stability"]
+def stability_lines(report: CalibrationReport, figures: Figures) -> list[str]:
+    section = report.stability
     lines = ["## 1. Stability over repeats", ""]
-    head = section["headline"]
+    head = section.headline
     if head:
-        icc = head["icc"]
+        icc = head.icc
+        label = LABELS.get(report.headline or "", report.headline)
         lines += [
-            f"Overall ({LABELS.get(data['headline'], data['headline'])}): pooled within-answer SD "
-            f"{fmt(head['pooled_within_sd'])}, "
-            f"mean spread {fmt(head['mean_spread'])}, ICC of repeats {fmt(icc['value'])} "
-            f"{ci(icc['ci_low'], icc['ci_high'])}, {head['distinct_levels']} distinct score "
+            f"Overall ({label}): pooled within-answer SD "
+            f"{fmt(head.pooled_within_sd)}, "
+            f"mean spread {fmt(head.mean_spread)}, ICC of repeats {fmt(icc.value)} "
+            f"{ci(icc.ci_low, icc.ci_high)}, {head.distinct_levels} distinct score "
             "levels.",
             "",
         ]
     rows = [
         [
-            f"`{r['criterion']}`",
-            data.get("scored_by", {}).get(r["criterion"], ""),
-            f"{r['n_flipped']}/{r['n_answers']} ({pct(r['flip_rate'])}) "
-            f"{ci(r['ci_low'], r['ci_high'], True)}",
-            f"{pct(r['flip_p'], 1)} {ci(r['flip_p_low'], r['flip_p_high'], True)}",
-            r["distinct_levels"],
-            fmt(r["pooled_within_sd"]),
-            fmt(r.get("icc")),
-            r["n_unscored"],
+            f"`{r.criterion}`",
+            report.scored_by.get(r.criterion, ""),
+            f"{r.n_flipped}/{r.n_answers} ({pct(r.flip_rate)}) "
+            f"{ci(r.ci_low, r.ci_high, True)}",
+            f"{pct(r.flip_p, 1)} {ci(r.flip_p_low, r.flip_p_high, True)}",
+            r.distinct_levels,
+            fmt(r.pooled_within_sd),
+            fmt(r.icc),
+            r.n_unscored,
         ]
-        for r in section["criteria"]
+        for r in section.criteria
     ]
     if rows:
         lines += [
@@ -102,78 +111,76 @@ def stability_lines(data: dict[str, Any], figures: Figures) -> list[str]:
             "llrrrrrr",
         )
     lines += figure(figures, "flip_rates")
-    answers = [a for a in section["answers"] if a.get("spread")][:MAX_ANSWERS]
+    answers = [a for a in section.answers if a.spread][:MAX_ANSWERS]
     if answers:
         lines += ["Least stable answers (largest spread over repeats):", ""]
         lines += table(
             ["answer", "tier", "repeats", "mean", "SD", "min", "max"],
             [
                 [
-                    f"{a['item_id']}/{a['answer_id']}",
-                    a["tier"],
-                    a["n_scored"],
-                    fmt(a["mean"]),
-                    fmt(a["sd"]),
-                    fmt(a["min"]),
-                    fmt(a["max"]),
+                    f"{a.item_id}/{a.answer_id}",
+                    a.tier,
+                    a.n_scored,
+                    fmt(a.mean),
+                    fmt(a.sd),
+                    fmt(a.min),
+                    fmt(a.max),
                 ]
                 for a in answers
             ],  # fmt: skip
             "llrrrrr",
         )
-    elif section["answers"]:
+    elif section.answers:
         lines += ["Every answer got the same score on every repeat.", ""]
     return lines
 
 
-def _risk_rows(head: dict[str, Any]) -> list[list[Any]]:
+def _risk_rows(head: HeadlineDiscrimination) -> list[list[Any]]:
     return [
-        [f"{r['item_id']}/{r['answer_id']}", r.get("kind") or "", fmt(r["mean"]),
-         fmt(r["reference_mean"]), fmt(r["margin"]), "**yes**" if r["outscores"] else "no"]
-        for r in head["adversarial"]
+        [f"{r.item_id}/{r.answer_id}", r.kind or "", fmt(r.mean),
+         fmt(r.reference_mean), fmt(r.margin), "**yes**" if r.outscores else "no"]
+        for r in head.adversarial
     ]  # fmt: skip
 
 
-def _criterion_rows(rows: list[dict[str, Any]]) -> list[list[Any]]:
+def _criterion_rows(rows: list[CriterionDiscrimination]) -> list[list[Any]]:
     tiers = ("great", "fair", "poor", "adversarial")
     return [
-        [f"`{r['criterion']}`" + (" (penalty)" if r["penalty"] else ""),
-         *(fmt(r["tier_means"].get(t)) for t in tiers), fmt(r["auc"])]
+        [f"`{r.criterion}`" + (" (penalty)" if r.penalty else ""),
+         *(fmt(r.tier_means.get(t)) for t in tiers), fmt(r.auc)]
         for r in rows
     ]  # fmt: skip
 
 
-def discrimination_lines(data: dict[str, Any], figures: Figures) -> list[str]:
-    section = data["discrimination"]
+def discrimination_lines(report: CalibrationReport, figures: Figures) -> list[str]:
+    section = report.discrimination
     lines = ["## 2. Discrimination", ""]
-    head = section["headline"]
-    if head is None:
+    head = section.headline if section is not None else None
+    if section is None or head is None:
         return [*lines, "No overall score ran, so there is nothing to rank.", ""]
     lines += table(
         ["tier", "answers", "mean", "95% CI"],
         [
-            [r["tier"], r["n_answers"], fmt(r["mean"]), ci(r["ci_low"], r["ci_high"])]
-            for r in head["tier_means"]
+            [r.tier, r.n_answers, fmt(r.mean), ci(r.ci_low, r.ci_high)]
+            for r in head.tier_means
         ],  # fmt: skip
     )
-    order, area = head["order"], head["auc"]
-    pairs = ", ".join(f"{k} {pct(v)}" for k, v in order["pairwise"].items())
+    order, area = head.order, head.auc
+    pairs = ", ".join(f"{k} {pct(v)}" for k, v in order.pairwise.items())
     lines += [
-        f"Items ordered great > fair > poor: **{order['n_ordered']} of {order['n_items']}** "
-        f"({pct(order['share'])}, 95% CI {ci(order['ci_low'], order['ci_high'], True)}); "
-        f"pairwise: {pairs}. AUC great vs poor: **{fmt(area['estimate'])}** "
-        f"{ci(area['low'], area['high'])}.",
+        f"Items ordered great > fair > poor: **{order.n_ordered} of {order.n_items}** "
+        f"({pct(order.share)}, 95% CI {ci(order.ci_low, order.ci_high, True)}); "
+        f"pairwise: {pairs}. AUC great vs poor: **{fmt(area.estimate)}** "
+        f"{ci(area.low, area.high)}.",
         "",
     ]
-    margins = [
-        f"{r['pair']} {fmt(r['margin'])} {ci(r['ci_low'], r['ci_high'])}" for r in head["margins"]
-    ]
+    margins = [f"{r.pair} {fmt(r.margin)} {ci(r.ci_low, r.ci_high)}" for r in head.margins]
     lines += [f"Mean margins per item: {'; '.join(margins)}.", ""]
     lines += figure(figures, "tier_means")
-    if head["adversarial"]:
+    if head.adversarial:
         lines += [
-            f"Adversarial answers against their item's fair answers ({head['n_risks']} outscore "
-            + ("them: reward-hacking risks):" if data["headline"] == "__total__" else
+            f"Adversarial answers against their item's fair answers ({head.n_risks} outscore "
+            + ("them: reward-hacking risks):" if report.headline == "__total__" else
                "them on the checks-only score, which is not the reward: the grader's reward "
                "was not measured, so no reward hack is claimed):"),
             "",
@@ -181,51 +188,50 @@ def discrimination_lines(data: dict[str, Any], figures: Figures) -> list[str]:
         lines += table(["answer", "kind", "mean", "fair mean", "margin", "outscores"],
                        _risk_rows(head), "llrrrl")  # fmt: skip
     header = ["criterion", "great", "fair", "poor", "adversarial", "AUC"]
-    if section["criteria"]:
+    if section.criteria:
         lines += ["Per criterion (mean score per tier; for a penalty, 1 = present and the AUC "
                   "is poor over great):", ""]  # fmt: skip
-        lines += table(header, _criterion_rows(section["criteria"]))
-    if section["checks"]:
+        lines += table(header, _criterion_rows(section.criteria))
+    if section.checks:
         lines += ["Gating checks (the deterministic part of judged criteria):", ""]
-        lines += table(header, _criterion_rows(section["checks"]))
+        lines += table(header, _criterion_rows(section.checks))
     return lines + figure(figures, "criteria_tiers")
 
 
-def unscored_lines(data: dict[str, Any], figures: Figures) -> list[str]:
-    section = data["unscored"]
+def unscored_lines(report: CalibrationReport, figures: Figures) -> list[str]:
+    section = report.unscored
     lines = ["## 4. Unscored grades", ""]
-    if not section["rows"]:
+    if not section.rows:
         return [*lines, "Nothing was graded.", ""]
     flag = " **Above the 2% limit: fix these errors before trusting this run.**"
     lines += [
-        f"{section['unscored']} of {section['rows']} graded rows ({pct(section['share'], 1)}) "
+        f"{section.unscored} of {section.rows} graded rows ({pct(section.share, 1)}) "
         "are unscored (unparseable or refused replies, server errors after retries, failed "
         "checks); they "
-        "are left out of every statistic." + (flag if section["flag"] else ""),
+        "are left out of every statistic." + (flag if section.flag else ""),
         "",
     ]
-    bad = [r for r in section["per_criterion"] if r["n_unscored"]]
+    bad = [r for r in section.per_criterion if r.n_unscored]
     lines += table(["criterion", "rows", "unscored", "share", "most frequent error"],
-                   [[f"`{r['criterion']}`", r["n_rows"], r["n_unscored"],
-                     pct(r["share_unscored"], 1), r.get("top_error") or ""] for r in bad],
+                   [[f"`{r.criterion}`", r.n_rows, r.n_unscored,
+                     pct(r.share_unscored, 1), r.top_error or ""] for r in bad],
                    "lrrrl")  # fmt: skip
-    return lines + clipped_lines(data)
+    return lines + clipped_lines(report.clipped)
 
 
 NOT_RUN_CLIPPED = "not assessed (the judge did not run)"
 
 
-def clipped_lines(data: dict[str, Any]) -> list[str]:
+def clipped_lines(section: Clipped) -> list[str]:
     """The clipped judge results: always said, even when there are none."""
-    section = data.get("clipped") or {"replies": 0, "counted_as_scored": False}
-    if section.get("assessed") is False:
+    if section.assessed is False:
         return [f"Results outside their range (clipped): {NOT_RUN_CLIPPED}.", ""]
-    n = section["replies"]
+    n = section.replies
     if not n:
         return ["No result fell outside its range (none was clipped).", ""]
     how = (
         "counted as scored at the clipped value, as asked (`--score-clipped`)"
-        if section["counted_as_scored"]
+        if section.counted_as_scored
         else "left out of every statistic as unscored (`--score-clipped` would count them)"
     )
     lines = [
@@ -236,74 +242,76 @@ def clipped_lines(data: dict[str, Any]) -> list[str]:
         "",
     ]
     lines += table(["criterion", "clipped"],
-                   [[f"`{r['criterion']}`", r["rows"]] for r in section["per_criterion"]],
+                   [[f"`{r.criterion}`", r.rows] for r in section.per_criterion],
                    "lr")  # fmt: skip
     return lines
 
 
-def readiness_lines(data: dict[str, Any], figures: Figures) -> list[str]:
-    section = data["readiness"]
-    lines = ["## 5. RFT readiness", "", data["verdict"]["summary"], ""]
-    summary = section["summary"]
+def readiness_lines(report: CalibrationReport, figures: Figures) -> list[str]:
+    lines = ["## 5. RFT readiness", "", report.verdict.summary, ""]
+    summary = report.readiness.summary
     if summary:
         lines += [
-            f"Items where every answer scores the minimum: {pct(summary['share_all_min'])}; the "
-            f"maximum: {pct(summary['share_all_max'])}. Headroom (max - mean over repeats, per "
-            f"answer): mean {fmt(summary['mean_headroom'])}, median "
-            f"{fmt(summary['median_headroom'])}; mean SD over repeats {fmt(summary['mean_sd'])}.",
+            f"Items where every answer scores the minimum: {pct(summary.share_all_min)}; the "
+            f"maximum: {pct(summary.share_all_max)}. Headroom (max - mean over repeats, per "
+            f"answer): mean {fmt(summary.mean_headroom)}, median "
+            f"{fmt(summary.median_headroom)}; mean SD over repeats {fmt(summary.mean_sd)}.",
             "",
         ]
     return lines + figure(figures, "variance_study")
 
 
-def cost_lines(data: dict[str, Any], figures: Figures) -> list[str]:
-    cost = data.get("cost") or {}
-    run = data["run"]
+def cost_lines(report: CalibrationReport, figures: Figures) -> list[str]:
+    cost = report.cost or Usage()
+    wall_s = cost.wall_s if cost.wall_s is not None else 0.0
     lines = ["## 6. Cost", ""]
-    rows = [
-        ["model calls made", cost.get("calls", 0)],
-        ["model calls replayed from the store (free)", cost.get("cached", 0)],
+    rows: list[list[Any]] = [
+        ["model calls made", cost.calls],
+        ["model calls replayed from the store (free)", cost.cached],
         ["input / cached input / output / reasoning tokens",
-         f"{cost.get('input_tokens', 0)} / {cost.get('cached_input_tokens', 0)} / "
-         f"{cost.get('output_tokens', 0)} / {cost.get('reasoning_tokens', 0)}"],
-        ["estimated cost (calls made by this process)", f"${cost.get('cost_usd', 0.0):.4f}"
-         + (f" (unpriced: {', '.join(cost['unpriced'])})" if cost.get("unpriced") else "")],
+         f"{cost.input_tokens} / {cost.cached_input_tokens} / "
+         f"{cost.output_tokens} / {cost.reasoning_tokens}"],
+        ["estimated cost (calls made by this process)", f"${cost.cost_usd:.4f}"
+         + (f" (unpriced: {', '.join(cost.unpriced)})" if cost.unpriced else "")],
         ["replayed answers, as paid when they were made (an earlier process or run)",
-         f"${cost.get('replayed_cost_usd', 0.0):.4f}"],
-        ["wall time", f"{cost.get('wall_s', 0.0):.1f} s"],
+         f"${cost.replayed_cost_usd:.4f}"],
+        ["wall time", f"{wall_s:.1f} s"],
     ]  # fmt: skip
-    if cost.get("orphaned"):
+    if cost.orphaned:
         rows.insert(2, ["calls a killed process had in flight (possibly paid; made again)",
-                        cost["orphaned"]])  # fmt: skip
+                        cost.orphaned])  # fmt: skip
     lines += table(["", "value"], rows)
-    adaptive = data.get("adaptive")
+    adaptive = report.adaptive
     if adaptive:
-        rounds = ", ".join(str(r["calls"]) for r in adaptive["rounds"])
-        lines += [f"Adaptive repeats: {len(adaptive['rounds'])} rounds (model calls per round: "
-                  f"{rounds}); stopped: {adaptive['stop']}.", ""]  # fmt: skip
-    lines += [f"Grader: `{run.get('grader_sha256')}` (grader.json in this folder, the exact bytes "
-              "that were run).", ""]  # fmt: skip
+        rounds = ", ".join(str(r.calls) for r in adaptive.rounds)
+        lines += [f"Adaptive repeats: {len(adaptive.rounds)} rounds (model calls per round: "
+                  f"{rounds}); stopped: {adaptive.stop}.", ""]  # fmt: skip
+    lines += [f"Grader: `{report.run.grader_sha256}` (grader.json in this folder, the exact "
+              "bytes that were run).", ""]  # fmt: skip
     return lines
 
 
-def report_header(kind: str, data: dict[str, Any], *, judge: str, inputs: str) -> list[str]:
+def report_header(
+    kind: str, run: RunManifest, *, title: str, rubric_id: str, judge: str, inputs: str
+) -> list[str]:
     """The first lines of every run kind's report: title, the grader, the inputs, the run.
 
     Args:
         kind: the report's name (``Calibration``, ``Baseline``).
-        data: the report data (its ``run`` and ``rubric`` sections).
+        run: the run's manifest.
+        title: the rubric's title.
+        rubric_id: the rubric's id.
         judge: the judge model as the report states it.
         inputs: the line about what was graded (a calibration set, an items file).
     """
-    run, rubric = data["run"], data["rubric"]
     return [
-        f"# {kind} report: {rubric['title']}",
+        f"# {kind} report: {title}",
         "",
-        f"- Rubric `{rubric['id']}` ({run.get('rubric_path')}), compiled to a "
-        f"`{run.get('target')}` grader, SHA-256 `{(run.get('grader_sha256') or '')[:16]}…`; "
+        f"- Rubric `{rubric_id}` ({run.rubric_path}), compiled to a "
+        f"`{run.target}` grader, SHA-256 `{(run.grader_sha256 or '')[:16]}…`; "
         f"judge model: {judge}",
         f"- {inputs}",
-        f"- Run {run.get('status')}, {run.get('started_at')} to {run.get('finished_at')}, "
-        f"rubricate {run.get('rubricate_version')}",
+        f"- Run {run.status}, {run.started_at} to {run.finished_at}, "
+        f"rubricate {run.rubricate_version}",
         "",
     ]

@@ -1,14 +1,14 @@
 """The typed shape of ``report.json`` (a calibration run's report data), and its JSON Schema.
 
-:class:`CalibrationReport` validates what
-:func:`rubricate.calibration.report.data.build_report_data` returns: every top-level section
-is named (``extra="forbid"``: a new section must be added here, and so to
-``docs/report.schema.json``), and the sections a reader acts on are typed
-field by field: the verdict, the readiness checks (met / not met / not assessed, with the
-reason), unscored and clipped results, the cost, and the run's identity. The statistics
-sections (stability, discrimination, agreement, readiness details) are objects whose fields
-the Markdown report documents. ``docs/report.schema.json`` is :func:`report_schema`'s output
-(a test keeps them equal).
+:class:`CalibrationReport` is what :func:`rubricate.calibration.report.data.build_report_data`
+returns: every section is typed field by field (:mod:`.model_sections`,
+:mod:`.model_agreement`, :mod:`rubricate.calibration.run_manifest`), closed
+(``extra="forbid"``) where its shape is fixed, so a new field must be added here, and so to
+``docs/report.schema.json``. Left open: the inter-expert summary (its fields depend on the
+scale), the bias-correction targets, the excluded answers and the adaptive intervals. The
+reports, the command line and the review read the model by attribute; ``report.json`` is
+:meth:`CalibrationReport.to_json`. ``docs/report.schema.json`` is :func:`report_schema`'s
+output (a test keeps them equal).
 """
 
 from __future__ import annotations
@@ -16,25 +16,31 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from rubricate.calibration.report.model_agreement import Agreement, Probes
+from rubricate.calibration.report.model_base import Closed, Num, Open
+from rubricate.calibration.report.model_sections import (
+    AdaptiveSection,
+    Coverage,
+    Discrimination,
+    ReadinessSummary,
+    RewriteEntry,
+    RubricSummary,
+    Stability,
+    VarianceRow,
+)
+from rubricate.calibration.run_manifest import RunManifest, Usage
 
 __all__ = ["CalibrationReport", "report_schema"]
 
-
-class _Open(BaseModel):
-    model_config = ConfigDict(extra="allow")
+OptNum = Num | None
 
 
-class _Closed(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class NotAssessed(_Closed):
+class NotAssessed(Closed):
     id: str
     reason: str
 
 
-class Verdict(_Closed):
+class Verdict(Closed):
     """What to do: ``ready`` only when every readiness check is met."""
 
     status: Literal["ready", "not_ready", "incomplete"]
@@ -43,7 +49,7 @@ class Verdict(_Closed):
     not_assessed: list[NotAssessed]
 
 
-class Check(_Closed):
+class Check(Closed):
     """One readiness check; a check that could not be measured is ``not_assessed``."""
 
     id: str
@@ -53,42 +59,51 @@ class Check(_Closed):
     reason: str
 
 
-class Readiness(_Open):
+class Readiness(Closed):
+    """Saturation and headroom, the variance study, the criteria to rewrite first, and the
+    readiness checks (:mod:`.verdict`)."""
+
+    summary: ReadinessSummary | None = None
+    variance_study: list[VarianceRow]
+    rewrite_first: list[RewriteEntry]
     checks: list[Check]
-    summary: dict[str, Any] | None = None
 
 
-class Unscored(_Open):
+class UnscoredCriterion(Closed):
+    criterion: str
+    n_rows: int
+    n_unscored: int
+    share_unscored: OptNum
+    top_error: str | None
+
+
+class Unscored(Closed):
     """Grades that failed (never a 0): counted and left out of every statistic."""
 
     rows: int
     unscored: int
-    share: float | None
-    limit: float
+    share: OptNum
+    limit: Num | None = None
     flag: bool
+    per_criterion: list[UnscoredCriterion]
 
 
-class Clipped(_Open):
+class ClippedCriterion(Closed):
+    criterion: str
+    rows: int
+
+
+class Clipped(Closed):
     """Judge results outside their range: not assessed when no judge ran."""
 
     assessed: bool
     replies: int | None
     totals: int | None
     counted_as_scored: bool
+    per_criterion: list[ClippedCriterion]
 
 
-class Cost(_Open):
-    """What the run used; ``replayed_cost_usd``: what the replayed answers cost when made."""
-
-    calls: int
-    cached: int
-    cost_usd: float
-    replayed_cost_usd: float = 0.0
-    orphaned: int = 0
-    errors: dict[str, int] | None = None
-
-
-class BiasCorrection(_Open):
+class BiasCorrection(Open):
     """The judge's mean score corrected with expert labels; ``assessed`` false with the
     ``reason`` when it could not be (never a made-up number)."""
 
@@ -96,41 +111,42 @@ class BiasCorrection(_Open):
     reason: str | None
     method: str
     second_method: str
-    confidence: float
+    confidence: Num
     assumption: str
     targets: list[dict[str, Any]]
 
 
-class Run(_Open):
-    rubricate_version: str
-    rubric_id: str
-    rubric_sha256: str
-    grader_sha256: str
-    target: str
-    status: str
+class Figure(Closed):
+    path: str
+    title: str
 
 
-class CalibrationReport(_Closed):
+class CalibrationReport(Closed):
     """``report.json``."""
 
     report_version: int
-    run: Run
-    rubric: dict[str, Any]
+    run: RunManifest
+    rubric: RubricSummary
     headline: str | None
     scored_by: dict[str, str]
-    coverage: dict[str, Any]
-    stability: dict[str, Any]
+    coverage: Coverage
+    stability: Stability
     unscored: Unscored
     clipped: Clipped
-    adaptive: dict[str, Any] | None
-    discrimination: dict[str, Any] | None
-    probes: dict[str, Any] | None = None
-    agreement: dict[str, Any] | None
+    adaptive: AdaptiveSection | None
+    discrimination: Discrimination | None
+    probes: Probes | None = None
+    agreement: Agreement | None
     bias_correction: BiasCorrection | None = None
     readiness: Readiness
-    cost: Cost | None
+    cost: Usage | None
     verdict: Verdict
-    figures: dict[str, Any]
+    figures: dict[str, Figure] = {}
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as ``report.json`` holds it: every field the data had, in its order (a
+        field it did not have stays absent)."""
+        return self.model_dump(exclude_unset=True)
 
 
 def report_schema() -> str:

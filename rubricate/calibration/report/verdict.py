@@ -1,7 +1,9 @@
 """The readiness checks, the report's plain-language verdict and the criteria to rewrite first.
 
-All read the assembled report data (:func:`rubricate.calibration.report.data.build_report_data`)
-and apply fixed, documented thresholds; they decide nothing the numbers do not show.
+All read the typed report's sections (:class:`~rubricate.calibration.report.schema.
+CalibrationReport`, assembled by :func:`rubricate.calibration.report.data.build_report_data`
+before it fills in the checks, the criteria to rewrite and the verdict) and apply fixed,
+documented thresholds; they decide nothing the numbers do not show.
 
 Every readiness check (:func:`readiness_checks`, ids in :data:`CHECK_IDS`) has one of three
 outcomes: ``met``, ``not_met`` or ``not_assessed``, each with a one-line ``reason``. A figure
@@ -39,6 +41,13 @@ whose Cohen's kappa with the experts is below :data:`KAPPA_WATCH`, most severe f
 from __future__ import annotations
 
 from typing import Any, Literal
+
+from rubricate.calibration.report.model_sections import (
+    AdversarialRisk,
+    HeadlineDiscrimination,
+    RewriteEntry,
+)
+from rubricate.calibration.report.schema import CalibrationReport, Check, Verdict
 
 UNSCORED_MAX = 0.02
 ORDER_MIN = 0.8
@@ -82,135 +91,133 @@ def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{100 * value:.0f}%"
 
 
-def rewrite_first(data: dict[str, Any]) -> list[dict[str, Any]]:
+def rewrite_first(report: CalibrationReport) -> list[RewriteEntry]:
     """The criteria to rewrite first, most severe first, each with its reasons."""
     found: dict[str, dict[str, Any]] = {}
-    for row in data["stability"]["criteria"]:
-        p = row.get("flip_p")
-        if p is not None and p > FLIP_P_WATCH and row["criterion"] != "__total__":
-            entry = found.setdefault(row["criterion"], {"severity": 0.0, "reasons": []})
-            low, high = row.get("flip_p_low"), row.get("flip_p_high")
+    for row in report.stability.criteria:
+        p = row.flip_p
+        if p is not None and p > FLIP_P_WATCH and row.criterion != "__total__":
+            entry = found.setdefault(row.criterion, {"severity": 0.0, "reasons": []})
+            low, high = row.flip_p_low, row.flip_p_high
             entry["reasons"].append(
                 f"its verdict flips in {_pct(p)} of calls (95% CI {_pct(low)} to {_pct(high)})"
             )
             entry["severity"] = max(entry["severity"], p / FLIP_P_MAX)
             entry["flip_p"] = p
-    for row in (data.get("agreement") or {}).get("criteria", []):
-        kappa = row.get("grader_kappa")
+    for agreed in report.agreement.criteria if report.agreement else []:
+        kappa = agreed.grader_kappa
         if kappa is not None and kappa < KAPPA_WATCH:
-            entry = found.setdefault(row["criterion"], {"severity": 0.0, "reasons": []})
+            entry = found.setdefault(agreed.criterion, {"severity": 0.0, "reasons": []})
             entry["reasons"].append(f"Cohen's kappa with the experts is only {kappa:.2f}")
             entry["severity"] = max(entry["severity"], (KAPPA_WATCH - kappa) / 0.3)
             entry["kappa"] = kappa
     ranked = sorted(found.items(), key=lambda kv: (-kv[1]["severity"], kv[0]))
-    return [{"criterion": cid, **entry} for cid, entry in ranked[:MAX_REWRITE]]
+    return [RewriteEntry(criterion=cid, **entry) for cid, entry in ranked[:MAX_REWRITE]]
 
 
-def _check(cid: str, outcome: Outcome, reason: str, value: Any = None) -> dict[str, Any]:
-    return {
-        "id": cid,
-        "label": CHECK_LABELS[cid],
-        "outcome": outcome,
-        "value": value,
-        "reason": reason,
-    }
+def _check(cid: str, outcome: Outcome, reason: str, value: Any = None) -> Check:
+    return Check(id=cid, label=CHECK_LABELS[cid], outcome=outcome, value=value, reason=reason)
 
 
-def _judge_missing(data: dict[str, Any]) -> bool:
-    not_run = data["coverage"]["not_run"]
-    return bool(not_run["criteria"] or not_run["total"])
+def _judge_missing(report: CalibrationReport) -> bool:
+    not_run = report.coverage.not_run
+    return bool(not_run.criteria or not_run.total)
 
 
-def _reward_missing(data: dict[str, Any]) -> str | None:
+def _reward_missing(report: CalibrationReport) -> str | None:
     """Why the run-level checks cannot be assessed on the grader's reward, or None."""
-    if data["headline"] == "__total__":
+    if report.headline == "__total__":
         return None
-    if _judge_missing(data):
+    if _judge_missing(report):
         return JUDGE_NOT_RUN
     return "no answer got a score"
 
 
-def _missing_tiers(data: dict[str, Any], tiers: tuple[str, ...]) -> str:
-    by_tier = data["coverage"]["by_tier"]
+def _missing_tiers(report: CalibrationReport, tiers: tuple[str, ...]) -> str:
+    by_tier = report.coverage.by_tier
     absent = [t for t in tiers if not by_tier.get(t)]
     if absent:
         return "the set has no " + " and no ".join(f"{t} answers" for t in absent)
     return f"no item has scored {', '.join(tiers[:-1])} and {tiers[-1]} answers"
 
 
-def _unscored(data: dict[str, Any]) -> dict[str, Any]:
-    section = data["unscored"]
-    if not section["rows"]:
+def _unscored(report: CalibrationReport) -> Check:
+    section = report.unscored
+    if not section.rows:
         return _check("unscored", "not_assessed", "nothing was graded")
-    share = section["share"]
-    counted = f"{section['unscored']} of {section['rows']} graded rows ({_pct(share)})"
-    if section.get("flag"):
+    share = section.share
+    counted = f"{section.unscored} of {section.rows} graded rows ({_pct(share)})"
+    if section.flag:
         return _check("unscored", "not_met", f"{counted} are unscored: a trainer would read "
                       "those errors as zeros", share)  # fmt: skip
-    if _judge_missing(data):
+    if _judge_missing(report):
         return _check("unscored", "not_assessed", f"{JUDGE_NOT_RUN}, so its error rate is "
                       f"unknown; of the checks, {counted} are unscored", share)  # fmt: skip
     return _check("unscored", "met", f"{counted} are unscored", share)
 
 
-def _order(data: dict[str, Any], head: dict[str, Any] | None, missing: str | None) -> dict:
+def _order(report: CalibrationReport, head: HeadlineDiscrimination | None,
+           missing: str | None) -> Check:  # fmt: skip
     if missing or head is None:
         return _check("order", "not_assessed", missing or "no answer got a score")
-    order = head["order"]
-    if order["share"] is None:
-        return _check("order", "not_assessed", _missing_tiers(data, ("great", "fair", "poor")))
-    counted = f"{order['n_ordered']} of {order['n_items']} items ({_pct(order['share'])})"
-    if order["share"] < ORDER_MIN:
+    order = head.order
+    if order.share is None:
+        return _check("order", "not_assessed", _missing_tiers(report, ("great", "fair", "poor")))
+    counted = f"{order.n_ordered} of {order.n_items} items ({_pct(order.share)})"
+    if order.share < ORDER_MIN:
         return _check("order", "not_met", f"only {counted} are ordered great > fair > poor",
-                      order["share"])  # fmt: skip
-    return _check("order", "met", f"{counted} are ordered great > fair > poor", order["share"])
+                      order.share)  # fmt: skip
+    return _check("order", "met", f"{counted} are ordered great > fair > poor", order.share)
 
 
-def _auc(data: dict[str, Any], head: dict[str, Any] | None, missing: str | None) -> dict:
+def _auc(report: CalibrationReport, head: HeadlineDiscrimination | None,
+         missing: str | None) -> Check:  # fmt: skip
     if missing or head is None:
         return _check("auc", "not_assessed", missing or "no answer got a score")
-    area = head["auc"]["estimate"]
+    area = head.auc.estimate
     if area is None:
-        return _check("auc", "not_assessed", _missing_tiers(data, ("great", "poor")))
+        return _check("auc", "not_assessed", _missing_tiers(report, ("great", "poor")))
     outcome: Outcome = "not_met" if area < AUC_MIN else "met"
     return _check("auc", outcome, f"great vs poor AUC is {area:.2f}", area)
 
 
-def _form_ties(data: dict[str, Any]) -> set[tuple[str, str]]:
+def _form_ties(report: CalibrationReport) -> set[tuple[str, str]]:
     """The form probes (padding, parroting, injection) that score no higher than the first half
     they are built on: the truncation probe's finding, counted once, as the truncation."""
-    section = (data.get("probes") or {}).get("adversarial") or {}
-    return {(p["item_id"], p["answer_id"]) for p in section.get("probes", [])
-            if p.get("over_half") is not None and p["over_half"] <= 0}  # fmt: skip
+    if report.probes is None:
+        return set()
+    return {(p.item_id, p.answer_id) for p in report.probes.adversarial.probes
+            if p.over_half is not None and p.over_half <= 0}  # fmt: skip
 
 
-def _generated(compared: list[dict[str, Any]]) -> str:
+def _generated(compared: list[AdversarialRisk]) -> str:
     """`` (k generated by --probe adversarial: kinds)`` for the outscoring probes, or ``""``."""
-    kinds = [str(r["kind"]).removeprefix("probe:") for r in compared
-             if r["outscores"] and str(r.get("kind") or "").startswith("probe:")]  # fmt: skip
+    kinds = [str(r.kind).removeprefix("probe:") for r in compared
+             if r.outscores and str(r.kind or "").startswith("probe:")]  # fmt: skip
     if not kinds:
         return ""
     return f" ({len(kinds)} generated by --probe adversarial: {', '.join(sorted(set(kinds)))})"
 
 
-def _adversarial(data: dict[str, Any], head: dict[str, Any] | None, missing: str | None) -> dict:
+def _adversarial(report: CalibrationReport, head: HeadlineDiscrimination | None,
+                 missing: str | None) -> Check:  # fmt: skip
     if missing or head is None:
         reason = missing or "no answer got a score"
-        if head is not None and head["n_risks"]:
-            n = head["n_risks"]
+        if head is not None and head.n_risks:
+            n = head.n_risks
             reason += (f"; on the checks-only score {n} adversarial answer"
                        f"{' is' if n == 1 else 's are'} above the item's fair answers")  # fmt: skip
         return _check("adversarial", "not_assessed", reason)
-    repeated = _form_ties(data)
-    compared = [r for r in head["adversarial"] if r.get("reference_mean") is not None
-                and (r["item_id"], r["answer_id"]) not in repeated]  # fmt: skip
+    repeated = _form_ties(report)
+    compared = [r for r in head.adversarial if r.reference_mean is not None
+                and (r.item_id, r.answer_id) not in repeated]  # fmt: skip
     if not compared:
-        if not data["coverage"]["by_tier"].get("adversarial"):
+        if not report.coverage.by_tier.get("adversarial"):
             reason = "the set has no adversarial answers"
         else:
             reason = "no item has both scored adversarial and fair answers"
         return _check("adversarial", "not_assessed", reason)
-    n = sum(1 for r in compared if r["outscores"])
+    n = sum(1 for r in compared if r.outscores)
     if n:
         what = (
             "1 adversarial answer outscores its item's fair answers: a reward hack the policy "
@@ -224,32 +231,32 @@ def _adversarial(data: dict[str, Any], head: dict[str, Any] | None, missing: str
                   "its item's fair answers", 0)  # fmt: skip
 
 
-def _stability(data: dict[str, Any]) -> dict[str, Any]:
-    if _judge_missing(data):
+def _stability(report: CalibrationReport) -> Check:
+    if _judge_missing(report):
         return _check("stability", "not_assessed", JUDGE_NOT_RUN)
-    rows = [r for r in data["stability"]["criteria"] if r.get("flip_p") is not None]
+    rows = [(r.flip_p, r.criterion) for r in report.stability.criteria if r.flip_p is not None]
     if not rows:
-        if data["stability"]["criteria"] and not data["coverage"]["judge"]["in_grader"]:
+        if report.stability.criteria and not report.coverage.judge.in_grader:
             return _check("stability", "met", "the grader is deterministic (checks only)", 0.0)
         return _check("stability", "not_assessed", "one grade per answer: stability needs "
                       "--repeats 2 or more")  # fmt: skip
-    noisy = sorted((r for r in rows if r["flip_p"] > FLIP_P_MAX), key=lambda r: -r["flip_p"])
-    top = max(r["flip_p"] for r in rows)
+    noisy = sorted((r for r in rows if r[0] > FLIP_P_MAX), key=lambda r: -r[0])
+    top = max(p for p, _ in rows)
     if noisy:
-        names = ", ".join(f"{r['criterion']} ({_pct(r['flip_p'])})" for r in noisy[:4])
+        names = ", ".join(f"{criterion} ({_pct(p)})" for p, criterion in noisy[:4])
         return _check("stability", "not_met", f"the verdict flips often on {names}: a noisy "
                       "reward", top)  # fmt: skip
     return _check("stability", "met", f"the highest flip probability per call is {_pct(top)}", top)
 
 
-def _signal(data: dict[str, Any], missing: str | None) -> dict[str, Any]:
-    summary = data["readiness"]["summary"]
+def _signal(report: CalibrationReport, missing: str | None) -> Check:
+    summary = report.readiness.summary
     if missing or not summary:
         return _check("signal", "not_assessed", missing or "no answer got a score")
-    if not data["coverage"].get("items_multi_tier"):
+    if not report.coverage.items_multi_tier:
         return _check("signal", "not_assessed", "no item has answers of two quality tiers (great, "
                       "fair, poor), so saturation says nothing")  # fmt: skip
-    share = summary["share_saturated"]
+    share = summary.share_saturated
     if share is None:
         return _check("signal", "not_assessed", "no item got a score")
     counted = f"{_pct(share)} of the items give every answer the minimum or the maximum"
@@ -258,29 +265,29 @@ def _signal(data: dict[str, Any], missing: str | None) -> dict[str, Any]:
     return _check("signal", "met", counted, share)
 
 
-def _experts(data: dict[str, Any], missing: str | None) -> dict[str, Any]:
-    agreement = data.get("agreement")
+def _experts(report: CalibrationReport, missing: str | None) -> Check:
+    agreement = report.agreement
     if not agreement:
         return _check("experts", "not_assessed", "no expert grades (give --experts FILE or "
                       "inline experts)")  # fmt: skip
     if missing:
         return _check("experts", "not_assessed", missing)
-    total = agreement.get("total") or {}
-    verdict = total.get("stand_in")
-    if verdict is None:
+    total = agreement.total
+    verdict = total.stand_in if total else None
+    if total is None or verdict is None:
         if not total:
             reason = "the experts gave no overall grades"
-        elif len(agreement["experts"]) < 2:
+        elif len(agreement.experts) < 2:
             reason = "one expert: the test needs two or more"
         else:
             reason = "fewer than two answers have both the grader's and the experts' scores"
         return _check("experts", "not_assessed", reason)
-    gap = (total.get("comparison") or {}).get("mae_gap") or {}
+    gap = total.comparison.mae_gap if total.comparison else None
     shown = "MAE gap"
-    if gap.get("estimate") is not None:
-        shown += f" {gap['estimate']:+.3f}"
-    if gap.get("low") is not None and gap.get("high") is not None:
-        shown += f" [{gap['low']:+.3f}, {gap['high']:+.3f}]"
+    if gap is not None and gap.estimate is not None:
+        shown += f" {gap.estimate:+.3f}"
+    if gap is not None and gap.low is not None and gap.high is not None:
+        shown += f" [{gap.low:+.3f}, {gap.high:+.3f}]"
     if verdict == "no":
         return _check("experts", "not_met", f"the grader is further from the experts than they "
                       f"are from each other ({shown})", verdict)  # fmt: skip
@@ -291,18 +298,18 @@ def _experts(data: dict[str, Any], missing: str | None) -> dict[str, Any]:
                   f"other ({shown})", verdict)  # fmt: skip
 
 
-def readiness_checks(data: dict[str, Any]) -> list[dict[str, Any]]:
+def readiness_checks(report: CalibrationReport) -> list[Check]:
     """Every readiness check with its outcome and reason (see the module docstring)."""
-    head = data["discrimination"]["headline"]
-    missing = _reward_missing(data)
+    head = report.discrimination.headline if report.discrimination else None
+    missing = _reward_missing(report)
     return [
-        _unscored(data),
-        _order(data, head, missing),
-        _auc(data, head, missing),
-        _adversarial(data, head, missing),
-        _stability(data),
-        _signal(data, missing),
-        _experts(data, missing),
+        _unscored(report),
+        _order(report, head, missing),
+        _auc(report, head, missing),
+        _adversarial(report, head, missing),
+        _stability(report),
+        _signal(report, missing),
+        _experts(report, missing),
     ]
 
 
@@ -320,18 +327,20 @@ def _grouped(unknown: list[dict[str, str]]) -> str:
     return "; ".join(f"{', '.join(names)} ({reason})" for reason, names in by_reason.items())
 
 
-def verdict(data: dict[str, Any], checks: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """``{"status": ready | not_ready | incomplete, "summary", "problems", "not_assessed"}``.
+def verdict(report: CalibrationReport, checks: list[Check] | None = None) -> Verdict:
+    """Status ``ready`` | ``not_ready`` | ``incomplete``, the summary, the ``problems`` (the
+    reasons of the checks not met) and ``not_assessed`` (``id`` and ``reason`` of the checks
+    that could not be assessed)."""
+    return Verdict.model_validate(_verdict(report, checks))
 
-    ``problems`` are the reasons of the checks not met; ``not_assessed`` lists
-    ``{"id", "reason"}`` of the checks that could not be assessed.
-    """
-    checks = readiness_checks(data) if checks is None else checks
-    problems = [c["reason"] for c in checks if c["outcome"] == "not_met"]
-    unknown = [{"id": c["id"], "reason": c["reason"]} for c in checks
-               if c["outcome"] == "not_assessed"]  # fmt: skip
+
+def _verdict(report: CalibrationReport, checks: list[Check] | None) -> dict[str, Any]:
+    checks = readiness_checks(report) if checks is None else checks
+    problems = [c.reason for c in checks if c.outcome == "not_met"]
+    unknown = [{"id": c.id, "reason": c.reason} for c in checks
+               if c.outcome == "not_assessed"]  # fmt: skip
     open_ = _grouped(unknown)
-    if data["headline"] is None and not data["unscored"]["rows"]:
+    if report.headline is None and not report.unscored.rows:
         return {
             "status": "incomplete",
             "summary": "Nothing could be graded: no score ran, so no verdict is possible.",
@@ -346,8 +355,8 @@ def verdict(data: dict[str, Any], checks: list[dict[str, Any]] | None = None) ->
                 "not_assessed": unknown}  # fmt: skip
     if unknown:
         head = "Incomplete"
-        skipped = data["coverage"]["not_run"]["criteria"]
-        if _judge_missing(data):
+        skipped = report.coverage.not_run.criteria
+        if _judge_missing(report):
             what = f"{len(skipped)} judged criteria" if skipped else "the judge's score"
             head = f"Incomplete: {what} did not run (no model endpoint)"
         return {

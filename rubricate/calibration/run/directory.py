@@ -41,6 +41,7 @@ from rubricate.calibration.grades_table import TOTAL
 from rubricate.calibration.inputs.experts import CSV_COLUMNS, normalise_grades, parse_grades_csv
 from rubricate.calibration.probes.generate import PROBES_FILE
 from rubricate.calibration.run_files import FILES, read_grades_csv, read_manifest
+from rubricate.calibration.run_manifest import RunManifest, parse_manifest
 from rubricate.errors import InputError
 from rubricate.judge.records import GradeRecord
 
@@ -153,7 +154,7 @@ class RunDirectory:
 
     Attributes:
         path: the directory.
-        manifest: ``run.json``.
+        manifest: ``run.json``, typed.
         grades: the tidy grades table (``grades.csv``).
         rubric: the rubric the run used, or None when it cannot be read.
         records: the index of ``records.jsonl``.
@@ -161,7 +162,7 @@ class RunDirectory:
     """
 
     path: Path
-    manifest: dict[str, Any]
+    manifest: RunManifest
     grades: pd.DataFrame
     rubric: Any
     records: RecordIndex
@@ -291,14 +292,14 @@ def _answers(path: Path, grades: pd.DataFrame, notes: list[str]) -> dict[AnswerK
     return answers
 
 
-def run_rubric(path: Path, manifest: dict[str, Any], notes: list[str]) -> Any:
+def run_rubric(path: Path, manifest: RunManifest, notes: list[str]) -> Any:
     """The rubric a run used: its ``rubric.yaml``, else the manifest's ``rubric_path`` (with a
     note), else None (with a note); the manifest's judge model override applied."""
     from rubricate.rubrics.loader import load_rubric
 
     candidates = [path / "rubric.yaml"]
-    if manifest.get("rubric_path"):
-        candidates.append(Path(manifest["rubric_path"]))
+    if manifest.rubric_path:
+        candidates.append(Path(manifest.rubric_path))
     for candidate in candidates:
         if not candidate.exists():
             continue
@@ -309,7 +310,7 @@ def run_rubric(path: Path, manifest: dict[str, Any], notes: list[str]) -> Any:
             continue
         if candidate != path / "rubric.yaml":
             notes.append(f"the run has no rubric.yaml; using {candidate} (it may have changed)")
-        override = manifest.get("judge_model_override")
+        override = manifest.judge_model_override
         if override:
             rubric = rubric.model_copy(
                 update={"judge": rubric.judge.model_copy(update={"model": override})}
@@ -326,10 +327,10 @@ def open_run(path: Path, cancelled: Callable[[], bool] = lambda: False) -> Calib
         InputError: not a run directory, or ``run.json`` / ``grades.csv`` cannot be read.
     """
     check_run_dir(path)
-    manifest = read_manifest(path)
+    manifest = parse_manifest(read_manifest(path), str(path / FILES["run"]))
     grades = read_grades_csv(path / FILES["grades"])
     notes: list[str] = []
-    if manifest.get("status") != "complete":
+    if manifest.status != "complete":
         notes.append("the run is partial: it stopped before every grade was made")
     answers = _answers(path / FILES["set"], grades, notes)
     rubric = run_rubric(path, manifest, notes)

@@ -205,7 +205,7 @@ class CalibrationKind(RunKind):
         from rubricate.calibration.report.files import write_reports
 
         prepared = self.prepared
-        data = build_report_data(
+        report = build_report_data(
             grades,
             rubric=prepared.rubric,
             plan=prepared.plan,
@@ -215,7 +215,8 @@ class CalibrationKind(RunKind):
             adaptive=self.adaptive,
             seed=prepared.request.seed,
         )
-        return data, write_reports(prepared.out, data, figures=prepared.request.figures)
+        files = write_reports(prepared.out, report, figures=prepared.request.figures)
+        return report.to_json(), files
 
 
 async def execute(

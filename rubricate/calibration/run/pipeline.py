@@ -109,7 +109,8 @@ class RunOutcome:
     Attributes:
         out: the run directory.
         manifest: the final ``run.json``.
-        data: the report data.
+        data: the report data as ``report.json`` holds it (a calibration run's is its
+            :class:`~rubricate.calibration.report.schema.CalibrationReport`'s ``to_json()``).
         files: every file written by the reports.
     """
 

@@ -29,6 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rubricate.calibration.run_manifest import RunManifest, parse_manifest
+from rubricate.errors import InputError
+
 MANIFEST_KEYS = (
     "rubric_path",
     "rubric_sha256",
@@ -60,7 +63,7 @@ class CalibrationLink:
     warnings: list[str] = field(default_factory=list)
 
 
-def _read_run(folder: Path) -> tuple[dict[str, Any] | None, str | None]:
+def _read_run(folder: Path) -> tuple[RunManifest | None, str | None]:
     try:
         data = json.loads((folder / "run.json").read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -69,7 +72,10 @@ def _read_run(folder: Path) -> tuple[dict[str, Any] | None, str | None]:
         return None, f"{folder}/run.json: unreadable ({error}); skipped"
     if not isinstance(data, dict):
         return None, f"{folder}/run.json: not a JSON object; skipped"
-    return data, None
+    try:
+        return parse_manifest(data, f"{folder}/run.json"), None
+    except InputError as error:
+        return None, f"{error.msg}; skipped"
 
 
 def _bytes_match(folder: Path, sha: str) -> bool:
@@ -79,8 +85,8 @@ def _bytes_match(folder: Path, sha: str) -> bool:
         return False
 
 
-def _quality(run: dict[str, Any]) -> int:
-    return int(run.get("status") == "complete") + int(run.get("judged_run") is True)
+def _quality(run: RunManifest) -> int:
+    return int(run.status == "complete") + int(run.judged_run is True)
 
 
 def find_calibration(
@@ -94,7 +100,7 @@ def find_calibration(
         root: where ``runs/`` is looked for (default: the current directory).
     """
     link = CalibrationLink()
-    candidates: list[tuple[Path, dict[str, Any]]] = []
+    candidates: list[tuple[Path, RunManifest]] = []
     for folder in explicit or []:
         link.searched.append(str(folder))
         data, problem = _read_run(folder)
@@ -102,15 +108,15 @@ def find_calibration(
             link.warnings.append(f"--calibration {problem}")
             continue
         assert data is not None
-        if data.get("grader_sha256") != grader_sha256 or not _bytes_match(folder, grader_sha256):
+        if data.grader_sha256 != grader_sha256 or not _bytes_match(folder, grader_sha256):
             link.warnings.append(
                 f"--calibration {folder}: that run calibrated other grader bytes (sha256 "
-                f"{str(data.get('grader_sha256'))[:12]}...), not this grader "
+                f"{str(data.grader_sha256)[:12]}...), not this grader "
                 f"({grader_sha256[:12]}...); recalibrate, or export the rubric it ran"
             )
             continue
         candidates.append((folder, data))
-    found: list[tuple[Path, dict[str, Any]]] = []
+    found: list[tuple[Path, RunManifest]] = []
     base = root or Path()
     for run_json in sorted([*base.glob("runs/*/run.json"), *base.glob("runs/*/arms/*/run.json")]):
         folder = run_json.parent
@@ -120,10 +126,10 @@ def find_calibration(
         data, problem = _read_run(folder)
         if problem is not None:
             link.warnings.append(problem)
-        elif data is not None and data.get("grader_sha256") == grader_sha256:
+        elif data is not None and data.grader_sha256 == grader_sha256:
             if _bytes_match(folder, grader_sha256):
                 found.append((folder, data))
-    found.sort(key=lambda pair: str(pair[1].get("finished_at") or ""), reverse=True)
+    found.sort(key=lambda pair: str(pair[1].finished_at or ""), reverse=True)
     candidates += found
     if not candidates:
         link.warnings.append(
@@ -133,13 +139,14 @@ def find_calibration(
         )
         return link
     best_folder, best = max(candidates, key=lambda pair: _quality(pair[1]))
-    link.run = {"path": str(best_folder), **{k: best.get(k) for k in MANIFEST_KEYS if k in best}}
-    if best.get("status") != "complete":
+    written = best.to_json()  # the fields the run wrote (an absent one stays absent)
+    link.run = {"path": str(best_folder), **{k: written[k] for k in MANIFEST_KEYS if k in written}}
+    if best.status != "complete":
         link.warnings.append(
-            f"calibration run {best_folder} is {best.get('status') or 'of unknown status'}, "
+            f"calibration run {best_folder} is {best.status or 'of unknown status'}, "
             "not complete; its statistics cover only part of the set"
         )
-    if best.get("judged_run") is False:
+    if best.judged_run is False:
         link.warnings.append(
             f"calibration run {best_folder} ran without a judge (judged_run false): the judged "
             "criteria were never calibrated"

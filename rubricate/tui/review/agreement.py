@@ -4,8 +4,9 @@
 (:func:`rubricate.calibration.report.agreement.agreement_section`) on the run's grades and the
 expert grades as they are now, so the figures the expert sees update as they grade and agree
 with the report ``calibrate --report-only`` writes. It takes about a second (bootstrap
-intervals), so the app runs it in a worker. :func:`agreement_lines` and
-:func:`criterion_rows` turn it into text.
+intervals), so the app runs it in a worker. The sections are the report's typed models
+(:class:`~rubricate.calibration.report.model_agreement.Agreement`, NaN read as None);
+:func:`agreement_lines` and :func:`criterion_rows` turn them into text.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from rubricate.calibration.report.model_agreement import Agreement
+from rubricate.calibration.report.schema import BiasCorrection
 from rubricate.calibration.verdicts import NOT_RUN
 from rubricate.tui.review.data import ReviewData
 
@@ -22,7 +25,7 @@ from rubricate.tui.review.data import ReviewData
 class AgreementFigures:
     """The agreement section and who it covers."""
 
-    section: dict[str, Any] | None
+    section: Agreement | None
     """The report's agreement section; None when there are no expert grades."""
     n_grades: int
     experts: tuple[str, ...]
@@ -30,7 +33,7 @@ class AgreementFigures:
     """What the figures compare with the experts: "grader" (judge and checks), or "checks"
     when the judge did not run (:class:`~rubricate.tui.review.data.JudgeStatus`)."""
     judge_ran: bool = True
-    bias: dict[str, Any] | None = None
+    bias: BiasCorrection | None = None
     """The report's bias-correction section (:mod:`rubricate.calibration.report.bias`)."""
 
 
@@ -38,6 +41,7 @@ def compute_agreement(data: ReviewData, seed: int = 0) -> AgreementFigures:
     """Agreement of judge and experts, and of experts with each other (see module docstring)."""
     from rubricate.calibration.report.agreement import agreement_section
     from rubricate.calibration.report.bias import bias_section
+    from rubricate.calibration.report.data import plain
     from rubricate.tui.review.data import score_range
 
     experts = data.experts
@@ -58,7 +62,8 @@ def compute_agreement(data: ReviewData, seed: int = 0) -> AgreementFigures:
     bias = bias_section(ran, experts, judged, has_judge=bool(judged) or total_available,
                         judge_ran=judge_ran, score_range=score_range(data.run.rubric))  # fmt: skip
     return AgreementFigures(
-        section, len(experts), tuple(data.expert_names), grader, judge_ran, bias
+        Agreement.model_validate(plain(section)), len(experts), tuple(data.expert_names),
+        grader, judge_ran, BiasCorrection.model_validate(plain(bias)),
     )
 
 
@@ -82,32 +87,31 @@ def headline(figures: AgreementFigures | None) -> str:
         return "no expert grades yet: press g to grade answers"
     grader = figures.grader
     parts = [f"{len(figures.experts)} experts"]
-    total = figures.section.get("total") or {}
-    judge = total.get("grader_vs_mean")
+    total = figures.section.total
+    judge = total.grader_vs_mean if total else None
     if judge:
         parts.append(
-            f"{grader} vs experts MAE {_num(judge['mae']['estimate'])}, "
-            f"ρ {_num(judge['spearman'])}"
+            f"{grader} vs experts MAE {_num(judge.mae.estimate)}, ρ {_num(judge.spearman)}"
         )
-    inter = total.get("inter_expert")
+    inter = total.inter_expert if total else None
     if inter and inter.get("alpha") is not None:
         parts.append(f"experts α {_num(inter['alpha'])}")
-    if total.get("stand_in"):
-        parts.append(f"{grader} as good as an expert? {total['stand_in']}")
-    f1 = [r["grader_f1"] for r in figures.section["criteria"] if r.get("grader_f1") is not None]
+    if total and total.stand_in:
+        parts.append(f"{grader} as good as an expert? {total.stand_in}")
+    f1 = [r.grader_f1 for r in figures.section.criteria if r.grader_f1 is not None]
     if f1 and not judge:
         what = "criteria" if figures.judge_ran else "checked criteria"
         parts.append(f"{grader} F1 {_num(sum(f1) / len(f1))} (mean over {len(f1)} {what})")
     return " · ".join(parts)
 
 
-def corrected_reward(bias: dict[str, Any] | None) -> str:
+def corrected_reward(bias: BiasCorrection | None) -> str:
     """The reward's mean corrected with the expert grades (PPI), for the Agreement tab (the
     one-line status bar has no room for it at 100 columns, let alone 80); empty when it was
     not assessed."""
-    if not bias or not bias.get("assessed"):
+    if not bias or not bias.assessed:
         return ""
-    total = next((t for t in bias["targets"] if t["target"] == "__total__"), None)
+    total = next((t for t in bias.targets if t["target"] == "__total__"), None)
     if total is None:
         return ""
     ppi = total["all"].get("ppi")
@@ -129,34 +133,35 @@ def agreement_lines(figures: AgreementFigures | None) -> list[str]:
             "The judge did not run: the figures compare the deterministic checks with the "
             "experts, on the checked criteria only."
         )
-    total = figures.section.get("total")
+    total = figures.section.total
     if not total:
         lines.append("No overall scores from the experts: per-criterion figures only.")
         return lines
-    inter = total.get("inter_expert")
+    inter = total.inter_expert
     if inter:
         icc2 = (inter.get("icc") or {}).get("ICC2", {}).get("value")
         lines.append(
             f"Experts with each other (overall): Krippendorff α {_num(inter.get('alpha'))} "
             f"({inter.get('level')}), ICC(2,1) {_num(icc2)}, {inter['n_units']} answers."
         )
-    judge = total.get("grader_vs_mean")
+    judge = total.grader_vs_mean
     grader = "The grader" if figures.judge_ran else "The checks"
     if judge:
-        mae, bias = judge["mae"], judge["bias"]["estimate"]
+        mae = judge.mae
         lines.append(
-            f"{grader} (overall score) vs the experts' mean: MAE {_num(mae['estimate'])} "
-            f"[{_num(mae['low'])}, {_num(mae['high'])}], bias {_signed(bias)}, "
-            f"Spearman {_num(judge['spearman'])}, ICC(2,1) {_num(judge['icc2']['value'])}, "
-            f"{judge['n_units']} answers."
+            f"{grader} (overall score) vs the experts' mean: MAE {_num(mae.estimate)} "
+            f"[{_num(mae.low)}, {_num(mae.high)}], bias {_signed(judge.bias.estimate)}, "
+            f"Spearman {_num(judge.spearman)}, ICC(2,1) {_num(judge.icc2.value)}, "
+            f"{judge.n_units} answers."
         )
-    comparison = total.get("comparison")
+    comparison = total.comparison
     if comparison:
-        gap = comparison["mae_gap"]
+        gap = comparison.mae_gap
+        stand_in = total.stand_in if total.stand_in is not None else "—"
         lines.append(
-            f"Can {grader.lower()} stand in for an expert? {total.get('stand_in', '—')} "
-            f"(MAE gap {_signed(gap['estimate'])} [{_signed(gap['low'])}, "
-            f"{_signed(gap['high'])}]; at or below 0 means as close as an expert)."
+            f"Can {grader.lower()} stand in for an expert? {stand_in} "
+            f"(MAE gap {_signed(gap.estimate)} [{_signed(gap.low)}, "
+            f"{_signed(gap.high)}]; at or below 0 means as close as an expert)."
         )
     corrected = corrected_reward(figures.bias)
     if corrected:
@@ -170,16 +175,16 @@ def criterion_rows(figures: AgreementFigures | None) -> list[tuple[str, ...]]:
     if figures is None or figures.section is None:
         return []
     rows: list[tuple[str, ...]] = []
-    for row in figures.section["criteria"]:
-        if row.get("binary"):
-            judge = f"F1 {_num(row.get('grader_f1'))}"
-            experts = _num(row.get("mean_expert_f1"))
-            kappa = _num(row.get("grader_kappa"))
-            verdict = row.get("stand_in", "—")
-        elif "mae" in row:
-            judge = f"MAE {_num(row.get('mae'))}"
+    for row in figures.section.criteria:
+        if row.binary:
+            judge = f"F1 {_num(row.grader_f1)}"
+            experts = _num(row.mean_expert_f1)
+            kappa = _num(row.grader_kappa)
+            verdict = row.stand_in if row.stand_in is not None else "—"
+        elif row.binary is False:  # a scored criterion: MAE, bias, Spearman
+            judge = f"MAE {_num(row.mae)}"
             experts, kappa, verdict = "—", "—", "—"
         else:
             judge, experts, kappa, verdict = "—", "—", "—", "—"
-        rows.append((row["criterion"], _num(row.get("alpha")), judge, experts, kappa, verdict))
+        rows.append((row.criterion, _num(row.alpha), judge, experts, kappa, verdict))
     return rows

@@ -263,11 +263,11 @@ def summary_line(data: BaselineData) -> str:
     run's status, then rubric, items, samples and models."""
     manifest = data.run.manifest
     models = ", ".join(data.models) if len(data.models) < 4 else f"{len(data.models)} models"
-    judge = manifest.get("judge_model")
+    judge = manifest.judge_model
     grader = f"judged by {judge}" if judge else "checks only (no judged criterion)"
     return (
-        f"{grader} · {manifest.get('status', '?')} · baseline · "
-        f"{manifest.get('rubric_id', '?')} · {len(data.rows)} items × "
+        f"{grader} · {manifest.status or '?'} · baseline · "
+        f"{manifest.rubric_id or '?'} · {len(data.rows)} items × "
         f"{data.run.samples} samples of {models}"
     )
 

@@ -127,8 +127,8 @@ def judge_status(run: CalibrationRun, criteria: list[Criterion]) -> JudgeStatus:
     grades has a score (every call failed); or the rubric has no judged criterion."""
     manifest = run.manifest
     judged = [c.id for c in criteria if c.kind in ("judged", "both")]
-    model = manifest.get("judge_model") or "?"
-    if manifest.get("judged_run") is False:
+    model = manifest.judge_model or "?"
+    if manifest.judged_run is False:
         return JudgeStatus(False, "judge not run: checks-only scores", "checks")
     if not judged and run.rubric is not None:
         return JudgeStatus(False, "checks only (no judged criterion)", "checks")
@@ -389,9 +389,14 @@ def answer_text(data: ReviewData, key: AnswerKey) -> str:
 def summary_line(data: ReviewData) -> str:
     """The run in one line, what matters most first (a narrow terminal cuts the end): whether
     the judge ran, then the run's status, rubric, answers and repeats."""
-    manifest: dict[str, Any] = data.run.manifest
+    manifest = data.run.manifest
     return (
-        f"{data.judge.notice} · {manifest.get('status', '?')} · "
-        f"{manifest.get('rubric_id', '?')} · {len(data.rows)} answers × "
-        f"{manifest.get('repeats', '?')} repeats"
+        f"{data.judge.notice} · {_shown(manifest.status)} · "
+        f"{_shown(manifest.rubric_id)} · {len(data.rows)} answers × "
+        f"{_shown(manifest.repeats)} repeats"
     )
+
+
+def _shown(value: Any) -> str:
+    """A ``run.json`` field in the summary line: ``?`` when the run did not record it."""
+    return "?" if value is None else str(value)

@@ -297,7 +297,7 @@ class ReviewScreen(ExpertActions, RunScreen):
             self._names,
             reasoning_criterion(criterion),
             prompt=self.show_prompts,
-            judged_run=bool(self.data.run.manifest.get("judged_run", True)),
+            judged_run=self.data.run.manifest.judged_run is not False,
         )
         area = self.query_one("#reasoning", TextArea)
         area.load_text(text)
