@@ -149,6 +149,12 @@ def read_grades_csv(path: Path) -> pd.DataFrame:
         raise InputError(f"{path}: no grades.csv; not a calibration run directory") from None
     except (OSError, ValueError) as error:
         raise InputError(f"{path}: cannot read the grades table: {error}") from None
+    missing = [c for c in GRADE_COLUMNS if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"{path}: the grades table has no {missing[0]!r} column (header: "
+            f"{', '.join(GRADE_COLUMNS)}); rerun `rubricate calibrate` or restore the file"
+        )
     frame["score"] = frame["score"].astype(float)
     frame["repeat"] = frame["repeat"].astype(int)
     frame["scored"] = frame["scored"].astype(str).str.lower().eq("true")

@@ -204,3 +204,20 @@ def test_appending_to_an_experts_file_that_is_not_utf8_is_refused(
     assert path.read_bytes() == data  # nothing appended to a file in another encoding
     table, problems = open_run(run_path).expert_grades()
     assert table.empty and "not UTF-8" in problems[0]
+
+
+@pytest.mark.parametrize("column", ["score", "repeat", "criterion"])
+def test_a_grades_table_without_a_column_is_one_line_naming_it(
+    run_path: Path, column: str
+) -> None:
+    """Reproduces a defect: a grades.csv without its score column raised a bare KeyError."""
+    import pandas as pd
+
+    path = run_path / "grades.csv"
+    pd.read_csv(path, dtype=str, keep_default_na=False).drop(columns=[column]).to_csv(
+        path, index=False
+    )
+    with pytest.raises(InputError) as raised:
+        open_run(run_path)
+    message = str(raised.value)
+    assert str(path) in message and repr(column) in message and "\n" not in message
