@@ -4,7 +4,9 @@
   and the environment (keys only from the environment), with the SDK's own retries off, one
   shared TLS context, and the SDK's aiohttp transport when ``aiohttp`` is installed (half the
   CPU per call of httpx), else httpx.
-- :func:`send` makes one attempt with ``sdk.post(path, cast_to=<raw response>)``: the SDK does
+- :func:`send` makes one attempt: through the direct lane of a plain OpenAI-compatible client
+  (:mod:`rubricate.judge.direct`: the SDK's URL and headers, taken once, and one aiohttp
+  session), else with ``sdk.post(path, cast_to=<raw response>)``: the SDK does
   authentication, base URL and Azure deployment routing, and we read the JSON ourselves
   (cheaper than the SDK's typed models, and tolerant of servers whose replies those models
   would reject). Every failure becomes a :class:`Failure` saying its kind, whether a retry may
