@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,17 +69,17 @@ class DirectLane:
     and closes with :meth:`aclose`.
     """
 
-    def __init__(self, base_url: str, headers: dict[str, str], ssl: Any, limit: int) -> None:
+    def __init__(self, base_url: str, headers: dict[str, str], ssl: Any) -> None:
         self.base_url = base_url.rstrip("/")
         self.headers = headers
         self._ssl = ssl
-        self._limit = limit
         self._session: Any = None
 
     def _open(self) -> Any:
         import aiohttp
 
-        connector = aiohttp.TCPConnector(limit=self._limit, ssl=self._ssl)
+        # no connection cap here: the client's limiter bounds the calls in flight
+        connector = aiohttp.TCPConnector(limit=0, ssl=self._ssl)
         return aiohttp.ClientSession(
             connector=connector,
             headers=self.headers,
@@ -108,20 +109,21 @@ class DirectLane:
             self._session = None
 
 
-def lane_for(sdk: Any, ssl: Any = None, limit: int = 0) -> DirectLane | None:
+def lane_for(sdk: Any, ssl: Callable[[], Any] = lambda: None) -> DirectLane | None:
     """The direct lane of SDK client ``sdk`` (made once and kept on it), or None when its calls
     must go through the SDK: not a plain ``openai.AsyncOpenAI`` (Azure, a test double), a key
     that is not a fixed string, query parameters or auth the lane does not know, no
-    ``aiohttp``, or ``RUBRICATE_HTTP=sdk``."""
+    ``aiohttp``, or ``RUBRICATE_HTTP=sdk``. ``ssl`` makes the TLS context, called once, when
+    the lane is made (not on every call)."""
     found = sdk.__dict__.get(_ATTRIBUTE, False) if hasattr(sdk, "__dict__") else None
     if found is not False:
         return found
-    lane = _make(sdk, ssl, limit)
+    lane = _make(sdk, ssl)
     sdk.__dict__[_ATTRIBUTE] = lane
     return lane
 
 
-def _make(sdk: Any, ssl: Any, limit: int) -> DirectLane | None:
+def _make(sdk: Any, ssl: Callable[[], Any]) -> DirectLane | None:
     if os.environ.get("RUBRICATE_HTTP", "").strip().lower() == "sdk":
         return None
     try:
@@ -145,7 +147,7 @@ def _make(sdk: Any, ssl: Any, limit: int) -> DirectLane | None:
         for name, value in {**defaults, **auth}.items()
         if isinstance(value, str) and name.lower() not in _PER_REQUEST
     }
-    return DirectLane(base_url, headers, ssl, limit)
+    return DirectLane(base_url, headers, ssl())
 
 
 async def close_lane(sdk: Any) -> None:

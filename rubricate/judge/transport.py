@@ -140,7 +140,7 @@ async def send(
 ) -> wire.Parsed:
     """One attempt of ``request`` in ``mode``, its body written for ``shape``; raises
     :class:`Failure` when it has no answer."""
-    lane = direct.lane_for(sdk, _ssl_context())
+    lane = direct.lane_for(sdk, _ssl_context)
     if lane is not None:
         data = await _send_direct(lane, mode, key, request, timeout, secrets, shape)
     else:
@@ -188,15 +188,12 @@ async def _send_sdk(
     except (openai.APITimeoutError, TimeoutError) as exc:
         refused = connection_cause(exc)
         if refused is None:
-            raise Failure("timeout", f"no answer within {timeout:g}s", retryable=True) from None
-        message = f"cannot reach the endpoint: {redact(refused, secrets)}"
-        raise Failure("connection", message, retryable=True) from None
+            raise _no_answer(timeout) from None
+        raise _unreachable(refused, secrets) from None
     except openai.APIConnectionError as exc:
-        message = f"cannot reach the endpoint: {redact(str(exc.__cause__ or exc), secrets)}"
-        raise Failure("connection", message, retryable=True) from None
+        raise _unreachable(str(exc.__cause__ or exc), secrets) from None
     except ValueError:
-        message = "the endpoint sent a body that is not JSON"
-        raise Failure("server_error", message, retryable=True) from None
+        raise _not_json() from None
 
 
 async def _send_direct(
@@ -218,10 +215,9 @@ async def _send_direct(
             wire.path_for(mode), body, {"X-Rubricate-Call": key}, timeout
         )
     except TimeoutError:
-        raise Failure("timeout", f"no answer within {timeout:g}s", retryable=True) from None
+        raise _no_answer(timeout) from None
     except aiohttp.ClientError as exc:
-        message = f"cannot reach the endpoint: {redact(str(exc) or type(exc).__name__, secrets)}"
-        raise Failure("connection", message, retryable=True) from None
+        raise _unreachable(str(exc) or type(exc).__name__, secrets) from None
     if reply.status >= 400:
         error_body, sdk_message = reply.error_body()
         raise failure_of_status(
@@ -237,12 +233,25 @@ async def _send_direct(
     try:
         return _loads(reply.body)
     except ValueError:
-        message = "the endpoint sent a body that is not JSON"
-        raise Failure("server_error", message, retryable=True) from None
+        raise _not_json() from None
 
 
 def _loads(content: bytes) -> Any:
     return json.loads(content)  # not orjson: it refuses the NaN that json reads
+
+
+# The failures both send paths give alike (one text each, so the two paths cannot drift).
+def _no_answer(timeout: float) -> Failure:
+    return Failure("timeout", f"no answer within {timeout:g}s", retryable=True)
+
+
+def _unreachable(cause: str, secrets: tuple[str, ...]) -> Failure:
+    message = f"cannot reach the endpoint: {redact(cause, secrets)}"
+    return Failure("connection", message, retryable=True)
+
+
+def _not_json() -> Failure:
+    return Failure("server_error", "the endpoint sent a body that is not JSON", retryable=True)
 
 
 @functools.lru_cache(maxsize=1)
