@@ -16,8 +16,11 @@ SDK; token providers; files, batches, fine-tuning). Status errors, timeouts and 
 connections become the same :class:`~rubricate.judge.transport.Failure` as through the SDK
 (the SDK's error message format is kept: ``Error code: N - message``).
 
-``RUBRICATE_HTTP=sdk`` in the environment turns the lane off (every call through
-``sdk.post``), for a comparison or a proxy set-up the lane does not know.
+The lane is opt-in: ``RUBRICATE_HTTP=direct`` in the environment turns it on; without it every
+call goes through ``sdk.post``. It was on by default for one day: in one of three clean-clone CI
+runs the promptfoo conformance test saw ``rubricate grade`` give a great answer of the
+accordance rubric a scored 0 (promptfoo, and every rerun, gave 0.875); until that is explained
+the SDK path stays the default.
 """
 
 from __future__ import annotations
@@ -113,8 +116,8 @@ def lane_for(sdk: Any, ssl: Callable[[], Any] = lambda: None) -> DirectLane | No
     """The direct lane of SDK client ``sdk`` (made once and kept on it), or None when its calls
     must go through the SDK: not a plain ``openai.AsyncOpenAI`` (Azure, a test double), a key
     that is not a fixed string, query parameters or auth the lane does not know, no
-    ``aiohttp``, or ``RUBRICATE_HTTP=sdk``. ``ssl`` makes the TLS context, called once, when
-    the lane is made (not on every call)."""
+    ``aiohttp``, or ``RUBRICATE_HTTP`` is not ``direct``. ``ssl`` makes the TLS context, called
+    once, when the lane is made (not on every call)."""
     found = sdk.__dict__.get(_ATTRIBUTE, False) if hasattr(sdk, "__dict__") else None
     if found is not False:
         return found
@@ -124,8 +127,8 @@ def lane_for(sdk: Any, ssl: Callable[[], Any] = lambda: None) -> DirectLane | No
 
 
 def _make(sdk: Any, ssl: Callable[[], Any]) -> DirectLane | None:
-    if os.environ.get("RUBRICATE_HTTP", "").strip().lower() == "sdk":
-        return None
+    if os.environ.get("RUBRICATE_HTTP", "").strip().lower() != "direct":
+        return None  # opt-in until the wrong reward seen once in CI is explained (issue 20)
     try:
         import aiohttp  # noqa: F401  (the lane's HTTP library)
         import openai

@@ -48,6 +48,7 @@ async def _call(settings: ClientSettings, request: ModelRequest, retries: int) -
 
 
 def test_a_plain_openai_client_gets_a_lane_and_azure_or_a_double_does_not(monkeypatch):
+    monkeypatch.setenv("RUBRICATE_HTTP", "direct")
     plain = openai.AsyncOpenAI(api_key="sk-test", base_url="http://127.0.0.1:9/v1")
     lane = lane_for(plain)
     assert isinstance(lane, DirectLane) and lane_for(plain) is lane  # made once
@@ -59,8 +60,10 @@ def test_a_plain_openai_client_gets_a_lane_and_azure_or_a_double_does_not(monkey
     )
     assert lane_for(azure) is None
     assert lane_for(object()) is None
-    monkeypatch.setenv("RUBRICATE_HTTP", "sdk")
-    assert lane_for(openai.AsyncOpenAI(api_key="sk-test", base_url="http://127.0.0.1:9/v1")) is None
+    for off in ("sdk", ""):  # opt-in: without RUBRICATE_HTTP=direct, the SDK path
+        monkeypatch.setenv("RUBRICATE_HTTP", off)
+        fresh = openai.AsyncOpenAI(api_key="sk-test", base_url="http://127.0.0.1:9/v1")
+        assert lane_for(fresh) is None
 
 
 FAULTS = {
