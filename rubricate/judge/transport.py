@@ -207,8 +207,6 @@ async def _send_direct(
 ) -> Any:
     """One attempt through the direct lane (:mod:`rubricate.judge.direct`); the reply's JSON.
     Every failure is the :class:`Failure` the SDK path gives for it."""
-    import aiohttp
-
     body = encoded_body(request, mode, shape)
     try:
         reply = await lane.post(
@@ -216,7 +214,8 @@ async def _send_direct(
         )
     except TimeoutError:
         raise _no_answer(timeout) from None
-    except aiohttp.ClientError as exc:
+    except Exception as exc:  # noqa: BLE001  as the SDK does: any transport error is one
+        # failed attempt (aiohttp's own errors, but also a reset socket, a closed session)
         raise _unreachable(str(exc) or type(exc).__name__, secrets) from None
     if reply.status >= 400:
         error_body, sdk_message = reply.error_body()

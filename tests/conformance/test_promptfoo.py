@@ -28,6 +28,9 @@ from tests.conformance.conftest import ConformanceLog, tool_missing
 pytestmark = [pytest.mark.subprocess, pytest.mark.slow]
 
 UNSCORED_WORDS = "could not be graded"
+PYTHON_ERROR = "Error running Python script"
+"""How promptfoo's reason starts when the assertion raised; it then records a score of 0, which
+is not a grade (one such 0 passed for a reward once in CI: issue 20)."""
 
 
 def _generate_from(case: cases.Case, seen: list[Any]):
@@ -97,6 +100,9 @@ def _rewards(output: dict[str, Any], case: cases.Case) -> tuple[list[float | Non
             found[(i, k)] = None
         elif result.get("failureReason") == 2:  # promptfoo's ERROR: not a grade either
             problems.append(f"test {i}/sample {k}: promptfoo error: {reason[:200]}")
+        elif reason.startswith(PYTHON_ERROR):  # our assertion raised: promptfoo scores it 0
+            problems.append(f"test {i}/sample {k}: the assertion raised: {reason[:600]}")
+            found[(i, k)] = float("nan")
         else:
             found[(i, k)] = ours.get("score")
     if len(results) != len(case.pairs()):
@@ -137,6 +143,6 @@ def test_promptfoo_eval_gives_rubricate_grades_rewards(
     assert proc.returncode in (0, 100), proc.stdout[-3000:] + proc.stderr[-3000:]
     actual, problems = _rewards(json.loads(out.read_text("utf-8")), case)
     outcome = conformance.record("promptfoo", name, expected=expected, actual=actual)
+    assert not problems, problems  # first: a raised assertion explains a reward that differs
     assert outcome.verdict == "equal", outcome.detail
-    assert not problems, problems
     assert not unknown, f"the model was sent messages no RFT row has: {unknown[0]}"

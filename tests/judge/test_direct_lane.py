@@ -120,3 +120,30 @@ async def test_a_refused_connection_and_a_timeout_read_as_through_the_sdk(
         assert hung.error is not None
         kinds[http] = (refused.error.kind, hung.error.kind, hung.error.message)
     assert kinds["direct"] == kinds["sdk"] == ("connection", "timeout", "no answer within 0.2s")
+
+
+@pytest.mark.parametrize(
+    "raised",
+    [ConnectionResetError("Connection reset by peer"), RuntimeError("Session is closed"),
+     OSError(24, "Too many open files")],  # fmt: skip
+    ids=["reset", "closed-session", "oserror"],
+)
+async def test_whatever_the_lane_raises_is_a_failed_attempt_not_a_crash(
+    raised, client_settings, monkeypatch
+):
+    # the SDK wraps every transport exception as APIConnectionError; the lane let anything
+    # but aiohttp's own errors escape, and an escaped exception ends the grade (a promptfoo
+    # assertion then scores 0: issue 20)
+    async def post(self, *args, **kwargs):
+        raise raised
+
+    monkeypatch.setenv("RUBRICATE_HTTP", "direct")
+    monkeypatch.setattr(DirectLane, "post", post)
+    with FakeOpenAI() as server:
+        settings = client_settings.model_copy(
+            update={"base_url": server.base_url, "store_path": None}
+        )
+        reply = await _call(settings, _request("unlucky"), retries=1)
+    assert reply.error is not None and reply.error.kind == "connection"
+    assert reply.error.message.startswith(f"cannot reach the endpoint: {raised}")
+    assert reply.attempts == 2  # retryable, as through the SDK
