@@ -55,6 +55,8 @@ from rubricate.errors import InputError
 from rubricate.judge.calls import CallError, ModelReply, ModelRequest, Usage
 
 SCHEMA_VERSION = 2
+OPEN_WAIT_S = 30.0
+"""How long opening waits for another process that holds the store (creating it, writing)."""
 """1: the request's JSON in every call row; 2: requests content-addressed in ``blobs``."""
 COMPRESS_LEVEL = 1
 """zlib level 1: ~0.1 ms for a 20 kB prompt, 3x smaller (level 6: twice the time, 10% smaller)."""
@@ -237,6 +239,28 @@ def _error_row(key: str, request: ModelRequest, error: CallError, attempts: int)
             attempts, time.time())  # fmt: skip
 
 
+def _when_unlocked(path: Path, step: Any) -> None:
+    """Run ``step``, again while SQLite says the database is locked or busy (another process
+    holds it), for up to :data:`OPEN_WAIT_S`; then one line saying so."""
+    deadline = time.monotonic() + OPEN_WAIT_S
+    pause = 0.005
+    while True:
+        try:
+            step()
+            return
+        except sqlite3.OperationalError as error:
+            text = str(error)
+            if "locked" not in text and "busy" not in text:
+                raise
+            if time.monotonic() + pause > deadline:
+                raise InputError(
+                    f"{path}: the call store is locked by another process ({text}); wait for "
+                    "it to finish, or pass another --store PATH"
+                ) from None
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
+
+
 class CallStore:
     """A SQLite call store at ``path`` (created, with its folder, when missing)."""
 
@@ -253,10 +277,7 @@ class CallStore:
                 f"{self.path}: cannot open the call store ({error}); pass --store PATH"
             ) from None
         try:
-            self._conn.execute("PRAGMA busy_timeout = 30000")
-            self._conn.execute("PRAGMA journal_mode = WAL")
-            self._conn.execute("PRAGMA synchronous = NORMAL")
-            self._migrate()
+            _when_unlocked(self.path, self._open_writer)
             self._reader = sqlite3.connect(
                 str(self.path), timeout=30.0, check_same_thread=False, isolation_level=None
             )
@@ -269,6 +290,16 @@ class CallStore:
         self._read_lock = threading.Lock()
         self._blobs_known: set[str] = set()
         """Request hashes this object stored or saw stored (not compressed again)."""
+
+    def _open_writer(self) -> None:
+        conn = self._conn
+        conn.execute(f"PRAGMA busy_timeout = {int(OPEN_WAIT_S * 1000)}")
+        # SQLite does not ask the busy handler before a journal-mode change: a store another
+        # process is creating answers "database is locked" at once (_when_unlocked retries)
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        self._migrate()
+        conn.execute("PRAGMA busy_timeout = 30000")
 
     def _migrate(self) -> None:
         """Create the tables, or bring a schema-1 store to schema 2 (see the module docstring)."""

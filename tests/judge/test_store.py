@@ -98,6 +98,45 @@ def test_wal_and_concurrent_writers(tmp_path):
     conn.close()
 
 
+def test_a_new_store_opened_while_another_process_creates_it_waits(tmp_path):
+    # promptfoo runs one python process per assertion, two at once, on one fresh store: the
+    # second's switch to WAL met the first's open transaction and SQLite answered "database is
+    # locked" at once (its busy handler is not asked for a journal-mode change); the grade
+    # then failed as "not a rubricate call store" and promptfoo scored it 0 (issue 20)
+    path = tmp_path / "c.sqlite"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # the other process, creating the schema
+    other.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
+    done = threading.Timer(0.3, lambda: other.execute("COMMIT"))
+    done.start()
+    try:
+        store = CallStore(path)
+    finally:
+        done.join()
+        other.close()
+    store.put("k", REQUEST, ModelReply(text="x"))
+    assert store.get("k") is not None
+    store.close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    conn.close()
+
+
+def test_a_store_locked_for_too_long_says_so(tmp_path, monkeypatch):
+    import rubricate.judge.store as store_module
+
+    monkeypatch.setattr(store_module, "OPEN_WAIT_S", 0.2)
+    path = tmp_path / "c.sqlite"
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    other.execute("CREATE TABLE t (a)")
+    with pytest.raises(InputError, match=r"c\.sqlite: the call store is locked by another "
+                       r"process \(database is locked\)"):  # fmt: skip
+        CallStore(path)
+    other.execute("ROLLBACK")
+    other.close()
+
+
 def test_a_failed_write_is_a_clear_error(tmp_path):
     class Broken:
         def execute(self, sql, *args):
