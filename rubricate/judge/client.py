@@ -53,14 +53,14 @@ from typing import TYPE_CHECKING, Any
 from rubricate.judge import claims, wire
 from rubricate.judge.breaker import Breaker, endpoint_name
 from rubricate.judge.calls import CallError, ClientSettings, ModelReply, ModelRequest
-from rubricate.judge.direct import close_lane
+from rubricate.judge.direct import DirectLane, lane_for_openai
 from rubricate.judge.endpoint import Profile, is_local_host
 from rubricate.judge.limits import Limiter
 from rubricate.judge.pricing import PriceTable, default_prices
 from rubricate.judge.retry import RetryPolicy, next_delay
 from rubricate.judge.store import CallStore
 from rubricate.judge.store_writer import StoreWriter
-from rubricate.judge.transport import Failure, sdk_factory, send
+from rubricate.judge.transport import Failure, openai_endpoint, sdk_factory, send, ssl_context
 from rubricate.judge.usage import RunUsage
 
 if TYPE_CHECKING:
@@ -92,7 +92,14 @@ def open_client(
     if found is None:
         return None
     factory, secrets = found
-    return OpenAIClient(settings, factory, secrets=secrets, retry=retry, prices=prices, azure=azure)
+    lane = None
+    if not azure:  # Azure's deployment routing and token refresh stay in the SDK
+        endpoint = openai_endpoint(settings)
+        assert endpoint is not None  # sdk_factory found it
+        lane = lane_for_openai(endpoint[1], endpoint[0], ssl_context)
+    return OpenAIClient(
+        settings, factory, secrets=secrets, retry=retry, prices=prices, azure=azure, lane=lane
+    )
 
 
 class OpenAIClient:
@@ -108,8 +115,12 @@ class OpenAIClient:
         prices: PriceTable | None = None,
         rng: random.Random | None = None,
         azure: bool = False,
+        lane: DirectLane | None = None,
     ) -> None:
         self.settings = settings
+        self.lane = lane
+        """Judge calls go through this direct lane (:mod:`rubricate.judge.direct`) when set,
+        else through the SDK clients."""
         self.azure = azure
         self.retry = dataclasses.replace(retry or RetryPolicy(), max_retries=settings.max_retries)
         """Delays from ``retry``; the budget is always ``settings.max_retries``."""
@@ -127,7 +138,8 @@ class OpenAIClient:
         self.usage = RunUsage(local=self.local)
         self._factory = factory
         self._pools: list[Any] = [None] * math.ceil(settings.concurrency / SLOTS_PER_POOL)
-        self.sdk(0)  # build the first SDK client now: TLS set-up costs ~0.1 s on first use
+        if lane is None:
+            self.sdk(0)  # build the first SDK client now: TLS set-up costs ~0.1 s on first use
         self.secrets = tuple(s for s in secrets if s)
         self._rng = rng or random.Random()
         self._profiles: dict[str, Profile] = {}
@@ -175,9 +187,10 @@ class OpenAIClient:
         """Close connections and the store (waits for nothing: finish your calls first)."""
         if self.batch is not None:
             await self.batch.aclose()
+        if self.lane is not None:
+            await self.lane.aclose()
         for pool in self._pools:
             if pool is not None:
-                await close_lane(pool)
                 await pool.close()
         self._pools = [None] * len(self._pools)
         if self.writer is not None:
@@ -374,7 +387,7 @@ class OpenAIClient:
             try:
                 self.breaker.check()  # the endpoint is down: stop instead of sending
                 parsed = await send(
-                    self.sdk(ticket.slot),
+                    self.lane or self.sdk(ticket.slot),
                     mode,
                     key,
                     request,

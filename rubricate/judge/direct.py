@@ -16,11 +16,20 @@ SDK; token providers; files, batches, fine-tuning). Status errors, timeouts and 
 connections become the same :class:`~rubricate.judge.transport.Failure` as through the SDK
 (the SDK's error message format is kept: ``Error code: N - message``).
 
-The lane is opt-in: ``RUBRICATE_HTTP=direct`` in the environment turns it on; without it every
-call goes through ``sdk.post``. It was on by default for one day: in one of three clean-clone CI
-runs the promptfoo conformance test saw ``rubricate grade`` give a great answer of the
-accordance rubric a scored 0 (promptfoo, and every rerun, gave 0.875); until that is explained
-the SDK path stays the default.
+The lane is built from the same settings and environment the SDK client would be built from
+(:func:`lane_for_openai`), without importing the SDK (~0.5 s of start-up CPU): the base URL,
+``Authorization: Bearer KEY``, ``OpenAI-Organization`` / ``OpenAI-Project`` from
+``OPENAI_ORG_ID`` / ``OPENAI_PROJECT_ID``, and the SDK's ``Accept``, ``Content-Type`` and
+``User-Agent``; ``tests/judge/test_direct_lane.py`` checks these against the real SDK client's
+headers (the SDK's ``X-Stainless-*`` telemetry headers are not sent). Any other ``OPENAI_*``
+variable (one the SDK may read: an admin key, workload identity, data residency) sends calls
+through the SDK instead, as does ``RUBRICATE_HTTP=sdk`` (the lane is on by default).
+
+It was opt-in for a day: one clean-clone CI run saw promptfoo score a great answer 0. The cause
+was not the lane: two promptfoo assertion processes opened one new call store at once, and
+SQLite answered the second "database is locked" without waiting
+(:func:`rubricate.judge.store.CallStore` now waits); the assertion raised and promptfoo scores
+a raised assertion 0 (the conformance test now reports that as a problem, not a reward).
 """
 
 from __future__ import annotations
@@ -31,10 +40,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["DirectLane", "DirectReply", "lane_for"]
-
-_ATTRIBUTE = "_rubricate_lane"
-_PER_REQUEST = frozenset({"content-length", "idempotency-key", "x-stainless-retry-count"})
+__all__ = ["DirectLane", "DirectReply", "lane_for_openai"]
 
 
 @dataclass(frozen=True)
@@ -68,11 +74,13 @@ class DirectReply:
 class DirectLane:
     """POSTs to one OpenAI-compatible base URL with fixed headers, over one aiohttp session.
 
-    Made by :func:`lane_for`; the session opens on the first call (inside the running loop)
+    Made by :func:`lane_for_openai`; the session opens on the first call (inside the running loop)
     and closes with :meth:`aclose`.
     """
 
-    def __init__(self, base_url: str, headers: dict[str, str], ssl: Any) -> None:
+    def __init__(
+        self, base_url: str, headers: dict[str, str], ssl: Callable[[], Any] = lambda: None
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.headers = headers
         self._ssl = ssl
@@ -82,7 +90,8 @@ class DirectLane:
         import aiohttp
 
         # no connection cap here: the client's limiter bounds the calls in flight
-        connector = aiohttp.TCPConnector(limit=0, ssl=self._ssl)
+        tls = self._ssl() if self.base_url.startswith("https:") else None  # http: no TLS set-up
+        connector = aiohttp.TCPConnector(limit=0, ssl=tls if tls is not None else True)
         return aiohttp.ClientSession(
             connector=connector,
             headers=self.headers,
@@ -112,49 +121,48 @@ class DirectLane:
             self._session = None
 
 
-def lane_for(sdk: Any, ssl: Callable[[], Any] = lambda: None) -> DirectLane | None:
-    """The direct lane of SDK client ``sdk`` (made once and kept on it), or None when its calls
-    must go through the SDK: not a plain ``openai.AsyncOpenAI`` (Azure, a test double), a key
-    that is not a fixed string, query parameters or auth the lane does not know, no
-    ``aiohttp``, or ``RUBRICATE_HTTP`` is not ``direct``. ``ssl`` makes the TLS context, called
-    once, when the lane is made (not on every call)."""
-    found = sdk.__dict__.get(_ATTRIBUTE, False) if hasattr(sdk, "__dict__") else None
-    if found is not False:
-        return found
-    lane = _make(sdk, ssl)
-    sdk.__dict__[_ATTRIBUTE] = lane
-    return lane
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+_KNOWN_ENV = frozenset(
+    {"OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID", "OPENAI_LOG",
+     "OPENAI_API_VERSION", "OPENAI_WEBHOOK_SECRET"}
+)  # fmt: skip
+"""``OPENAI_*`` variables the lane follows as the SDK does (or that do not change a call)."""
 
 
-def _make(sdk: Any, ssl: Callable[[], Any]) -> DirectLane | None:
-    if os.environ.get("RUBRICATE_HTTP", "").strip().lower() != "direct":
-        return None  # opt-in until the wrong reward seen once in CI is explained (issue 20)
-    try:
-        import aiohttp  # noqa: F401  (the lane's HTTP library)
-        import openai
-    except ImportError:
+def lane_for_openai(
+    api_key: str, base_url: str | None, ssl: Callable[[], Any] = lambda: None
+) -> DirectLane | None:
+    """The direct lane for a plain OpenAI-compatible endpoint at ``base_url`` (None: the
+    OpenAI API) with ``api_key``, or None when calls must go through the SDK:
+    ``RUBRICATE_HTTP=sdk``, no ``aiohttp``, or an ``OPENAI_*`` variable the lane does not know
+    (see the module docstring). ``ssl`` makes the TLS context, called once, when the first
+    ``https`` connection is opened."""
+    import importlib.util
+
+    env = os.environ
+    if env.get("RUBRICATE_HTTP", "").strip().lower() == "sdk":
         return None
-    if type(sdk) is not openai.AsyncOpenAI or not isinstance(sdk.api_key, str):
+    if any(name.startswith("OPENAI_") and name not in _KNOWN_ENV for name in env):
         return None
-    try:
-        auth = dict(sdk.auth_headers)
-        defaults = dict(sdk.default_headers)
-        query = dict(sdk.default_query)
-        base_url = str(sdk.base_url)
-    except Exception:  # an SDK whose public attributes differ: keep to the SDK
-        return None
-    if query or auth != {"Authorization": f"Bearer {sdk.api_key}"}:
+    if importlib.util.find_spec("aiohttp") is None:
         return None
     headers = {
-        name: value
-        for name, value in {**defaults, **auth}.items()
-        if isinstance(value, str) and name.lower() not in _PER_REQUEST
+        "Accept": "application/json",
+        "Content-Type": "application/json",
+        "User-Agent": f"AsyncOpenAI/Python {_sdk_version()}",
+        "Authorization": f"Bearer {api_key}",
     }
-    return DirectLane(base_url, headers, ssl())
+    for variable, header in (("OPENAI_ORG_ID", "OpenAI-Organization"),
+                             ("OPENAI_PROJECT_ID", "OpenAI-Project")):  # fmt: skip
+        if env.get(variable):
+            headers[header] = env[variable]
+    return DirectLane(base_url or DEFAULT_BASE_URL, headers, ssl)
 
 
-async def close_lane(sdk: Any) -> None:
-    """Close the lane kept on ``sdk``, if any."""
-    lane = sdk.__dict__.get(_ATTRIBUTE) if hasattr(sdk, "__dict__") else None
-    if lane is not None:
-        await lane.aclose()
+def _sdk_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("openai")
+    except PackageNotFoundError:
+        return "unknown"

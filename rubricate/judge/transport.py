@@ -81,16 +81,16 @@ def sdk_factory(
     ``settings.base_url``) plus ``AZURE_OPENAI_API_KEY`` or ``AZURE_OPENAI_AD_TOKEN``;
     ``OPENAI_API_VERSION`` selects the API version (default ``2024-10-21``).
     """
-    import openai  # deferred: importing the SDK costs ~0.5 s
-
     env = os.environ
     timeout = settings.timeout_s
 
     def http_client() -> Any:
+        import openai  # deferred to the first SDK client: importing the SDK costs ~0.5 s
+
         try:
-            return openai.DefaultAioHttpClient(verify=_ssl_context())
+            return openai.DefaultAioHttpClient(verify=ssl_context())
         except (RuntimeError, AttributeError):  # aiohttp (or the SDK's support) is missing
-            return openai.DefaultAsyncHttpxClient(verify=_ssl_context())
+            return openai.DefaultAsyncHttpxClient(verify=ssl_context())
 
     if azure:
         endpoint = settings.base_url or env.get("AZURE_OPENAI_ENDPOINT")
@@ -100,6 +100,8 @@ def sdk_factory(
         version = env.get("OPENAI_API_VERSION", DEFAULT_AZURE_API_VERSION)
 
         def azure_client() -> Any:
+            import openai
+
             return openai.AsyncAzureOpenAI(
                 azure_endpoint=endpoint,
                 api_key=key,
@@ -111,14 +113,17 @@ def sdk_factory(
             )
 
         return azure_client, tuple(s for s in (key, token) if s)
-    base_url = settings.base_url or env.get("OPENAI_BASE_URL") or None
-    api_key = env.get("OPENAI_API_KEY") or None
-    if not api_key and not base_url:
+    found = openai_endpoint(settings)
+    if found is None:
         return None
+    base_url, key = found
+    api_key = key if key != PLACEHOLDER_KEY else None
 
     def openai_client() -> Any:
+        import openai
+
         return openai.AsyncOpenAI(
-            api_key=api_key or PLACEHOLDER_KEY,
+            api_key=key,
             base_url=base_url,
             max_retries=0,
             timeout=timeout,
@@ -126,6 +131,17 @@ def sdk_factory(
         )
 
     return openai_client, tuple(s for s in (api_key,) if s)
+
+
+def openai_endpoint(settings: ClientSettings) -> tuple[str | None, str] | None:
+    """``(base URL, key)`` of the OpenAI (not Azure) endpoint the settings and the environment
+    name (base URL None: the OpenAI API; key :data:`PLACEHOLDER_KEY` for a local server
+    without ``OPENAI_API_KEY``), or None when none is configured."""
+    base_url = settings.base_url or os.environ.get("OPENAI_BASE_URL") or None
+    api_key = os.environ.get("OPENAI_API_KEY") or None
+    if not api_key and not base_url:
+        return None
+    return base_url, api_key or PLACEHOLDER_KEY
 
 
 async def send(
@@ -138,11 +154,11 @@ async def send(
     secrets: tuple[str, ...] = (),
     shape: wire.Shape = wire.OPENAI_SHAPE,
 ) -> wire.Parsed:
-    """One attempt of ``request`` in ``mode``, its body written for ``shape``; raises
+    """One attempt of ``request`` in ``mode``, its body written for ``shape``, through ``sdk``
+    (an SDK client, or a :class:`~rubricate.judge.direct.DirectLane`); raises
     :class:`Failure` when it has no answer."""
-    lane = direct.lane_for(sdk, _ssl_context)
-    if lane is not None:
-        data = await _send_direct(lane, mode, key, request, timeout, secrets, shape)
+    if isinstance(sdk, direct.DirectLane):
+        data = await _send_direct(sdk, mode, key, request, timeout, secrets, shape)
     else:
         data = await _send_sdk(sdk, mode, key, request, timeout, secrets, shape)
     try:
@@ -254,7 +270,7 @@ def _not_json() -> Failure:
 
 
 @functools.lru_cache(maxsize=1)
-def _ssl_context() -> Any:
+def ssl_context() -> Any:
     """One TLS context for every pool and lane: loading the CA bundle costs ~20 ms each time."""
     return http_library().create_ssl_context()
 

@@ -4,12 +4,14 @@ loopback server."""
 
 from __future__ import annotations
 
+import os
+
 import openai
 import pytest
 
 from rubricate.judge.calls import ClientSettings, ModelReply, ModelRequest
 from rubricate.judge.client import open_client
-from rubricate.judge.direct import DirectLane, lane_for
+from rubricate.judge.direct import DirectLane, lane_for_openai
 from rubricate.judge.retry import RetryPolicy
 from rubricate.testing import FakeOpenAI, Fault
 
@@ -47,23 +49,64 @@ async def _call(settings: ClientSettings, request: ModelRequest, retries: int) -
         return await client.call(request)
 
 
-def test_a_plain_openai_client_gets_a_lane_and_azure_or_a_double_does_not(monkeypatch):
-    monkeypatch.setenv("RUBRICATE_HTTP", "direct")
-    plain = openai.AsyncOpenAI(api_key="sk-test", base_url="http://127.0.0.1:9/v1")
-    lane = lane_for(plain)
-    assert isinstance(lane, DirectLane) and lane_for(plain) is lane  # made once
-    assert lane.base_url == "http://127.0.0.1:9/v1"
-    assert lane.headers["Authorization"] == "Bearer sk-test"
-    assert "Idempotency-Key" not in lane.headers and "x-stainless-retry-count" not in lane.headers
-    azure = openai.AsyncAzureOpenAI(
-        api_key="k", azure_endpoint="https://x.openai.azure.com", api_version="2024-10-21"
+def test_the_lane_sends_the_headers_the_sdk_client_would(monkeypatch):
+    monkeypatch.setenv("OPENAI_ORG_ID", "org-1")
+    monkeypatch.setenv("OPENAI_PROJECT_ID", "proj-1")
+    monkeypatch.delenv("RUBRICATE_HTTP", raising=False)
+    lane = lane_for_openai("sk-test", "http://127.0.0.1:9/v1")
+    assert isinstance(lane, DirectLane) and lane.base_url == "http://127.0.0.1:9/v1"
+    sdk = openai.AsyncOpenAI(api_key="sk-test", base_url="http://127.0.0.1:9/v1")
+    sent = {**sdk.default_headers, **sdk.auth_headers}
+    expected = {
+        name: value
+        for name, value in sent.items()
+        if isinstance(value, str) and not name.lower().startswith("x-stainless")
+    }
+    assert lane.headers == expected  # the SDK's telemetry headers (X-Stainless-*) are not sent
+    assert lane_for_openai("sk-test", None).base_url == str(  # type: ignore[union-attr]
+        openai.AsyncOpenAI(api_key="sk-test").base_url
+    ).rstrip("/")
+
+
+def test_the_sdk_path_where_the_lane_cannot_follow(monkeypatch, client_settings):
+    monkeypatch.setenv("RUBRICATE_HTTP", "sdk")
+    assert lane_for_openai("sk-test", "http://127.0.0.1:9/v1") is None
+    monkeypatch.delenv("RUBRICATE_HTTP")
+    monkeypatch.setenv("OPENAI_ADMIN_KEY", "x")  # a variable the SDK may act on, the lane not
+    assert lane_for_openai("sk-test", "http://127.0.0.1:9/v1") is None
+    monkeypatch.delenv("OPENAI_ADMIN_KEY")
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", "k")
+    settings = client_settings.model_copy(
+        update={"base_url": "https://x.openai.azure.com", "store_path": None, "azure": True}
     )
-    assert lane_for(azure) is None
-    assert lane_for(object()) is None
-    for off in ("sdk", ""):  # opt-in: without RUBRICATE_HTTP=direct, the SDK path
-        monkeypatch.setenv("RUBRICATE_HTTP", off)
-        fresh = openai.AsyncOpenAI(api_key="sk-test", base_url="http://127.0.0.1:9/v1")
-        assert lane_for(fresh) is None
+    azure = open_client(settings)
+    assert azure is not None and azure.lane is None  # deployment routing stays in the SDK
+
+
+def test_judge_calls_through_the_lane_never_import_the_sdk(tmp_path):
+    # importing openai costs ~0.5 s of CPU at start-up, a third of a small run's client CPU
+    import subprocess
+    import sys
+
+    script = (
+        "import asyncio, sys\n"
+        "from rubricate.judge.calls import ClientSettings, ModelRequest\n"
+        "from rubricate.judge.client import open_client\n"
+        "async def main():\n"
+        "    client = open_client(ClientSettings(base_url=sys.argv[1], store_path=None))\n"
+        "    async with client:\n"
+        "        reply = await client.call(ModelRequest(model='m', messages=(\n"
+        "            {'role': 'user', 'content': 'hello'},)))\n"
+        "    assert reply.error is None, reply.error\n"
+        "asyncio.run(main())\n"
+        "print('openai' in sys.modules)\n"
+    )
+    with FakeOpenAI() as server:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "RUBRICATE_"))}
+        done = subprocess.run([sys.executable, "-c", script, server.base_url], env=env,
+                              capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "False"
 
 
 FAULTS = {
