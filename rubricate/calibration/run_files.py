@@ -20,12 +20,13 @@ import hashlib
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, TextIO
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, TextIO
 
 from rubricate.calibration.grades_table import GRADE_COLUMNS
 from rubricate.errors import InputError
+
+if TYPE_CHECKING:  # pandas is imported where used: ~0.4 s the grading does not need
+    import pandas as pd
 
 FILES = {
     "grader": "grader.json",
@@ -138,6 +139,8 @@ def grades_csv_bytes(grades: pd.DataFrame, columns: tuple[str, ...] = GRADE_COLU
 
 def read_grades_csv(path: Path) -> pd.DataFrame:
     """A run's ``grades.csv`` as the tidy grades table (ids and texts kept as text)."""
+    import pandas as pd
+
     try:
         frame = pd.read_csv(
             path,

@@ -32,10 +32,9 @@ when its check failed: its ``:check`` row holds what is known.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from rubricate.calibration.grades_table import TOTAL
 from rubricate.errors import InputError
@@ -45,6 +44,9 @@ from rubricate.judge.records import GradeRecord
 from rubricate.rubrics.compile import subgrader_plan
 from rubricate.rubrics.model import Criterion, Rubric
 from rubricate.rubrics.scoring import to_range, weighted_mean
+
+if TYPE_CHECKING:  # pandas is imported where used: ~0.4 s the grading does not need
+    import pandas as pd
 
 CHECKS = "__checks__"
 """The ``criterion`` of the checks-only score."""

@@ -12,6 +12,12 @@ disk before it is handed to its caller (a SIGKILL loses only answers no caller h
 
 SQLite and zlib release the GIL while they work, so on a machine with two cores the commit
 overlaps the event loop instead of stopping it.
+
+A group starts :data:`GROUP_S` after its first write (not at once): at 64 judge calls in flight
+writes arrive ~1.5 ms apart, and committing each alone cost ~0.3 ms of CPU per transaction
+plus a thread hand-off (issue 20: 1,030 transactions for 1,725 calls, 3.3 writes each). The
+wait is hidden: a claim is made while the call waits for a concurrency slot, and an answer
+is written after its slot is free.
 """
 
 from __future__ import annotations
@@ -23,6 +29,9 @@ from typing import Any
 from rubricate.judge.calls import CallError, ModelReply, ModelRequest
 from rubricate.judge.store import CallStore, Op
 
+GROUP_S = 0.01
+"""How long a group collects writes before it commits (seconds)."""
+
 
 class StoreWriter:
     """Queues store writes and commits them in groups (see the module docstring)."""
@@ -31,6 +40,7 @@ class StoreWriter:
         self.store = store
         self._queue: list[tuple[Op, asyncio.Future[Any]]] = []
         self._running: asyncio.Future[Any] | None = None
+        self._timer: asyncio.TimerHandle | None = None
         self._executor: ThreadPoolExecutor | None = None
         self.commits = 0
         """Transactions committed (for the benchmarks: writes per commit)."""
@@ -65,9 +75,14 @@ class StoreWriter:
     async def _submit(self, op: Op) -> Any:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._queue.append((op, future))
-        if self._running is None:
-            self._start()
+        if self._running is None and self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(GROUP_S, self._due)
         return await asyncio.shield(future)  # a cancelled caller's write is still committed
+
+    def _due(self) -> None:
+        self._timer = None
+        if self._running is None and self._queue:
+            self._start()
 
     def _start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -99,6 +114,9 @@ class StoreWriter:
 
     async def aclose(self) -> None:
         """Wait for every queued write to commit, then stop the thread."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         while self._running is not None or self._queue:
             if self._running is None:
                 self._start()

@@ -29,13 +29,14 @@ import io
 import math
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from rubricate.calibration.grades_table import TOTAL
 from rubricate.errors import InputError
 from rubricate.rubrics.model import Criterion, Rubric
+
+if TYPE_CHECKING:  # pandas is imported where used: ~0.4 s the grading does not need
+    import pandas as pd
 
 CSV_COLUMNS = ("item_id", "answer_id", "expert", "criterion_id", "score")
 """The columns of an expert grades file, in the order the run's ``experts.csv`` has them."""
@@ -229,6 +230,20 @@ def normalise_grades(
         InputError: an unknown criterion, a grade off the criterion's scale, or (with
             ``strict_answers``) an unknown answer.
     """
+    import pandas as pd
+
+    rows, dropped = normalised_rows(grades, rubric, answers, strict_answers=strict_answers)
+    return pd.DataFrame.from_records(rows, columns=[*GRADE_KEY, "score"]), dropped
+
+
+def normalised_rows(
+    grades: Iterable[dict[str, Any]],
+    rubric: Rubric,
+    answers: set[tuple[str, str]],
+    *,
+    strict_answers: bool = True,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """:func:`normalise_grades` as plain rows (what checking the grades needs, no pandas)."""
     by_id = {c.id: c for c in rubric.leaves()}
     groups = {c.id: [k.id for k in c.children or []] for _, c in rubric.walk() if c.is_group}
     rows, dropped = [], []
@@ -256,5 +271,4 @@ def normalise_grades(
             )
         score = _scaled(grade, None if cid == TOTAL else by_id[cid], rubric)
         rows.append({**{k: grade[k] for k in GRADE_KEY}, "score": score})
-    columns = [*GRADE_KEY, "score"]
-    return pd.DataFrame.from_records(rows, columns=columns), dropped
+    return rows, dropped

@@ -30,16 +30,17 @@ from the call store) takes exactly the same steps and makes no new call.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from rubricate.calibration.grades_table import ANSWER_KEY, TOTAL, is_scored
 from rubricate.calibration.inputs.calset import CalibrationEntry
 from rubricate.calibration.run.runner import CalibrationRunner, Job, full_jobs
-from rubricate.calibration.stats.stability import flip_rates
 from rubricate.calibration.verdicts import CHECK_SUFFIX, is_not_run
+
+if TYPE_CHECKING:  # pandas is imported where used: ~0.4 s the grading does not need
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,10 @@ def interval_widths(
         A DataFrame indexed by criterion with ``n_answers``, ``flip_p``, ``low``, ``high``
         and ``width`` (NaN when no answer has two scored repeats).
     """
+    import pandas as pd
+
+    from rubricate.calibration.stats.stability import flip_rates  # pandas and scipy: deferred
+
     rows = grades[grades["criterion"].isin(criteria) & ~is_not_run(grades)]
     table = flip_rates(
         rows,
@@ -184,6 +189,8 @@ async def run_adaptive(
     runner: CalibrationRunner, entries: list[CalibrationEntry], settings: AdaptiveSettings
 ) -> AdaptiveResult:
     """Sample until every judged criterion's flip interval is narrow (module docstring)."""
+    import pandas as pd
+
     result = AdaptiveResult()
     first = full_jobs(entries, range(max(2, settings.initial)))
     first, cut = _fit(first, runner, settings.budget)

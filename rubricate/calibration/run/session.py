@@ -35,7 +35,7 @@ from rubricate.calibration.inputs.calset import (
 from rubricate.calibration.inputs.experts import (
     grades_csv_text,
     merge_grades,
-    normalise_grades,
+    normalised_rows,
     read_grades_csv,
 )
 from rubricate.calibration.inputs.leakage import Leak, find_leaks
@@ -167,7 +167,7 @@ def prepare(request: CalibrateRequest) -> Prepared:
     leaked = {(leak.item_id, leak.answer_id) for leak in leaks}
     rows = _expert_rows(request, calset)
     answers = {(e.item_id, e.answer_id) for e in entries}
-    normalise_grades(rows, rubric, answers)  # checks every given grade now, before any call
+    normalised_rows(rows, rubric, answers)  # checks every given grade now, before any call
     kept = [e for e in entries if (e.item_id, e.answer_id) not in leaked]
     probes = None
     if "adversarial" in request.probes:
