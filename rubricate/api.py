@@ -185,6 +185,7 @@ class Grader:
         from rubricate.errors import InputError
         from rubricate.judge.service import RewardRuntime, options_from_env
         from rubricate.judge.validate import validate_grader
+        from rubricate.rubrics.compile.own_checks import runner
 
         problems = validate_grader(grader)
         if problems:
@@ -203,7 +204,10 @@ class Grader:
         """Pairs graded at once per batch."""
         self.retries: int = self._options["retries"]
         """New attempts for a transiently failed pair (see the class docstring)."""
-        self._sync = RewardRuntime(self.json, self.settings, **self._options)
+        self._own_checks = runner()  # rubricate's own compiled checks run in-process
+        self._sync = RewardRuntime(
+            self.json, self.settings, own_checks=self._own_checks, **self._options
+        )
         self._service: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -261,7 +265,11 @@ class Grader:
         loop = asyncio.get_running_loop()
         if self._service is None or self._loop is not loop:
             self._service = GraderService(
-                self.json, self.settings, stats=self._sync.stats, **self._options
+                self.json,
+                self.settings,
+                stats=self._sync.stats,
+                own_checks=self._own_checks,
+                **self._options,
             )
             self._loop = loop
             await self._service.start()

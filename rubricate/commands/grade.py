@@ -88,6 +88,7 @@ async def _run(
     from rubricate.judge.client import open_client
     from rubricate.judge.runtime import Runtime
     from rubricate.judge.sample import make_sample
+    from rubricate.rubrics.compile.own_checks import runner
 
     client = open_client(settings) if uses_models(grader) else None
     if client is None and uses_models(grader):
@@ -100,7 +101,7 @@ async def _run(
     runtime: Runtime | None = None
     try:
         async with Runtime(
-            client, python_workers=workers, score_clipped=score_clipped
+            client, python_workers=workers, score_clipped=score_clipped, own_checks=runner()
         ) as runtime:
             with progress_bar("grading", total=len(pairs)) as bar:
                 records = await runtime.grade_many(

@@ -126,7 +126,10 @@ class GradeRecord(BaseModel):
     """What python graders printed."""
     sandbox: str | None = None
     """The isolation python graders ran under: ``"bubblewrap"`` or ``"best-effort (missing:
-    ...)"`` (see :mod:`rubricate.judge.sandbox.isolation`); None without python graders."""
+    ...)"`` (see :mod:`rubricate.judge.sandbox.isolation`), or ``"in-process (rubricate's own
+    check)"`` when every one was rubricate's own compiled check, run in-process
+    (:mod:`rubricate.judge.graders.python_grader`); the weakest of them for a ``multi``; None
+    without python graders."""
 
     def api_shape(self) -> dict[str, Any]:
         """Only the fields of the API's ``GraderRunResponse`` (rubricate's own error flags,

@@ -28,8 +28,9 @@ import asyncio
 import hashlib
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
+from typing import Any
 
 from rubricate.errors import GraderError
 from rubricate.judge.calls import ModelClient
@@ -46,6 +47,7 @@ from rubricate.judge.graders.wordnet import nltk_data_dir
 from rubricate.judge.judge_format import FormatTally
 from rubricate.judge.memo import Memo
 from rubricate.judge.records import GradeRecord
+from rubricate.judge.sandbox.isolation import sandbox_mode
 from rubricate.judge.sandbox.pool import WorkerPool
 from rubricate.judge.tasks import gather_or_cancel
 from rubricate.judge.validate import structural_problems
@@ -89,6 +91,10 @@ class Runtime:
             (grader, item, sample) objects several times (calibration repeats): prompts are
             rendered and rubricate's generated checks run once for all of them. None: each
             grade does its own work (``grade`` and ``serve``, where nothing repeats).
+        own_checks: recognises rubricate's own compiled checks, to run them in-process
+            (:func:`rubricate.rubrics.compile.own_checks.runner`, passed by the commands and
+            the public API, which sit above this layer); None: the sandbox runs every python
+            grader. ``python_isolation`` says when own checks ran in-process.
     """
 
     def __init__(
@@ -102,8 +108,11 @@ class Runtime:
         score_clipped: bool = False,
         python_sandbox: str | None = None,
         memo: Memo | None = None,
+        own_checks: Callable[[str], Callable[[dict, dict], Any] | None] | None = None,
     ) -> None:
         self.client = client
+        self.own_checks = own_checks
+        self._own_seen = False
         self.score_clipped = score_clipped
         self.python_max_calls_per_worker = python_max_calls_per_worker
         self.python_workers = python_workers
@@ -154,10 +163,24 @@ class Runtime:
 
     @property
     def python_isolation(self) -> dict | None:
-        """What isolated the python graders run so far (for ``run.json``); None if none ran."""
+        """What isolated the python graders run so far (for ``run.json``); None if none ran.
+
+        With ``own_checks: "in-process"`` when some were rubricate's own checks, run
+        in-process (then ``mode`` alone when the sandbox never started)."""
         if self._pool is None or self._pool.isolation is None:
-            return self._isolation
-        return {"mode": self._pool.mode, **self._pool.isolation.as_dict()}
+            found = self._isolation
+        else:
+            found = {"mode": self._pool.mode, **self._pool.isolation.as_dict()}
+        if not self._own_seen:
+            return found
+        mode = sandbox_mode(self.python_sandbox)
+        return {"mode": mode, **(found or {}), "own_checks": "in-process"}
+
+    def _own_check(self, source: str) -> Callable[[dict, dict], Any] | None:
+        check = self.own_checks(source) if self.own_checks is not None else None
+        if check is not None:
+            self._own_seen = True
+        return check
 
     def _check(self, grader: dict) -> None:
         if self._checked_objects.get(id(grader)) is grader:
@@ -181,6 +204,7 @@ class Runtime:
             repeat=repeat,
             score_clipped=self.score_clipped,
             memo=self.memo,
+            own_checks=self._own_check if self.own_checks is not None else None,
         )
         start = time.perf_counter()
         name = str(grader.get("name") or grader["type"])

@@ -39,7 +39,7 @@ import os
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -259,6 +259,8 @@ class GraderService:
             count together.
         client: an already open model client to use instead of opening one (tests, benches);
             the caller closes it.
+        own_checks: recognises rubricate's own compiled checks, run in-process (see
+            :class:`~rubricate.judge.runtime.Runtime`); None: every check in the sandbox.
     """
 
     def __init__(
@@ -271,8 +273,10 @@ class GraderService:
         retries: int = 2,
         stats: GradeStats | None = None,
         client: Any = None,
+        own_checks: Callable[[str], Callable[[dict, dict], Any] | None] | None = None,
     ) -> None:
         self.grader = grader
+        self.own_checks = own_checks
         self.settings = settings
         self.python_workers = python_workers
         self.concurrency = max(1, concurrency)
@@ -306,7 +310,9 @@ class GraderService:
                         f"grader {name!r} calls a model judge and no endpoint is configured: set "
                         "OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server"
                     )
-            self._runtime = Runtime(self._client, python_workers=self.python_workers)
+            self._runtime = Runtime(
+                self._client, python_workers=self.python_workers, own_checks=self.own_checks
+            )
 
     async def grade(self, pairs: Sequence[Pair], *, repeat: int = 0) -> list[GradeRecord]:
         """Grade ``pairs`` (records in the pairs' order), re-grading transient failures."""

@@ -62,12 +62,13 @@ def test_every_example_offline_writes_every_file(
     else:  # checks only: everything ran
         assert manifest["judged_run"] is True and report["headline"] == "__total__"
         assert "no model endpoint" not in captured.err
-    # the checks ran as python graders: the isolation they ran under is recorded
+    # the checks ran as python graders, all of them rubricate's own (run in-process, the
+    # sandbox never started): where they ran is recorded in run.json and in every record
     sandbox = manifest["python_sandbox"]
-    assert sandbox["mode"] in ("required", "best-effort") and sandbox["layers"]
+    assert sandbox["mode"] in ("required", "best-effort") and "layers" not in sandbox
+    assert sandbox["own_checks"] == "in-process"
     records = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines()]
-    expected = "bubblewrap" if sandbox["complete"] else "best-effort (missing: "
-    assert all(r["record"]["sandbox"].startswith(expected) for r in records)
+    assert all(r["record"]["sandbox"] == "in-process (rubricate's own check)" for r in records)
     assert summary["files"][0].endswith("report.json")
 
 

@@ -204,6 +204,7 @@ async def execute_run(
     """
     from rubricate.judge.client import open_client as default_open
     from rubricate.judge.runtime import Runtime
+    from rubricate.rubrics.compile.own_checks import runner
 
     out, progress = kind.prepared.out, progress or NoProgress()
     client = kind.open_client(open_client or default_open)
@@ -221,7 +222,7 @@ async def execute_run(
     started = time.perf_counter()
     stopped: EndpointDown | None = None
     try:
-        async with Runtime(client, **kind.runtime_options()) as runtime:
+        async with Runtime(client, own_checks=runner(), **kind.runtime_options()) as runtime:
             await kind.grade(runtime, client, writer, progress)
     except EndpointDown as down:
         stopped = down

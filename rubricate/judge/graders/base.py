@@ -44,6 +44,9 @@ class GradeContext:
             ``model_grader_clipped`` is still set); by default such a record is unscored.
         memo: work shared by the repeats of one grade (rendered judge prompts, generated
             checks' results; :mod:`rubricate.judge.memo`); None: nothing is shared.
+        own_checks: recognises rubricate's own compiled checks and returns the function to
+            call in-process (:func:`rubricate.rubrics.compile.own_checks.recognise`, given by
+            a caller above this layer); None: every python grader runs in the sandbox.
     """
 
     client: ModelClient | None = None
@@ -52,6 +55,7 @@ class GradeContext:
     score_clipped: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
     memo: Memo | None = None
+    own_checks: Callable[[str], Callable[[dict, dict], Any] | None] | None = None
 
 
 def new_record(grader: dict, reward: float = 0.0, *, name: str | None = None) -> GradeRecord:

@@ -28,10 +28,17 @@ from collections.abc import Awaitable, Callable
 
 from rubricate.judge.formula import FormulaError, evaluate
 from rubricate.judge.graders.base import CLIPPED, GradeContext, fail, new_record, only_clipped
+from rubricate.judge.graders.python_grader import IN_PROCESS
 from rubricate.judge.records import GradeRecord
 from rubricate.judge.tasks import gather_or_cancel
 
 GradeFn = Callable[[dict, dict, dict, GradeContext, str], Awaitable[GradeRecord]]
+
+
+def _weakness(sandbox: str | None) -> int:
+    """How weak an isolation is: none ran < own checks in-process (code verified identical to
+    checklib's) < bubblewrap < anything else (best-effort, the weakest)."""
+    return {None: 0, "": 0, IN_PROCESS: 1, "bubblewrap": 2}.get(sandbox, 3)
 
 
 def _merge_usage(record: GradeRecord, sub: GradeRecord) -> None:
@@ -71,7 +78,7 @@ async def grade(
         _merge_usage(record, sub)
         if sub.stdout:
             record.stdout += f"[{key}]\n{sub.stdout}" if len(keys) > 1 else sub.stdout
-        if sub.sandbox and record.sandbox in (None, "bubblewrap"):
+        if _weakness(sub.sandbox) > _weakness(record.sandbox):
             record.sandbox = sub.sandbox  # the weakest isolation any sub-grader ran under
         if sub.clipped:
             record.clipped.append(key)

@@ -22,6 +22,12 @@ Records:
   ``python_grader_server_error`` with ``..._type`` ``"timeout"``, ``"memory"`` or
   ``"crashed"`` (``"sandbox_error"`` when the sandbox itself could not be set up).
 
+rubricate's own compiled checks, recognised by ``ctx.own_checks`` (the source is exactly
+what this version's compiler writes and runs none of the author's code or patterns: see
+:mod:`rubricate.rubrics.compile.own_checks`), are called in-process, with ``record.sandbox``
+:data:`IN_PROCESS`; a call that raises or returns anything but a finite number is run again
+in the sandbox, whose record is the platform's.
+
 Everything the call printed (stdout and stderr, the first 64 kB) is in ``record.stdout``;
 the isolation it ran under in ``record.sandbox`` (see :mod:`rubricate.judge.sandbox`).
 """
@@ -29,8 +35,12 @@ the isolation it ran under in ``record.sandbox`` (see :mod:`rubricate.judge.sand
 from __future__ import annotations
 
 import ast
+import math
+import numbers
 import re
 import sys
+from collections.abc import Callable
+from typing import Any
 
 from rubricate import pysource
 from rubricate.judge.graders.base import GradeContext, fail, new_record, one_line
@@ -41,6 +51,8 @@ GENERATED = re.compile(
 )
 """The first lines of a check rubricate compiled from a rubric
 (:data:`rubricate.rubrics.compile.embed.HEADER`): standard-library code, deterministic."""
+IN_PROCESS = "in-process (rubricate's own check)"
+"""``record.sandbox`` of a check recognised as rubricate's own and called in-process."""
 MAX_SOURCE_BYTES = 256 * 1024
 """The platform's limit on a python grader's source."""
 IMAGE_TAG = "2025-05-08"
@@ -68,6 +80,18 @@ async def grade(
             f"python grader source is {size / 1024:.0f} kB; the platform's limit is 256 kB",
             details="source over 256 kB",
         )
+    own = ctx.own_checks(source) if ctx.own_checks is not None else None
+    if own is not None:
+        def call() -> float | None:
+            return _call_own(own, sample, item)
+
+        # the repeats of one grade share the result, as they share a sandbox round trip below
+        memo = ctx.memo
+        value = call() if memo is None else memo.get_or_make("own", (grader, item, sample), call)
+        if value is not None:
+            record.reward = value
+            record.sandbox = IN_PROCESS
+            return record
     if ctx.python is None:
         raise RuntimeError("python graders need a worker pool (use rubricate.judge.Runtime)")
     pool = await ctx.python()
@@ -105,6 +129,18 @@ async def grade(
         reasons.get(result.kind or "", f"python grader failed: {result.kind}"),
         details=result.kind,
     )
+
+
+def _call_own(check: Callable[[dict, dict], Any], sample: dict, item: dict) -> float | None:
+    """The reward of an own check called in-process; None (run it in the sandbox, which
+    records the platform's error) when it raised or gave anything but a finite number."""
+    try:
+        value = check(sample, item)
+    except Exception:
+        return None
+    if not isinstance(value, numbers.Real) or not math.isfinite(value):
+        return None
+    return float(value)
 
 
 def _grade_function_problem(tree: ast.Module) -> str | None:

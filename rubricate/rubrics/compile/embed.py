@@ -64,6 +64,7 @@ def _names_used(node: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
 
 
+@lru_cache(maxsize=64)
 def library_source(*entries: str) -> str:
     """The checklib code ``entries`` need: imports, constants and functions, verbatim.
 
