@@ -19,9 +19,11 @@ server, each driver in a fresh process:
 
 For every driver it prints calls/s, the ratio to the ideal ``C / L`` and to the bare client,
 and the client's CPU per judge call: the whole process's CPU time (user + system, python
-graders' worker processes included) divided by the judge calls, with the report building of
-``calibrate`` (statistics, report files, figures) measured and printed separately, not in the
-per-call figure.
+graders' worker processes included) divided by the judge calls. For ``calibrate`` what follows
+the last judge call (the grades table and ``grades.csv``, ``run.json``, statistics, report
+files, figures: the work a run does once, whatever its size) is measured and printed
+separately, not in the per-call figure, and the per-call CPU is split into start-up (imports,
+loading and compiling the rubric, before the first call) and grading.
 
 Run: ``python bench/judge_throughput.py [--settings 64x0.2,256x0.05] [--repeats 5] [--json]
 [--baseline DIR]`` (``DIR`` holding an older ``rubricate`` package: each pipeline is run with
@@ -116,29 +118,23 @@ def _run_cli(args: list[str]) -> int:
 
 
 def child_calibrate(opts: argparse.Namespace, folder: Path) -> dict[str, Any]:
-    """``rubricate calibrate`` in this process, its report building timed apart."""
+    """``rubricate calibrate`` in this process; what follows the last judge call (the grades
+    table, ``grades.csv``, ``run.json``, statistics, report files, figures) timed apart."""
     from rubricate.calibration.run import execution
 
-    spent = {"cpu": 0.0, "wall": 0.0}
     grading: dict[str, float] = {}
 
-    def timed(function: Any) -> Any:
+    def after_grading(function: Any) -> Any:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if "wall" not in grading:  # the first report step: grading is over
+            if "wall" not in grading:  # the first step after the last call: grading is over
                 grading["wall"] = time.perf_counter()
                 grading["cpu_end"] = _cpu_self() + _cpu_children()
-            cpu0, wall0 = _cpu_self() + _cpu_children(), time.perf_counter()
-            try:
-                return function(*args, **kwargs)
-            finally:
-                spent["cpu"] += _cpu_self() + _cpu_children() - cpu0
-                spent["wall"] += time.perf_counter() - wall0
+            return function(*args, **kwargs)
 
         return wrapper
 
-    # the whole report step, with the imports it defers (scipy)
     kind = execution.CalibrationKind
-    kind.report = timed(kind.report)  # type: ignore[method-assign]
+    kind.grades = after_grading(kind.grades)  # type: ignore[method-assign]
     original_open = execution.RunWriter.open_streams
 
     def open_streams(self: Any) -> None:  # grading starts right after the streams open
@@ -153,17 +149,17 @@ def child_calibrate(opts: argparse.Namespace, folder: Path) -> dict[str, Any]:
                      str(opts.repeats), "--base-url", opts.base_url, "--concurrency",
                      str(opts.concurrency), "--store", str(store), "--out",
                      str(folder / "run")])  # fmt: skip
-    cpu = _cpu_self() + _cpu_children()
+    cpu, end = _cpu_self() + _cpu_children(), time.perf_counter()
     return {
         "exit": code,
         "calls": _judged_calls(store),
         "wall_s": grading["wall"] - grading["start"],
-        "cpu_s": cpu - spent["cpu"],
-        "report_cpu_s": spent["cpu"],
+        "cpu_s": grading["cpu_end"],
+        "report_cpu_s": cpu - grading["cpu_end"],
         "startup_cpu_s": grading["cpu_start"],
         "grading_cpu_s": grading["cpu_end"] - grading["cpu_start"],
         "workers_cpu_s": _cpu_children(),
-        "report_wall_s": spent["wall"],
+        "report_wall_s": end - grading["wall"],
     }
 
 
@@ -425,8 +421,9 @@ def _figures(concurrency: int, latency: float, rows: list[dict]) -> dict:
         row["of_ideal"] = round(rate / ideal, 3)
         row["of_bare"] = round(rate / bare_rate, 3) if bare_rate else None
         row["cpu_ms_per_call"] = round(row["cpu_s"] / row["calls"] * 1000, 3)
-        if "report_cpu_s" in row:
-            row["report_cpu_s"] = round(row["report_cpu_s"], 2)
+        for key in ("report_cpu_s", "startup_cpu_s", "grading_cpu_s"):
+            if key in row:
+                row[key] = round(row[key], 2)
     return {"concurrency": concurrency, "latency_s": latency, "ideal_calls_per_s": ideal,
             "rows": rows}  # fmt: skip
 
@@ -445,7 +442,9 @@ def _print(results: list[dict], load: float) -> None:
                 continue
             note = ""
             if "report_cpu_s" in r:
-                note = f"report building {r['report_cpu_s']:.2f} s CPU (not in ms/call)"
+                note = (f"start-up {r['startup_cpu_s']:.2f} s + grading "
+                        f"{r['grading_cpu_s']:.2f} s CPU; tables and report "
+                        f"{r['report_cpu_s']:.2f} s (not in ms/call)")  # fmt: skip
             print(f"{r['driver']:22} {r['calls']:>6} {r['calls_per_s']:>9} {r['of_ideal']:>7} "
                   f"{r['of_bare'] if r['of_bare'] is not None else '-':>6} "
                   f"{r['cpu_ms_per_call']:>12}  {note}")  # fmt: skip

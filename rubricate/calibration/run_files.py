@@ -102,10 +102,14 @@ class RunWriter:
         self._csv.writerow(self.columns)
         self._grades.flush()
 
-    def append(self, record_line: dict[str, Any], rows: Iterable[dict[str, Any]]) -> None:
-        """Append one record and its grade rows, and flush both files."""
+    def append(self, record_line: dict[str, Any] | str, rows: Iterable[dict[str, Any]]) -> None:
+        """Append one record and its grade rows, and flush both files.
+
+        ``record_line``: the ``records.jsonl`` line as a dict, or already as JSON text."""
         assert self._records is not None and self._grades is not None, "open_streams first"
-        self._records.write(json.dumps(record_line, ensure_ascii=False) + "\n")
+        if not isinstance(record_line, str):
+            record_line = json.dumps(record_line, ensure_ascii=False)
+        self._records.write(record_line + "\n")
         self._records.flush()
         for row in rows:
             self._csv.writerow([_csv_value(row[c]) for c in self.columns])

@@ -31,10 +31,9 @@ when its check failed: its ``:check`` row holds what is known.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-
-import numpy as np
 
 from rubricate.calibration.grades_table import TOTAL
 from rubricate.errors import InputError
@@ -177,8 +176,8 @@ def _missing(record: GradeRecord, criterion: str, name: str) -> Row:
     """The row of ``criterion`` whose sub-grader ``name`` has no reward."""
     error = record.sub_errors.get(name)
     if error == NOT_CONFIGURED:
-        return (criterion, np.nan, False, NOT_RUN_ERROR)
-    return (criterion, np.nan, False, error or f"sub-grader {name} did not report")
+        return (criterion, math.nan, False, NOT_RUN_ERROR)
+    return (criterion, math.nan, False, error or f"sub-grader {name} did not report")
 
 
 def _value(record: GradeRecord, name: str) -> float | None:
@@ -223,7 +222,7 @@ def _criterion_row(plan: CriterionPlan, record: GradeRecord) -> Row:
 def _checks_score(rubric: Rubric, values: dict[str, float | None]) -> Row:
     """The checks-only score from each check's value (None: errored)."""
     if any(v is None for v in values.values()):
-        return (CHECKS, np.nan, False, "a check failed to run")
+        return (CHECKS, math.nan, False, "a check failed to run")
     scores = {k: v for k, v in values.items() if v is not None}  # all of them
 
     def mean(nodes: list[Criterion], where: str) -> float | None:
@@ -241,7 +240,7 @@ def _checks_score(rubric: Rubric, values: dict[str, float | None]) -> Row:
 
     raw = mean(rubric.criteria, "checks")
     if raw is None:
-        return (CHECKS, np.nan, False, "no check with a positive weight")
+        return (CHECKS, math.nan, False, "no check with a positive weight")
     return (CHECKS, to_range(rubric, raw), True, None)
 
 
@@ -251,8 +250,8 @@ def _total_row(record: GradeRecord) -> Row:
     errors = set(record.sub_errors.values())
     details = record.metadata.errors.model_grader_server_error_details
     if (errors and errors <= {NOT_CONFIGURED}) or (not errors and details == "not_configured"):
-        return (TOTAL, np.nan, False, NOT_RUN_ERROR)
-    return (TOTAL, np.nan, False, record.error or "unscored")
+        return (TOTAL, math.nan, False, NOT_RUN_ERROR)
+    return (TOTAL, math.nan, False, record.error or "unscored")
 
 
 def record_rows(plan: GraderPlan, record: GradeRecord, only: set[str] | None = None) -> list[Row]:

@@ -21,14 +21,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from rubricate.judge.calls import Usage
+
+JSON_CONFIG = ConfigDict(ser_json_inf_nan="constants")
+"""``model_dump_json`` writes NaN and infinities as ``json.dumps`` does (``NaN``,
+``Infinity``), not as null: ``records.jsonl`` is written with it (one Rust pass, ~4x faster
+than ``model_dump`` then ``json.dumps``) and must read back to the same record."""
 
 
 class GraderErrors(BaseModel):
     """The platform's ``metadata.errors`` flags, plus rubricate's own ``model_grader_clipped``;
     all False when the grade is clean."""
+
+    model_config = JSON_CONFIG
 
     formula_parse_error: bool = False
     invalid_variable_error: bool = False
@@ -70,6 +77,8 @@ OWN_FLAGS = frozenset({"model_grader_clipped"})
 class GradeMetadata(BaseModel):
     """The platform's ``metadata``."""
 
+    model_config = JSON_CONFIG
+
     name: str
     type: str
     errors: GraderErrors = Field(default_factory=GraderErrors)
@@ -81,6 +90,8 @@ class GradeMetadata(BaseModel):
 
 class ModelCallRecord(BaseModel):
     """One model call made while grading: the exact prompt, the raw reply, the parsed score."""
+
+    model_config = JSON_CONFIG
 
     grader: str
     """Path of the grader that made the call (``"multi.ownership"`` style for sub-graders)."""
@@ -106,6 +117,8 @@ class ModelCallRecord(BaseModel):
 
 class GradeRecord(BaseModel):
     """The result of one grader on one (item, sample) pair."""
+
+    model_config = JSON_CONFIG
 
     reward: float
     """The platform's reward (what a training job would see)."""

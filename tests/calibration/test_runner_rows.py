@@ -108,3 +108,25 @@ def test_other_targets_report_the_total_only() -> None:
     plan = plan_grader(rubric, compile_rubric(rubric, "score_model"), "score_model")
     assert plan.criteria == () and plan.calls_per_grade == 1
     assert [r[0] for r in record_rows(plan, _record({}, reward=0.7))] == ["__total__"]
+
+
+def test_a_records_line_is_the_json_of_the_record_nan_and_infinity_included() -> None:
+    """records.jsonl lines are written with pydantic's serialiser (issue 20): they must read
+    back exactly as ``json.dumps(record.model_dump(mode="json"))`` did, non-finite floats too."""
+    import json
+
+    from rubricate.judge.records import ModelCallRecord
+
+    record = GradeRecord(
+        reward=math.nan,
+        sub_rewards={"a": math.inf, "b": 0.25},
+        metadata=GradeMetadata(name="m", type="multi", scores={"s": -math.inf}),
+        calls=[ModelCallRecord(grader="m.a", key="k", model="j", messages=[{"role": "user",
+               "content": "caf\u00e9 \u2014 \U0001f600"}], result=math.nan,
+               steps=[{"p": math.nan}])],  # fmt: skip
+    )
+    text = record.model_dump_json()
+    old = json.dumps(record.model_dump(mode="json"), ensure_ascii=False)
+    assert json.dumps(json.loads(text), ensure_ascii=False) == old
+    assert "NaN" in text and "-Infinity" in text
+    assert GradeRecord.model_validate_json(text).model_dump_json() == text

@@ -32,8 +32,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from rubricate.calibration.grades_table import ANSWER_KEY, TOTAL, is_scored
 from rubricate.calibration.inputs.calset import CalibrationEntry
 from rubricate.calibration.run.runner import CalibrationRunner, Job, full_jobs
@@ -125,6 +123,8 @@ def interval_widths(
     out["width"] = out["high"] - out["low"]
     no_flip = table["pair_disagreement"] == 0
     bounds = [zero_flip_bound(int(later.get(c, 0)), settings.confidence) for c in criteria]
+    import numpy as np  # with pandas: after the first round, not before any call
+
     out.loc[no_flip, "high"] = np.asarray(bounds)[no_flip.to_numpy()]
     out.loc[no_flip, "width"] = out.loc[no_flip, "high"] - out.loc[no_flip, "low"]
     return out
@@ -231,6 +231,8 @@ async def run_adaptive(
 
 
 def _plain(value: Any) -> Any:
+    import numpy as np
+
     if isinstance(value, (np.floating, float)):
         return None if np.isnan(value) else float(value)
     if isinstance(value, np.integer):

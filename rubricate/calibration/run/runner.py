@@ -16,6 +16,7 @@ included, so a budget gives the same schedule on a rerun).
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Coroutine, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -152,9 +153,11 @@ class CalibrationRunner:
         }
         if job.criteria is not None:
             line["partial"] = sorted(job.criteria)
-        line["record"] = record.model_dump(mode="json")
         if self.writer is not None:
-            self.writer.append(line, rows)
+            # the record (~200 kB with its prompts) serialised in one pass by pydantic: the
+            # same JSON as json.dumps of model_dump, NaN included (records.JSON_CONFIG)
+            head = json.dumps(line, ensure_ascii=False)
+            self.writer.append(f'{head[:-1]}, "record": {record.model_dump_json()}}}', rows)
         self.rows.extend(rows)
         self.jobs_done += 1
 
