@@ -288,3 +288,34 @@ def test_score_clipped_counts_them_and_still_shows_them(
     assert _grade(files, "--score-clipped") == 0
     assert "clipped: 1 records had a judge result outside its range (counted as scored" in (
         capsys.readouterr().out)  # fmt: skip
+
+
+def test_records_lines_are_the_json_they_were(tmp_path: Path) -> None:
+    """Issue 20: ``--out`` lines are now written with pydantic's serialiser; they must hold
+    exactly what ``json.dumps({item_id, sample_line, **model_dump(mode="json"), remote})``
+    held, non-finite numbers and non-ASCII text included."""
+    import math
+
+    from rubricate.commands._grade_inputs import Pair
+    from rubricate.commands.grade import _write_records
+    from rubricate.judge.records import GradeMetadata, GradeRecord
+
+    records = [
+        GradeRecord(reward=0.5, metadata=GradeMetadata(name="caf\u00e9", type="python")),
+        GradeRecord(reward=math.nan, sub_rewards={"a": -math.inf},
+                    metadata=GradeMetadata(name="m", type="multi"), stdout="\u2014\n"),
+    ]  # fmt: skip
+    pairs = [Pair({}, "x", None, "i\u00e9", 1), Pair({}, "y", None, 7, 2)]
+    answers = [{"reward": 0.25, "note": "\u00fc"}, None]
+    for remote in (None, answers):
+        out = tmp_path / "records.jsonl"
+        _write_records(out, pairs, records, remote)
+        lines = out.read_text(encoding="utf-8").splitlines()
+        for index, (pair, record, line) in enumerate(zip(pairs, records, lines, strict=True)):
+            row = {"item_id": pair.item_id, "sample_line": pair.sample_line,
+                   **record.model_dump(mode="json")}  # fmt: skip
+            if remote is not None:
+                row["remote"] = remote[index]
+            assert json.dumps(json.loads(line), ensure_ascii=False) == json.dumps(
+                row, ensure_ascii=False
+            )
