@@ -288,7 +288,9 @@ class CallStore:
                 f"{self.path}: not a rubricate call store ({error}); pass another --store PATH"
             ) from None
         self._read_lock = threading.Lock()
-        self.empty_at_open = self._reader.execute("SELECT 1 FROM calls LIMIT 1").fetchone() is None
+        # fetchall, not fetchone: a statement left unfinished keeps the reader's snapshot open,
+        # and the first write of the run then waited ~120 ms
+        self.empty_at_open = not self._reader.execute("SELECT 1 FROM calls LIMIT 1").fetchall()
         """No answer was stored when this store was opened: every answer in it was written
         since, and the client's claim before a call finds those (its read is skipped)."""
         self._blobs_known: set[str] = set()
