@@ -135,7 +135,6 @@ class OpenAIClient:
         self.store = CallStore(settings.store_path) if settings.store_path else None
         self.writer = StoreWriter(self.store) if self.store is not None else None
         """Commits the store writes of concurrent calls in groups, off the event loop."""
-        self._fresh_store = self.store is not None and self.store.empty_at_open
         self.usage = RunUsage(local=self.local)
         self._factory = factory
         self._pools: list[Any] = [None] * math.ceil(settings.concurrency / SLOTS_PER_POOL)
@@ -217,9 +216,7 @@ class OpenAIClient:
         if self._started is None:
             self._started = time.perf_counter()
         key = request.key(repeat)
-        # a store empty when opened holds only answers written since, which the claim below
-        # returns: the read (a SELECT on the event loop per call) is only for an older store
-        if self.store is not None and self.settings.use_cache and not self._fresh_store:
+        if self.store is not None and self.settings.use_cache:
             stored = self.store.get(key)
             if stored is not None:
                 self._account(request, stored)

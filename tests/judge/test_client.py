@@ -355,34 +355,3 @@ async def test_azure_deployments_live_and_batch(fake_openai, tmp_path, monkeypat
     assert batched.ok and fake_openai.batches and line.identity == judge().key(1)
     assert next(iter(fake_openai.batches.values()))["endpoint"] == "/chat/completions"
 
-
-async def test_a_fresh_store_is_not_read_before_each_call_yet_finds_what_others_stored(
-    fake_openai, client_settings, monkeypatch
-):
-    """Issue 20: a store that was empty when opened holds only what was written since, which
-    the claim made before each call finds; the read before each call (a SELECT on the event
-    loop per call) is skipped there, and an answer another process stored is still replayed."""
-    from rubricate.judge.store import CallStore
-
-    reads: list[str] = []
-    original = CallStore.get
-
-    def counted(self, key):  # noqa: ANN001, ANN202
-        reads.append(key)
-        return original(self, key)
-
-    monkeypatch.setattr(CallStore, "get", counted)
-    request = judge()
-    async with client_for(client_settings) as client:
-        first = await client.call(request, repeat=0)
-        assert client.store is not None and client.store.empty_at_open
-        # another process answers repeat 1 while this client runs
-        with CallStore(client_settings.store_path) as other:
-            other.put(request.key(1), request, first.model_copy(update={"text": "theirs"}))
-        second = await client.call(request, repeat=1)
-    assert reads == [] and fake_openai.count() == 1
-    assert second.cached and second.text == "theirs"
-    async with client_for(client_settings) as client:  # not empty now: read first, as before
-        assert client.store is not None and not client.store.empty_at_open
-        again = await client.call(request, repeat=0)
-    assert again.cached and reads == [request.key(0)] and fake_openai.count() == 1
