@@ -17,9 +17,7 @@ A group starts :data:`GROUP_S` after its first write (not at once): at 64 judge 
 writes arrive ~1.5 ms apart, and committing each alone cost ~0.3 ms of CPU per transaction
 plus a thread hand-off (issue 20: 1,030 transactions for 1,725 calls, 3.3 writes each). The
 wait is hidden: a claim is made while the call waits for a concurrency slot, and an answer
-is written after its slot is free. The very first write is committed at once, on the event
-loop: it is the first call's claim, usually the endpoint probe that every other call waits
-for, and in the thread it waited behind the start of every other job.
+is written after its slot is free.
 """
 
 from __future__ import annotations
@@ -75,13 +73,6 @@ class StoreWriter:
         await self._submit(Op("release", key, owner=owner))
 
     async def _submit(self, op: Op) -> Any:
-        if self.writes == 0 and self._running is None and not self._queue:
-            # the first write of a run (the first call's claim: the endpoint probe, which the
-            # other calls wait for) is committed at once, on the loop (~1 ms): in a thread it
-            # waited ~150 ms for the GIL behind the start of every other job
-            self.commits += 1
-            self.writes += 1
-            return self.store.apply([op])[0]
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._queue.append((op, future))
         if self._running is None and self._timer is None:

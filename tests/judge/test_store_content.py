@@ -157,25 +157,3 @@ def test_a_failed_group_commit_is_a_clear_error_for_every_caller(tmp_path):
     store._conn = real
     store.close()
 
-
-def test_the_first_write_is_committed_at_once_without_waiting_for_the_thread(tmp_path):
-    """Issue 20: the first call's claim (the endpoint probe, which the other calls wait for)
-    is committed on the loop; in the writer thread it waited ~150 ms for the GIL behind the
-    start of every other job. Every later write is grouped, in the thread, as before."""
-    store = CallStore(tmp_path / "c.sqlite")
-
-    async def main() -> tuple[StoreWriter, bool, bool]:
-        writer = StoreWriter(store)
-        first = REQUEST.key(0)
-        assert await writer.claim(first, "me:1") == (None, None)
-        on_disk = store.query("SELECT COUNT(*) FROM claims") == [(1,)]
-        no_thread = writer._executor is None and writer._timer is None
-        await asyncio.gather(*(writer.claim(REQUEST.key(r), "me:1") for r in range(1, 6)))
-        await writer.aclose()
-        return writer, on_disk, no_thread
-
-    writer, on_disk, no_thread = asyncio.run(main())
-    assert on_disk and no_thread
-    assert writer.writes == 6 and writer.commits == 2  # the first alone, then one group
-    assert store.query("SELECT COUNT(*) FROM claims") == [(6,)]
-    store.close()
