@@ -41,7 +41,7 @@ from rubricate.judge.graders import (
     string_check,
     text_similarity,
 )
-from rubricate.judge.graders.base import GradeContext
+from rubricate.judge.graders.base import GradeContext, OwnChecks
 from rubricate.judge.graders.multi import GradeFn
 from rubricate.judge.graders.wordnet import nltk_data_dir
 from rubricate.judge.judge_format import FormatTally
@@ -108,7 +108,7 @@ class Runtime:
         score_clipped: bool = False,
         python_sandbox: str | None = None,
         memo: Memo | None = None,
-        own_checks: Callable[[str], Callable[[dict, dict], Any] | None] | None = None,
+        own_checks: OwnChecks | None = None,
     ) -> None:
         self.client = client
         self.own_checks = own_checks
@@ -177,7 +177,8 @@ class Runtime:
         return {"mode": mode, **(found or {}), "own_checks": "in-process"}
 
     def _own_check(self, source: str) -> Callable[[dict, dict], Any] | None:
-        check = self.own_checks(source) if self.own_checks is not None else None
+        assert self.own_checks is not None  # given to graders only when set
+        check = self.own_checks(source)
         if check is not None:
             self._own_seen = True
         return check

@@ -39,13 +39,14 @@ import os
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
 
 from rubricate.errors import InputError
 from rubricate.judge.calls import ClientSettings
+from rubricate.judge.graders.base import OwnChecks
 from rubricate.judge.graders.kinds import uses_models
 from rubricate.judge.records import GradeRecord
 
@@ -273,7 +274,7 @@ class GraderService:
         retries: int = 2,
         stats: GradeStats | None = None,
         client: Any = None,
-        own_checks: Callable[[str], Callable[[dict, dict], Any] | None] | None = None,
+        own_checks: OwnChecks | None = None,
     ) -> None:
         self.grader = grader
         self.own_checks = own_checks

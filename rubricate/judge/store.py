@@ -288,10 +288,6 @@ class CallStore:
                 f"{self.path}: not a rubricate call store ({error}); pass another --store PATH"
             ) from None
         self._read_lock = threading.Lock()
-        # fetchall, not fetchone: a statement left unfinished keeps the reader's snapshot open,
-        # and the first write of the run then waited ~120 ms
-        self.empty_at_open = not self._reader.execute("SELECT 1 FROM calls LIMIT 1").fetchall()
-        """No answer was stored when this store was opened."""
         self._blobs_known: set[str] = set()
         """Request hashes this object stored or saw stored (not compressed again)."""
 

@@ -354,4 +354,3 @@ async def test_azure_deployments_live_and_batch(fake_openai, tmp_path, monkeypat
     line = fake_openai.model_requests(batch=True)[0]
     assert batched.ok and fake_openai.batches and line.identity == judge().key(1)
     assert next(iter(fake_openai.batches.values()))["endpoint"] == "/chat/completions"
-

@@ -156,4 +156,3 @@ def test_a_failed_group_commit_is_a_clear_error_for_every_caller(tmp_path):
     asyncio.run(main())
     store._conn = real
     store.close()
-

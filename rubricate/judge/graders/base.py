@@ -32,6 +32,11 @@ class PythonRunner(Protocol):
         ...
 
 
+OwnChecks = Callable[[str], Callable[[dict, dict], Any] | None]
+"""``own_checks(source)``: the in-process function of a python grader's source, when it is
+rubricate's own compiled check (:mod:`rubricate.rubrics.compile.own_checks`), else None."""
+
+
 @dataclass
 class GradeContext:
     """Everything a grader may use besides its config and the pair it grades.
@@ -55,7 +60,7 @@ class GradeContext:
     score_clipped: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
     memo: Memo | None = None
-    own_checks: Callable[[str], Callable[[dict, dict], Any] | None] | None = None
+    own_checks: OwnChecks | None = None
 
 
 def new_record(grader: dict, reward: float = 0.0, *, name: str | None = None) -> GradeRecord:

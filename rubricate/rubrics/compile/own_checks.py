@@ -85,7 +85,8 @@ def recognise(source: str) -> OwnCheck | None:
         config = ast.literal_eval(source[start + len(marker) : at])
     except (ValueError, SyntaxError, MemoryError, RecursionError):
         return None
-    if not _kinds(config) or not _kinds(config) <= SAFE_KINDS:
+    kinds = _kinds(config)
+    if not kinds or not kinds <= SAFE_KINDS:
         return None
     try:
         again = grader_source(head["title"], head["origin"], call["entry"], call["name"], config)
