@@ -7,11 +7,15 @@ server, each driver in a fresh process:
 
 - ``bare``: the floor of a Python client: ``C`` aiohttp requests in flight, tiny chat bodies,
   nothing else (no SDK, no store, no grading);
-- ``calibrate``: ``rubricate calibrate examples/accordance_tax/rubric.yaml --set
+- ``calibrate, new``: ``rubricate calibrate examples/accordance_tax/rubric.yaml --set
   calibration.jsonl --repeats R`` (the shipped rubric: judge prompts of ~5,000 tokens, 15
-  judged sub-graders per grade; ``R = 5``: 1,725 calls), fresh call store;
+  judged sub-graders per grade; ``R = 5``: 1,725 calls), fresh call store: the first run
+  against this endpoint, which probes it (its first judge call goes alone, one latency);
+- ``calibrate``: the same, again with a fresh store holding only what the first run kept of
+  the endpoint (:mod:`rubricate.judge.endpoint` profiles; no call): every call live, no
+  probe, as a team's reruns against its judge are;
 - ``grade``: ``rubricate grade`` of the same rubric on as many samples (each calibration answer
-  in ``R`` variants), fresh store;
+  in ``R`` variants), fresh store knowing the endpoint as ``calibrate``'s;
 - ``serve``: ``rubricate serve`` of the compiled accordance grader (a judged rubric), the same
   samples posted to ``POST /grade`` in batches, ``C / 15`` batches in flight (``C`` judge calls
   in flight); the server process's CPU is the client CPU;
@@ -110,6 +114,36 @@ def _judged_calls(store: Path) -> int:
         conn.close()
 
 
+def _endpoints(store: Path) -> list[list[Any]]:
+    """What the run kept of the endpoint in ``store`` (the endpoints table's rows)."""
+    import sqlite3
+
+    conn = sqlite3.connect(str(store))
+    try:
+        return [list(row) for row in conn.execute("SELECT * FROM endpoints")]
+    finally:
+        conn.close()
+
+
+def _seed_store(store: Path, endpoints: str | None) -> None:
+    """A fresh store that knows the endpoint as an earlier run left it (``--endpoints``: a
+    JSON file of endpoints rows): no call kept, so every call is live."""
+    if not endpoints:
+        return
+    import sqlite3
+
+    from rubricate.judge.store import CallStore
+
+    CallStore(store).close()
+    rows = json.loads(Path(endpoints).read_text(encoding="utf-8"))
+    conn = sqlite3.connect(str(store))
+    try:
+        with conn:
+            conn.executemany("INSERT INTO endpoints VALUES (?, ?, ?, ?)", rows)
+    finally:
+        conn.close()
+
+
 def _run_cli(args: list[str]) -> int:
     from rubricate.cli import run
 
@@ -145,6 +179,7 @@ def child_calibrate(opts: argparse.Namespace, folder: Path) -> dict[str, Any]:
     execution.RunWriter.open_streams = open_streams  # type: ignore[method-assign]
     calset = _subset(folder, opts.answers)
     store = folder / "calls.sqlite"
+    _seed_store(store, opts.endpoints)
     code = _run_cli(["calibrate", str(RUBRIC), "--set", str(calset), "--repeats",
                      str(opts.repeats), "--base-url", opts.base_url, "--concurrency",
                      str(opts.concurrency), "--store", str(store), "--out",
@@ -160,6 +195,7 @@ def child_calibrate(opts: argparse.Namespace, folder: Path) -> dict[str, Any]:
         "grading_cpu_s": grading["cpu_end"] - grading["cpu_start"],
         "workers_cpu_s": _cpu_children(),
         "report_wall_s": end - grading["wall"],
+        "endpoints": _endpoints(store),
     }
 
 
@@ -181,6 +217,7 @@ def child_grade(opts: argparse.Namespace, folder: Path) -> dict[str, Any]:
 
     Runtime.grade_many = grade_many  # type: ignore[method-assign]
     store = folder / "calls.sqlite"
+    _seed_store(store, opts.endpoints)
     code = _run_cli(["grade", str(RUBRIC), "--items", str(items), "--samples", str(samples),
                      "--base-url", opts.base_url, "--concurrency", str(opts.concurrency),
                      "--store", str(store), "--out", str(folder / "records.jsonl"),
@@ -309,20 +346,24 @@ CHILDREN = {"bare": child_bare, "calibrate": child_calibrate, "grade": child_gra
 
 # ---------------------------------------------------------------- parent side
 def _run_child(
-    driver: str, opts: argparse.Namespace, base_url: str, calls: int, source: str | None = None
-) -> dict:
+    driver: str, opts: argparse.Namespace, base_url: str, calls: int, source: str | None = None,
+    endpoints: str | None = None, name: str | None = None,
+) -> dict:  # fmt: skip
     """One driver in a fresh process; ``source``: a folder holding another ``rubricate``
-    package to run instead of this one (``--baseline``)."""
+    package to run instead of this one (``--baseline``); ``endpoints``: a JSON file of what
+    an earlier run kept of the endpoint, put in the driver's fresh store."""
     command = [sys.executable, __file__, "--child", driver, "--base-url", base_url,
                "--concurrency", str(opts.concurrency), "--repeats", str(opts.repeats),
                "--calls", str(calls)]  # fmt: skip
     if opts.answers is not None:
         command += ["--answers", str(opts.answers)]
+    if endpoints:
+        command += ["--endpoints", endpoints]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AZURE_"))}
-    name = driver
+    name = name or driver
     if source:
         env["PYTHONPATH"] = os.pathsep.join([source, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-        name = f"{driver} (baseline)"
+        name = f"{name} (baseline)"
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=1800)
     if done.returncode != 0 or not done.stdout.strip():
         return {"driver": name, "error": (done.stderr.strip().splitlines() or ["?"])[-1]}
@@ -369,6 +410,7 @@ def main() -> int:
     parser.add_argument("--base-url", help=argparse.SUPPRESS)
     parser.add_argument("--concurrency", type=int, default=64, help=argparse.SUPPRESS)
     parser.add_argument("--calls", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--endpoints", help=argparse.SUPPRESS)
     opts = parser.parse_args()
     if opts.child:
         with tempfile.TemporaryDirectory() as folder:
@@ -380,26 +422,40 @@ def main() -> int:
     drivers = [d for d in opts.drivers.split(",") if d]
     load = os.getloadavg()[0]
     results = []
+    keep = tempfile.TemporaryDirectory()
     for text in opts.settings.split(","):
         opts.concurrency, latency = _setting(text)
         server, base_url = _start_judge(latency)
         try:
             rows: list[dict] = []
             calls = 0
+            known = None
             for driver in ["calibrate", *[d for d in drivers if d != "calibrate"]]:
                 if driver not in drivers:
                     continue
-                row = _run_child(driver, opts, base_url, calls or 1725)
+                if driver == "calibrate":  # first a new endpoint, then the same one known
+                    first = _run_child(driver, opts, base_url, 1725, name="calibrate, new")
+                    calls = int(first.get("calls") or 0)
+                    rows.append(first)
+                    endpoints = first.pop("endpoints", None)
+                    if endpoints:
+                        known = str(Path(keep.name) / "endpoints.json")
+                        Path(known).write_text(json.dumps(endpoints), "utf-8")
+                row = _run_child(driver, opts, base_url, calls or 1725, endpoints=known)
                 calls = calls or int(row.get("calls") or 0)
+                row.pop("endpoints", None)
+                row["endpoint_known"] = known is not None and driver in ("calibrate", "grade")
                 rows.append(row)
                 if opts.baseline and driver != "bare":
-                    rows.append(_run_child(driver, opts, base_url, calls, opts.baseline))
+                    rows.append(_run_child(driver, opts, base_url, calls, opts.baseline,
+                                           endpoints=known))  # fmt: skip
             if not opts.no_peers:
                 rows += _peers(opts, base_url, calls or 1725)
         finally:
             server.stdin.close()  # type: ignore[union-attr]
             server.wait(timeout=30)
         results.append(_figures(opts.concurrency, latency, rows))
+    keep.cleanup()
     if opts.json:
         print(json.dumps({"load_average_1m_before": load, "cpus": os.cpu_count(),
                           "settings": results}, indent=2))  # fmt: skip
@@ -440,9 +496,9 @@ def _print(results: list[dict], load: float) -> None:
             if "calls_per_s" not in r:
                 print(f"{r['driver']:22} {'-':>6}  {r.get('error') or r.get('skipped')}")
                 continue
-            note = ""
+            note = "endpoint known (no probe); " if r.get("endpoint_known") else ""
             if "report_cpu_s" in r:
-                note = (f"start-up {r['startup_cpu_s']:.2f} s + grading "
+                note += (f"start-up {r['startup_cpu_s']:.2f} s + grading "
                         f"{r['grading_cpu_s']:.2f} s CPU; tables and report "
                         f"{r['report_cpu_s']:.2f} s (not in ms/call)")  # fmt: skip
             print(f"{r['driver']:22} {r['calls']:>6} {r['calls_per_s']:>9} {r['of_ideal']:>7} "

@@ -151,7 +151,8 @@ def stats(store: str, output_format: str) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @format_option()
 def clear(store: str, errors_only: bool, yes: bool, output_format: str) -> None:
-    """Delete stored answers (paid calls!) and recorded failures."""
+    """Delete stored answers (paid calls!), recorded failures and what was learned of
+    endpoints."""
     with _open(store) as opened:
         answers = opened.count()
         if not errors_only and answers and not yes:

@@ -25,7 +25,11 @@ dropped, and an endpoint without the Responses API (404/405) is served by chat c
 ``settings.structured_output`` forces one structured mode (no fallback). The first request of
 each kind to an endpoint is the probe: identical kinds wait for its answer instead of all
 trying what it may refuse, and the mode of every attempt is chosen after its concurrency slot
-is granted, from what is known by then.
+is granted, from what is known by then. What was learned (the profile, and the kinds the
+endpoint answered) is kept in the call store per base URL and model, and a later run with that
+store starts from it: no probe for a kind answered before (one judge latency saved; on a server
+that refuses ``json_schema``, no refused attempt either). A server restarted with other
+settings is learned again from its refusals; ``rubricate cache clear`` forgets the profiles.
 
 Every request carries an ``X-Rubricate-Call: <store key>`` header (no secret; it lets server
 logs and the loopback fixture tell repeats apart). The API key is never logged, stored or put
@@ -42,6 +46,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import logging
 import math
 import os
@@ -145,6 +150,12 @@ class OpenAIClient:
         self._profiles: dict[str, Profile] = {}
         self._probing: dict[tuple[Any, ...], asyncio.Event] = {}
         self._probed: set[tuple[Any, ...]] = set()
+        self._answered: set[tuple[Any, ...]] = set()
+        """Request kinds the endpoint has answered (kept in the store for later runs)."""
+        self._memory: dict[str, tuple[str, float]] | None = None
+        """What earlier runs kept of this endpoint in the store, per model (read once)."""
+        self._saved: dict[str, str] = {}
+        """Per model, the profile JSON last kept in (or read from) the store."""
         self._inflight: dict[str, asyncio.Future[ModelReply]] = {}
         self._owner = claims.owner_id()
         self.breaker = Breaker(
@@ -194,6 +205,8 @@ class OpenAIClient:
                 await pool.close()
         self._pools = [None] * len(self._pools)
         if self.writer is not None:
+            for model in list(self._profiles):
+                self._remember(model)
             await self.writer.aclose()
             self.writer = None
         if self.store is not None:
@@ -307,8 +320,45 @@ class OpenAIClient:
                 azure=self.azure,
                 forced=None if forced == "auto" else forced,
             )
+            self._recall(found)
             self._profiles[model] = found
         return found
+
+    def _base_url(self) -> str:
+        return self.settings.base_url or _env_base_url(self.azure) or "https://api.openai.com/v1"
+
+    def _recall(self, profile: Profile) -> None:
+        """Start ``profile`` from what an earlier run against the same endpoint learned (kept
+        in the call store), and count the request kinds it probed as probed."""
+        if self.store is None:
+            return
+        if self._memory is None:
+            self._memory = self.store.endpoint_profiles(self._base_url())
+        saved = self._memory.get(profile.model)
+        if saved is None:
+            return
+        try:
+            memory = json.loads(saved[0])
+            kinds = [tuple(kind) for kind in memory.get("probed", [])]
+        except (ValueError, TypeError, AttributeError):
+            return  # not a profile this version reads: learn it again
+        if profile.recall(memory, saved[1]):
+            known = {(profile.model, *kind) for kind in kinds if len(kind) == 3}
+            self._probed |= known
+            self._answered |= known
+            self._saved[profile.model] = saved[0]
+
+    def _remember(self, model: str) -> None:
+        """Keep what was learned of ``model``'s endpoint in the store for later runs (when it
+        changed since it was last kept)."""
+        profile = self._profiles.get(model)
+        if self.writer is None or profile is None:
+            return
+        kinds = sorted(list(kind[1:]) for kind in self._answered if kind[0] == model)
+        text = json.dumps({**profile.memory(), "probed": kinds}, sort_keys=True)
+        if self._saved.get(model) != text:
+            self._saved[model] = text
+            self.writer.remember_endpoint(self._base_url(), model, text)
 
     def endpoint_report(self) -> dict[str, Any]:
         """What was learned of the endpoint, per model (for ``run.json``)."""
@@ -348,6 +398,8 @@ class OpenAIClient:
         """Wait while another call probes the endpoint with a request of the same kind; the
         returned event (None: nothing to probe) makes this call the probe until it is set."""
         probe = self._probe_key(request)
+        if probe is not None:
+            self.profile(request.model)  # what an earlier run kept may make the probe needless
         while probe is not None and probe not in self._probed:
             running = self._probing.get(probe)
             if running is None:
@@ -363,6 +415,7 @@ class OpenAIClient:
         self._probed.add(probe)
         self._probing.pop(probe, None)
         event.set()
+        self._remember(request.model)
 
     async def _call_live(self, key: str, request: ModelRequest) -> tuple[ModelReply, str]:
         """Attempts until an answer or the end of the budget; returns the reply and the mode
@@ -403,6 +456,9 @@ class OpenAIClient:
                 if request.kind != "embed":
                     profile = self.profile(request.model)
                     profile.confirm(mode, has_schema=bool(request.json_schema))
+                    kind = self._probe_key(request)
+                    if kind is not None:
+                        self._answered.add(kind)
                     profile.check_limit(request.max_completion_tokens, parsed.usage.output_tokens)
                 reply = ModelReply(
                     text=parsed.text,

@@ -31,6 +31,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -104,6 +105,9 @@ class Profile:
     """A reply had more output tokens than the limit sent: the server ignores it."""
     learned: list[str] = field(default_factory=list)
     """What was learned and from which answer, in order (one line each)."""
+    remembered: float | None = None
+    """When the profile this one started from was saved by an earlier run (seconds since the
+    epoch; None: learned in this run alone)."""
 
     @classmethod
     def for_endpoint(
@@ -197,6 +201,47 @@ class Profile:
     def _note(self, line: str) -> None:
         self.learned.append(line)
 
+    # ------------------------------------------------------------------ memory
+    def memory(self) -> dict[str, Any]:
+        """What was learned, for a later run against the same endpoint (:meth:`recall`)."""
+        return {
+            "structured": self.structured if self.forced is None else None,
+            "structured_confirmed": self.structured_confirmed and self.forced is None,
+            "responses_api": self.responses_api,
+            "developer_role": self.developer_role,
+            "token_fields": list(self.token_fields),
+            "limit_ignored": self.limit_ignored,
+            "learned": self.learned[-20:],
+        }
+
+    def recall(self, memory: dict[str, Any], saved_at: float) -> bool:
+        """Start from what an earlier run learned (:meth:`memory`); False (and nothing
+        changed) when ``memory`` is not a profile this version reads."""
+        try:
+            structured = memory["structured"]
+            fields = tuple(str(f) for f in memory["token_fields"])
+            valid = (
+                (structured is None or structured in STRUCTURED_CHAIN)
+                and memory["responses_api"] in (None, True, False)
+                and isinstance(memory["developer_role"], bool)
+                and set(fields) <= set(COMPATIBLE_TOKEN_FIELDS)
+                and isinstance(memory["learned"], list)
+            )
+        except (KeyError, TypeError):
+            return False
+        if not valid:
+            return False
+        if self.forced is None and structured is not None:
+            self.structured = structured
+            self.structured_confirmed = bool(memory.get("structured_confirmed"))
+        self.responses_api = memory["responses_api"]
+        self.developer_role = memory["developer_role"]
+        self.token_fields = fields
+        self.limit_ignored = bool(memory.get("limit_ignored"))
+        self.learned = [str(line) for line in memory["learned"]]
+        self.remembered = saved_at
+        return True
+
     def report(self) -> dict[str, Any]:
         """The profile as ``run.json`` keeps it."""
         structured = self.structured
@@ -214,7 +259,15 @@ class Profile:
             "output_limit_fields": list(self.token_fields),
             "output_limit_ignored": self.limit_ignored,
             "learned": list(self.learned),
+            "remembered_from": _when(self.remembered),
         }
+
+
+def _when(saved_at: float | None) -> str | None:
+    if saved_at is None:
+        return None
+    moment = datetime.fromtimestamp(saved_at, UTC).isoformat(timespec="seconds")
+    return f"the call store (saved by an earlier run at {moment})"
 
 
 def findings(status: int | None, message: str, body: dict[str, Any]) -> set[Finding]:

@@ -35,6 +35,10 @@ moment (SIGKILL included) loses at most calls whose answers it never saw.
   calls and commits them together in a thread, off the event loop, and a call's answer is
   handed back only once its transaction has committed. Reads (:meth:`CallStore.get`) use a
   second connection, so they never wait for a write in progress (WAL readers do not block).
+- Endpoint profiles: what the client learned an endpoint accepts for a model
+  (:class:`~rubricate.judge.endpoint.Profile`, as JSON, per base URL and model), so a later
+  run against the same endpoint starts from it instead of probing again; ``rubricate cache
+  clear`` forgets them with the answers. A table added to any store on open (no migration).
 - Never stored: API keys or headers. Error bodies pass through :func:`retry.redact`.
 """
 
@@ -55,9 +59,9 @@ from rubricate.errors import InputError
 from rubricate.judge.calls import CallError, ModelReply, ModelRequest, Usage
 
 SCHEMA_VERSION = 2
+"""1: the request's JSON in every call row; 2: requests content-addressed in ``blobs``."""
 OPEN_WAIT_S = 30.0
 """How long opening waits for another process that holds the store (creating it, writing)."""
-"""1: the request's JSON in every call row; 2: requests content-addressed in ``blobs``."""
 COMPRESS_LEVEL = 1
 """zlib level 1: ~0.1 ms for a 20 kB prompt, 3x smaller (level 6: twice the time, 10% smaller)."""
 
@@ -119,6 +123,13 @@ CREATE TABLE IF NOT EXISTS claims (
     owner TEXT NOT NULL,
     claimed_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS endpoints (
+    base_url TEXT NOT NULL,
+    model TEXT NOT NULL,
+    profile TEXT NOT NULL,
+    saved_at REAL NOT NULL,
+    PRIMARY KEY (base_url, model)
+);
 """
 
 INTENT_PREFIX = "intent:"
@@ -167,7 +178,8 @@ class Op:
     the key is claimed for ``owner`` unless another owner holds it, named in ``holder``),
     ``put`` (store ``reply`` to ``request``), ``error`` (keep a failed call's last error) or
     ``release``. ``put``, ``error`` and ``release`` drop ``owner``'s claim on the key in the
-    same transaction when ``owner`` is given.
+    same transaction when ``owner`` is given. ``endpoint`` keeps ``profile`` (JSON) as what
+    the endpoint at base URL ``key`` accepts for ``model``.
     """
 
     kind: str
@@ -178,6 +190,8 @@ class Op:
     owner: str | None = None
     error: CallError | None = None
     attempts: int = 0
+    model: str | None = None
+    profile: str | None = None
 
 
 def _reply_of(row: tuple[Any, ...]) -> ModelReply:
@@ -364,6 +378,15 @@ class CallStore:
         text, blob = row
         return zlib.decompress(blob).decode("utf-8") if blob is not None else text
 
+    def endpoint_profiles(self, base_url: str) -> dict[str, tuple[str, float]]:
+        """What earlier runs learned of the endpoint at ``base_url``: per model, the profile's
+        JSON and when it was saved (seconds since the epoch)."""
+        with self._read_lock:
+            rows = self._reader.execute(
+                "SELECT model, profile, saved_at FROM endpoints WHERE base_url = ?", (base_url,)
+            ).fetchall()
+        return {str(model): (str(profile), float(saved)) for model, profile, saved in rows}
+
     def blob_count(self) -> int:
         """Distinct requests stored content-addressed."""
         with self._read_lock:
@@ -422,6 +445,12 @@ class CallStore:
                 conn.execute("INSERT INTO claims VALUES (?,?,?)", (op.key, op.owner, time.time()))
                 return None, None
             return (None if held[0] == op.owner else str(held[0])), None
+        if op.kind == "endpoint":
+            conn.execute(
+                "INSERT OR REPLACE INTO endpoints VALUES (?,?,?,?)",
+                (op.key, op.model, op.profile, time.time()),
+            )
+            return None
         if op.kind == "put":
             assert op.request is not None and op.reply is not None
             conn.execute(_CALL_ROW, _call_row(op.key, op.request, op.reply, op.mode, None, None))
@@ -521,6 +550,8 @@ class CallStore:
                 removed["batches"] = self._conn.execute(
                     "DELETE FROM batches WHERE finished_at IS NOT NULL"
                 ).rowcount
+                # what was learned of endpoints goes with the answers: a fresh start
+                removed["endpoints"] = self._conn.execute("DELETE FROM endpoints").rowcount
             self._conn.execute("COMMIT")
             self._conn.execute("VACUUM")
         return removed

@@ -13,24 +13,32 @@ disk before it is handed to its caller (a SIGKILL loses only answers no caller h
 SQLite and zlib release the GIL while they work, so on a machine with two cores the commit
 overlaps the event loop instead of stopping it.
 
-A group starts :data:`GROUP_S` after its first write (not at once): at 64 judge calls in flight
-writes arrive ~1.5 ms apart, and committing each alone cost ~0.3 ms of CPU per transaction
-plus a thread hand-off (issue 20: 1,030 transactions for 1,725 calls, 3.3 writes each). The
-wait is hidden: a claim is made while the call waits for a concurrency slot, and an answer
-is written after its slot is free.
+A group starts :data:`GROUP_S` after its first write (the very first group at once): at 64
+judge calls in flight writes arrive ~1.5 ms apart, and committing each alone cost ~0.3 ms of
+CPU per transaction plus a thread hand-off (issue 20: 1,030 transactions for 1,725 calls,
+3.3 writes each). The wait is hidden: a claim is made while the call waits for a concurrency
+slot, and an answer is written after its slot is free.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from rubricate.judge.calls import CallError, ModelReply, ModelRequest
 from rubricate.judge.store import CallStore, Op
 
+log = logging.getLogger(__name__)
+
 GROUP_S = 0.01
 """How long a group collects writes before it commits (seconds)."""
+
+
+def _log_failure(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.warning("could not keep the endpoint profile: %s", future.exception())
 
 
 class StoreWriter:
@@ -72,12 +80,23 @@ class StoreWriter:
         """End ``owner``'s claim on ``key``."""
         await self._submit(Op("release", key, owner=owner))
 
+    def remember_endpoint(self, base_url: str, model: str, profile: str) -> None:
+        """Keep what the endpoint accepts for ``model`` (JSON) with the next group; nobody
+        waits for it, and a failure to write it is only logged (it is a hint, not a call)."""
+        future = self._queue_op(Op("endpoint", base_url, model=model, profile=profile))
+        future.add_done_callback(_log_failure)
+
     async def _submit(self, op: Op) -> Any:
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        return await asyncio.shield(self._queue_op(op))  # a cancelled caller's write stays
+
+    def _queue_op(self, op: Op) -> asyncio.Future[Any]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
         self._queue.append((op, future))
         if self._running is None and self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(GROUP_S, self._due)
-        return await asyncio.shield(future)  # a cancelled caller's write is still committed
+            # the first group goes at once: the first calls of a run wait for their claims
+            self._timer = loop.call_later(GROUP_S if self.commits else 0, self._due)
+        return future
 
     def _due(self) -> None:
         self._timer = None

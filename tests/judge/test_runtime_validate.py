@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rubricate.judge.graders.python_grader import source_problems as python_source_problems
-from rubricate.judge.validate import find_problems, validate_grader
+from rubricate.judge.validate import find_problems, structural_problems, validate_grader
 
 GOOD = [
     {"type": "string_check", "name": "s", "input": "{{ sample.output_text }}",
@@ -89,6 +89,22 @@ def test_source_size_limit() -> None:
 def test_structural_flag() -> None:
     problems = find_problems({**GOOD[0], "input": "{{ item. }}", "operation": "x"})
     assert [(p.path, p.structural) for p in problems] == [("input", False), ("operation", True)]
+
+
+def test_structural_problems_are_those_of_the_full_check() -> None:
+    """The runtime's check (structural_problems) skips templates and python sources, which
+    never hold a structural problem, and finds the same structural problems as the full one."""
+    broken = [
+        {**GOOD[0], "input": "{{ item. }}", "operation": "x"},
+        {**GOOD[2], "source": "def grade(:"},
+        {**MULTI, "graders": {**MULTI["graders"], "z": {"type": "python", "source": 3}}},
+        {"type": "nope"},
+        *GOOD,
+    ]
+    for grader in broken:
+        full = [str(p) for p in find_problems(grader) if p.structural]
+        assert structural_problems(grader) == full
+    assert structural_problems(broken[1]) == [] and validate_grader(broken[1])
 
 
 def test_not_an_object() -> None:

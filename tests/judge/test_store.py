@@ -51,7 +51,7 @@ def test_clear(tmp_path):
         store.put_error("b", REQUEST, CallError(kind="timeout", message="t"), 1)
         assert store.clear(errors_only=True) == {"errors": 1}
         assert store.count() == 1
-        assert store.clear() == {"errors": 0, "calls": 1, "batches": 0}
+        assert store.clear() == {"errors": 0, "calls": 1, "batches": 0, "endpoints": 0}
         assert store.count() == 0
 
 

@@ -167,8 +167,11 @@ class CalibrationKind(RunKind):
     ) -> None:
         prepared, request = self.prepared, self.prepared.request
         at_once = self._at_once()
+        # no more jobs at once than the client can soon send the calls of (CalibrationRunner)
+        ahead = None if self.settings.batch else 3 * max(1, self.settings.concurrency)
         self.runner = CalibrationRunner(prepared.grader, prepared.plan, runtime, writer,
-                                        progress=progress, concurrency=at_once)  # fmt: skip
+                                        progress=progress, concurrency=at_once,
+                                        calls_ahead=ahead)  # fmt: skip
         progress.start(description="grading")
         if request.repeats is not None:
             await self.runner.run(full_jobs(prepared.entries, range(request.repeats)))

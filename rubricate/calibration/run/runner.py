@@ -16,6 +16,7 @@ included, so a budget gives the same schedule on a rerun).
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 from collections.abc import Coroutine, Iterable, Sequence
 from dataclasses import dataclass
@@ -81,6 +82,13 @@ class CalibrationRunner:
         writer: where records and rows go as they complete (None: kept in memory only).
         progress: advanced by one per finished job.
         concurrency: jobs in progress at once (model calls are further limited by the client).
+        calls_ahead: judge calls of the jobs in progress, at most (None: no limit; a job
+            bigger than that still starts when nothing else runs). Jobs are started only
+            while the client can soon send their calls: a job renders its prompts and claims
+            its calls' keys when it starts, and 64 jobs of 15 calls started at once kept the
+            event loop ~0.15 s busy before the first call went out (the client's store writer
+            waiting for the loop meanwhile). Two or three times the client's concurrency
+            keeps every slot busy.
     """
 
     def __init__(
@@ -92,6 +100,7 @@ class CalibrationRunner:
         *,
         progress: Progress | None = None,
         concurrency: int = 32,
+        calls_ahead: int | None = None,
     ) -> None:
         self.grader = grader
         self.plan = plan
@@ -99,6 +108,7 @@ class CalibrationRunner:
         self.writer = writer
         self.progress = progress or NoProgress()
         self.concurrency = max(1, concurrency)
+        self.calls_ahead = calls_ahead
         self.rows: list[dict[str, Any]] = []
         self.calls = 0
         """Judge calls scheduled so far (replays from the store included)."""
@@ -167,10 +177,16 @@ class CalibrationRunner:
         self._scheduled += len(jobs)
         self.progress.update(total=self._scheduled)
         slots = asyncio.Semaphore(self.concurrency)
+        gate = CallGate(self.calls_ahead)
 
         async def one(job: Job) -> None:
+            calls = self.job_calls(job)
             async with slots:
-                record = await self._grade(job)
+                await gate.acquire(calls)
+                try:
+                    record = await self._grade(job)
+                finally:
+                    gate.release(calls)
             self._keep(job, record)
             self.progress.advance()
 
@@ -179,6 +195,51 @@ class CalibrationRunner:
     def grades(self) -> pd.DataFrame:
         """Every row so far as the tidy grades table."""
         return grades_frame(self.rows)
+
+
+class CallGate:
+    """A semaphore weighted by judge calls: :meth:`acquire` ``n`` waits until the calls held
+    plus ``n`` fit in ``limit`` (or nothing is held); waiters are served in order."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.held = 0
+        self._waiting: collections.deque[tuple[int, asyncio.Future[None]]] = collections.deque()
+
+    def _fits(self, calls: int) -> bool:
+        return self.limit is None or self.held == 0 or self.held + calls <= self.limit
+
+    async def acquire(self, calls: int) -> None:
+        if not self._waiting and self._fits(calls):
+            self.held += calls
+            return
+        granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((calls, granted))
+        try:
+            await granted
+        except asyncio.CancelledError:
+            if granted.done() and not granted.cancelled():
+                self.release(calls)  # granted, then cancelled before it could run
+            else:
+                self._waiting.remove((calls, granted))
+                self._wake()
+            raise
+
+    def release(self, calls: int) -> None:
+        self.held -= calls
+        self._wake()
+
+    def _wake(self) -> None:
+        while self._waiting:
+            calls, granted = self._waiting[0]
+            if granted.done():
+                self._waiting.popleft()
+                continue
+            if not self._fits(calls):
+                return
+            self._waiting.popleft()
+            self.held += calls
+            granted.set_result(None)
 
 
 async def _one_per_turn(coroutines: Iterable[Coroutine[Any, Any, None]]) -> list[None]:
