@@ -4,7 +4,8 @@
 ``await client.call(request, repeat=i)``. A call:
 
 1. replays from the call store when it holds ``request.key(repeat)`` (``cached=True``, free),
-   unless ``use_cache`` is off;
+   unless ``use_cache`` is off (with a store writer, the look-up is the claim's, in the
+   writer thread: one read per call, off the event loop);
 2. joins an identical call already in flight (same key) instead of paying twice;
 3. otherwise waits for the :class:`~rubricate.judge.limits.Limiter` (concurrency, RPM, TPM),
    sends the request with the official SDK (``AsyncOpenAI`` / ``AsyncAzureOpenAI``, its own
@@ -229,7 +230,7 @@ class OpenAIClient:
         if self._started is None:
             self._started = time.perf_counter()
         key = request.key(repeat)
-        if self.store is not None and self.settings.use_cache:
+        if self.store is not None and self.settings.use_cache and self.writer is None:
             stored = self.store.get(key)
             if stored is not None:
                 self._account(request, stored)

@@ -87,7 +87,9 @@ class StoreWriter:
         future.add_done_callback(_log_failure)
 
     async def _submit(self, op: Op) -> Any:
-        return await asyncio.shield(self._queue_op(op))  # a cancelled caller's write stays
+        # a cancelled caller cancels only its future: the op stays queued and is committed
+        # with its group (no asyncio.shield needed, and none paid for on every write)
+        return await self._queue_op(op)
 
     def _queue_op(self, op: Op) -> asyncio.Future[Any]:
         loop = asyncio.get_running_loop()

@@ -128,6 +128,29 @@ def test_the_writer_groups_commits_and_each_answer_is_on_disk_when_put_returns(t
     store.close()
 
 
+def test_a_write_whose_caller_was_cancelled_is_still_committed(tmp_path):
+    """An answer that was paid for is kept even when the grade waiting for it is cancelled
+    (the run stopping at the first fatal error) before its group commits."""
+    store = CallStore(tmp_path / "c.sqlite")
+
+    async def main() -> None:
+        writer = StoreWriter(store)
+        await writer.put("first", REQUEST, ModelReply(text="ok"), mode="chat", owner=None)
+        waiting = asyncio.ensure_future(
+            writer.put("paid", REQUEST, ModelReply(text="kept"), mode="chat", owner=None)
+        )
+        await asyncio.sleep(0)  # queued, its group not yet committed
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        await writer.aclose()
+
+    asyncio.run(main())
+    stored = store.get("paid")
+    assert stored is not None and stored.text == "kept"
+    store.close()
+
+
 def test_clear_drops_the_stored_requests_too(tmp_path):
     with CallStore(tmp_path / "c.sqlite") as store:
         store.put(REQUEST.key(0), REQUEST, ModelReply(text="x"))
