@@ -86,7 +86,7 @@ async def _run(
     score_clipped: bool = False,
 ) -> tuple[list[GradeRecord], list[dict[str, Any]] | None, str | None]:
     from rubricate.judge.client import open_client
-    from rubricate.judge.runtime import Runtime
+    from rubricate.judge.runtime import Runtime, pairs_at_once
     from rubricate.judge.sample import make_sample
     from rubricate.rubrics.compile.own_checks import runner
 
@@ -112,7 +112,7 @@ async def _run(
                     # batch mode submits what is queued: every call must be queued at once
                     concurrency=len(runnable)
                     if settings.batch
-                    else max(64, settings.concurrency * 2),
+                    else pairs_at_once(grader, settings.concurrency),
                 )
     finally:
         if client is not None:

@@ -63,6 +63,32 @@ GRADERS: dict[str, GradeFn] = {
 """Grade functions of the sub-grader types (``multi`` is dispatched separately)."""
 
 
+def model_calls(grader: Any) -> int:
+    """Model calls one grade of ``grader`` makes (``score_model``, ``label_model``, cosine
+    ``text_similarity``; a ``multi``'s sub-graders summed)."""
+    if not isinstance(grader, dict):
+        return 0
+    kind = grader.get("type")
+    if kind == "multi":
+        graders = grader.get("graders")
+        return sum(model_calls(g) for g in graders.values()) if isinstance(graders, dict) else 0
+    if kind in ("score_model", "label_model"):
+        return 1
+    return int(kind == "text_similarity" and grader.get("evaluation_metric") == "cosine")
+
+
+def pairs_at_once(grader: Any, concurrency: int) -> int:
+    """Pairs to grade at once so that the client's ``concurrency`` slots stay busy without
+    rendering and claiming far more calls than it can send soon: about three times its
+    slots' worth of calls (a pair starts by rendering every prompt and claiming every
+    call's key; 128 pairs of 15 calls took the event loop ~0.2 s before the first call went
+    out), and at least 64 pairs when a pair makes no model call."""
+    calls = model_calls(grader)
+    if calls == 0:
+        return max(64, 2 * concurrency)
+    return max(2, -(-3 * concurrency // calls))
+
+
 def check_config(grader: dict) -> None:
     """Raise :class:`GraderError` when ``grader`` cannot run at all (see module docstring)."""
     problems = structural_problems(grader)

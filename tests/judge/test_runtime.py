@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rubricate.errors import GraderError
-from rubricate.judge.runtime import Runtime
+from rubricate.judge.runtime import Runtime, model_calls, pairs_at_once
 from rubricate.judge.sample import make_sample
 from tests.judge.fakes import ScriptedClient, score_reply
 
@@ -96,3 +96,20 @@ async def test_python_workers_get_nltk_data(monkeypatch: pytest.MonkeyPatch, tmp
         pool = await rt.python_pool()
         assert pool.extra_env == {"NLTK_DATA": str(tmp_path)}
         assert await rt.python_pool() is pool
+
+
+def test_model_calls_and_pairs_at_once() -> None:
+    """A pair renders and claims every call when it starts: grade starts about three times
+    the client's slots' worth of calls (issue 20), at least 64 pairs of a check-only grader."""
+    judge = {"type": "score_model", "name": "j", "model": "m", "input": []}
+    check = {"type": "string_check", "name": "s", "input": "a", "reference": "a",
+             "operation": "eq"}  # fmt: skip
+    cosine = {"type": "text_similarity", "evaluation_metric": "cosine"}
+    multi = {"type": "multi", "graders": {f"j{i}": judge for i in range(15)} | {"s": check}}
+    assert [model_calls(g) for g in (judge, check, cosine, multi, {"type": "multi"})] == [
+        1, 0, 1, 15, 0
+    ]  # fmt: skip
+    assert pairs_at_once(multi, 64) == 13  # 13 x 15 = 195 calls for 64 slots
+    assert pairs_at_once(judge, 64) == 192
+    assert pairs_at_once(check, 8) == 64 and pairs_at_once(check, 64) == 128
+    assert pairs_at_once(multi, 1) == 2
