@@ -143,6 +143,9 @@ _REPLY_COLUMNS = (
 
 _CALL_ROW = "INSERT OR REPLACE INTO calls VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 
+_IN_CHUNK = 500
+"""Keys per ``IN (...)`` look-up (SQLite before 3.32 allows 999 parameters)."""
+
 _committed_in_process = 0
 
 
@@ -407,7 +410,7 @@ class CallStore:
                 try:
                     if blobs:
                         self._conn.executemany("INSERT OR IGNORE INTO blobs VALUES (?, ?)", blobs)
-                    results = [self._apply_one(op) for op in ops]
+                    results = self._apply_all(ops)
                     self._conn.execute("COMMIT")
                 except BaseException:
                     self._conn.execute("ROLLBACK")
@@ -431,6 +434,81 @@ class CallStore:
                     raw = op.request.canonical_json().encode("utf-8")
                     found[sha] = zlib.compress(raw, COMPRESS_LEVEL)
         return list(found.items())
+
+    def _apply_all(self, ops: Sequence[Op]) -> list[Any]:
+        """Every op's result, as if they ran one by one in order.
+
+        When no key appears twice in the group (the usual case: one client never has two
+        writes of one key waiting at once), ops of different keys commute, so the claims run
+        as one look-up of every key and one insert, and the answers as one insert and one
+        delete of their claims: ~3x less work in the writer thread than an op at a time."""
+        keys = [op.key for op in ops]
+        if len(ops) < 2 or len(set(keys)) < len(keys):
+            return [self._apply_one(op) for op in ops]
+        results: list[Any] = [None] * len(ops)
+        claims = [i for i, op in enumerate(ops) if op.kind == "claim"]
+        puts = [i for i, op in enumerate(ops) if op.kind == "put"]
+        for i, result in zip(claims, self._claim_all([ops[i] for i in claims]), strict=True):
+            results[i] = result
+        self._put_all([ops[i] for i in puts])
+        done = set(claims) | set(puts)
+        for i, op in enumerate(ops):
+            if i not in done:
+                results[i] = self._apply_one(op)
+        return results
+
+    def _claim_all(self, ops: Sequence[Op]) -> list[Any]:
+        """The ``claim`` ops of distinct keys, each as :meth:`_apply_one` would."""
+        if len(ops) < 2:
+            return [self._apply_one(op) for op in ops]
+        conn, keys = self._conn, [op.key for op in ops]
+        stored: dict[str, Any] = {}
+        held: dict[str, str] = {}
+        for start in range(0, len(keys), _IN_CHUNK):
+            chunk = keys[start : start + _IN_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for row in conn.execute(
+                f"SELECT key, {_REPLY_COLUMNS} FROM calls WHERE key IN ({marks})", chunk
+            ):
+                stored[row[0]] = row[1:]
+            found = conn.execute(f"SELECT key, owner FROM claims WHERE key IN ({marks})", chunk)
+            held.update(found)
+        now = time.time()
+        conn.executemany(
+            "INSERT INTO claims VALUES (?,?,?)",
+            [(op.key, op.owner, now) for op in ops if op.key not in stored and op.key not in held],
+        )
+        results: list[Any] = []
+        for op in ops:
+            if op.key in stored:
+                results.append((None, _reply_of(stored[op.key])))
+            elif op.key not in held:
+                results.append((None, None))
+            else:
+                holder = held[op.key]
+                results.append((None if holder == op.owner else str(holder), None))
+        return results
+
+    def _put_all(self, ops: Sequence[Op]) -> None:
+        """The ``put`` ops of distinct keys, each as :meth:`_apply_one` would."""
+        if len(ops) < 2:
+            for op in ops:
+                self._apply_one(op)
+            return
+        conn = self._conn
+        rows = []
+        for op in ops:
+            assert op.request is not None and op.reply is not None
+            rows.append(_call_row(op.key, op.request, op.reply, op.mode, None, None))
+        conn.executemany(_CALL_ROW, rows)
+        keys = [op.key for op in ops]
+        for start in range(0, len(keys), _IN_CHUNK):
+            chunk = keys[start : start + _IN_CHUNK]
+            conn.execute(f"DELETE FROM errors WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+        conn.executemany(
+            "DELETE FROM claims WHERE key = ? AND owner = ?",
+            [(op.key, op.owner) for op in ops if op.owner is not None],
+        )
 
     def _apply_one(self, op: Op) -> Any:
         conn = self._conn

@@ -96,6 +96,56 @@ def test_one_transaction_claims_answers_and_ends_claims(tmp_path):
         assert store.query("SELECT key, attempts FROM errors") == [("j", 2)]
 
 
+def _plain(result: object) -> object:
+    """A claim's ``(holder, stored reply)`` with the reply as its text; other results as is."""
+    if isinstance(result, tuple):
+        holder, stored = result
+        return holder, stored.text if stored is not None else None
+    return result
+
+
+def test_a_group_of_distinct_keys_gives_what_one_op_at_a_time_gives(tmp_path):
+    """Claims and answers of distinct keys run as set operations (CallStore._apply_all); the
+    results and the rows left are those of running the ops one by one, in order."""
+
+    def setup(store: CallStore) -> None:
+        store.put("stored", REQUEST, ModelReply(text="kept"))
+        store.apply([Op("claim", "theirs", owner="b:2"), Op("claim", "mine", owner="a:1"),
+                     Op("claim", "paid", owner="a:1")])  # fmt: skip
+
+    group = [
+        Op("claim", "new", owner="a:1"),
+        Op("put", "paid", REQUEST, ModelReply(text="answer"), mode="chat", owner="a:1"),
+        Op("claim", "stored", owner="a:1"),
+        Op("claim", "theirs", owner="a:1"),
+        Op("error", "failed", REQUEST, owner=None, error=CallError(kind="timeout", message="x")),
+        Op("claim", "mine", owner="a:1"),
+        Op("put", "other", REQUEST, ModelReply(text="b"), mode="chat", owner=None),
+        Op("release", "gone", owner="a:1"),
+    ]
+    outcomes = []
+    for name, one_by_one in (("grouped", False), ("sequential", True)):
+        with CallStore(tmp_path / f"{name}.sqlite") as store:
+            setup(store)
+            if one_by_one:
+                results = [store.apply([op])[0] for op in group]
+            else:
+                results = store.apply(group)
+            rows = [store.query(f"SELECT * FROM {table} ORDER BY 1")
+                    for table in ("claims", "errors")]  # fmt: skip
+            answers = {k: store.get(k).text for k in store.keys()}  # type: ignore[union-attr]
+        plain = [_plain(result) for result in results]
+        claims = [(key, owner) for key, owner, _ in rows[0]]
+        errors = [(row[0], row[2]) for row in rows[1]]
+        outcomes.append((plain, claims, errors, answers))
+    assert outcomes[0] == outcomes[1]
+    plain, claims, _, answers = outcomes[0]
+    assert plain[0] == (None, None) and plain[2] == (None, "kept") and plain[3] == ("b:2", None)
+    assert plain[5] == (None, None)  # already ours
+    assert claims == [("mine", "a:1"), ("new", "a:1"), ("theirs", "b:2")]
+    assert answers == {"stored": "kept", "paid": "answer", "other": "b"}
+
+
 def test_the_writer_groups_commits_and_each_answer_is_on_disk_when_put_returns(tmp_path):
     path = tmp_path / "c.sqlite"
     store = CallStore(path)
