@@ -68,6 +68,21 @@ async def test_a_cancelled_waiter_gives_its_turn_away() -> None:
         await first
 
 
+async def test_waiters_cancelled_together_all_end_cancelled() -> None:
+    """Cancelling every job at once (Ctrl-C) cancels their waits before any resumes: each
+    still ends with CancelledError (not a ValueError from a turn already dropped)."""
+    gate = CallGate(2)
+    await gate.acquire(2)
+    waiters = [asyncio.ensure_future(gate.acquire(1)) for _ in range(3)]
+    await asyncio.sleep(0)
+    for waiter in waiters:
+        waiter.cancel()
+    gate.release(2)  # drops the cancelled turns before their tasks resume
+    outcomes = await asyncio.gather(*waiters, return_exceptions=True)
+    assert all(isinstance(o, asyncio.CancelledError) for o in outcomes), outcomes
+    assert gate.held == 0
+
+
 async def test_no_limit_never_waits() -> None:
     gate = CallGate(None)
     await gate.acquire(10**6)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import json
 from collections.abc import Coroutine, Iterable, Sequence
 from dataclasses import dataclass
@@ -220,8 +221,9 @@ class CallGate:
         except asyncio.CancelledError:
             if granted.done() and not granted.cancelled():
                 self.release(calls)  # granted, then cancelled before it could run
-            else:
-                self._waiting.remove((calls, granted))
+            else:  # still waiting (or already dropped by _wake as done)
+                with contextlib.suppress(ValueError):
+                    self._waiting.remove((calls, granted))
                 self._wake()
             raise
 
