@@ -35,6 +35,10 @@ def _stored(path: Path) -> int:
         conn.close()
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.subprocess
 def test_sigint_exits_130_and_keeps_what_was_paid(fake_openai_env, tmp_path: Path) -> None:
     fake = fake_openai_env
@@ -45,15 +49,22 @@ def test_sigint_exits_130_and_keeps_what_was_paid(fake_openai_env, tmp_path: Pat
         "--set", str(EXAMPLE / "calibration.jsonl"), "--out", str(tmp_path / "run"),
         "--repeats", "1", "--no-figures", "--store", str(store), "--json",
     ]  # fmt: skip
+    # SIGINT as a terminal's Ctrl-C delivers it: a test run started in the background by a
+    # non-interactive shell (`pytest &`) inherits SIGINT *ignored*, and so would the child
     child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             env=dict(os.environ))  # fmt: skip
-    deadline = time.monotonic() + 60
-    while _stored(store) < K:
-        assert child.poll() is None, child.communicate()
-        assert time.monotonic() < deadline, "the child never stored K answers"
-        time.sleep(0.02)
-    child.send_signal(signal.SIGINT)
-    out, err = child.communicate(timeout=30)
+                             env=dict(os.environ), preexec_fn=_default_sigint)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while _stored(store) < K:
+            assert child.poll() is None, child.communicate()
+            assert time.monotonic() < deadline, "the child never stored K answers"
+            time.sleep(0.02)
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=30)
+    finally:  # a child that did not stop must not outlive the test
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
     assert child.returncode == 130, err
     assert "Traceback" not in err
     lines = [line for line in err.splitlines() if line.strip()]
