@@ -355,7 +355,10 @@ class OpenAIClient:
         profile = self._profiles.get(model)
         if self.writer is None or profile is None:
             return
-        kinds = sorted(list(kind[1:]) for kind in self._answered if kind[0] == model)
+        # kinds answered in a forced format prove nothing of what a free run may send
+        kinds = [] if profile.forced is not None else sorted(
+            list(kind[1:]) for kind in self._answered if kind[0] == model
+        )
         text = json.dumps({**profile.memory(), "probed": kinds}, sort_keys=True)
         if self._saved.get(model) != text:
             self._saved[model] = text

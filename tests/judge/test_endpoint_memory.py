@@ -143,6 +143,16 @@ def test_a_forced_format_wins_over_the_kept_profile(tmp_path: Path) -> None:
     assert report["structured_output_state"] == "forced by --structured-output"
 
 
+def test_a_run_in_a_forced_format_leaves_the_next_free_run_its_probe(tmp_path: Path) -> None:
+    """What a forced run answered says nothing of json_schema: the next run still probes."""
+    store = tmp_path / "calls.sqlite"
+    with FakeOpenAI(imitate="llama-cpp-python") as server:
+        asyncio.run(run(server, store, ["forced"], structured_output="json_object"))
+        seen = len(server.model_requests())
+        asyncio.run(run(server, store, [f"free {i}" for i in range(4)]))
+        assert formats(server, seen).count("json_schema") == 1  # probed, refused once
+
+
 def test_cache_clear_forgets_the_endpoints(tmp_path: Path) -> None:
     store = tmp_path / "calls.sqlite"
     with FakeOpenAI() as server:
