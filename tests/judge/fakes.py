@@ -15,6 +15,18 @@ from rubricate.judge.calls import CallError, ModelReply, ModelRequest, Usage
 
 Responder = Callable[[ModelRequest, int], ModelReply]
 
+VERDICT_SCHEMA = {
+    "name": "verdict",
+    "strict": True,
+    "schema": {
+        "type": "object",
+        "properties": {"explanation": {"type": "string"}, "criteria_met": {"type": "boolean"}},
+        "required": ["explanation", "criteria_met"],
+        "additionalProperties": False,
+    },
+}
+"""The pass/fail judge schema the client tests send as ``json_schema``."""
+
 
 def text_reply(
     text: str, *, model: str = "judge-1", tokens: tuple[int, int] = (10, 5)

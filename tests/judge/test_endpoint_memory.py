@@ -20,17 +20,7 @@ from rubricate.judge.client import open_client
 from rubricate.judge.retry import RetryPolicy
 from rubricate.judge.store import CallStore
 from rubricate.testing import FakeOpenAI
-
-SCHEMA = {
-    "name": "verdict",
-    "strict": True,
-    "schema": {
-        "type": "object",
-        "properties": {"explanation": {"type": "string"}, "criteria_met": {"type": "boolean"}},
-        "required": ["explanation", "criteria_met"],
-        "additionalProperties": False,
-    },
-}
+from tests.judge.fakes import VERDICT_SCHEMA as SCHEMA
 
 
 def judge(text: str) -> ModelRequest:

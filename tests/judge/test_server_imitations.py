@@ -18,17 +18,8 @@ from rubricate.judge.calls import ClientSettings, ModelRequest
 from rubricate.judge.client import open_client
 from rubricate.judge.retry import RetryPolicy
 from rubricate.testing import FakeOpenAI, Generated
+from tests.judge.fakes import VERDICT_SCHEMA as SCHEMA
 
-SCHEMA = {
-    "name": "verdict",
-    "strict": True,
-    "schema": {
-        "type": "object",
-        "properties": {"explanation": {"type": "string"}, "criteria_met": {"type": "boolean"}},
-        "required": ["explanation", "criteria_met"],
-        "additionalProperties": False,
-    },
-}
 FAST = RetryPolicy(base_s=0.01, cap_s=0.05)
 
 
