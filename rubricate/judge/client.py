@@ -366,9 +366,8 @@ class OpenAIClient:
 
     def endpoint_report(self) -> dict[str, Any]:
         """What was learned of the endpoint, per model (for ``run.json``)."""
-        base_url = self.settings.base_url or _env_base_url(self.azure)
         return {
-            "base_url": base_url or "https://api.openai.com/v1",
+            "base_url": self._base_url(),
             "local": self.local,
             "api": self.settings.api,
             "structured_output": self.settings.structured_output,

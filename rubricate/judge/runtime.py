@@ -42,6 +42,7 @@ from rubricate.judge.graders import (
     text_similarity,
 )
 from rubricate.judge.graders.base import GradeContext, OwnChecks
+from rubricate.judge.graders.kinds import model_calls
 from rubricate.judge.graders.multi import GradeFn
 from rubricate.judge.graders.wordnet import nltk_data_dir
 from rubricate.judge.judge_format import FormatTally
@@ -63,21 +64,7 @@ GRADERS: dict[str, GradeFn] = {
 """Grade functions of the sub-grader types (``multi`` is dispatched separately)."""
 
 
-def model_calls(grader: Any) -> int:
-    """Model calls one grade of ``grader`` makes (``score_model``, ``label_model``, cosine
-    ``text_similarity``; a ``multi``'s sub-graders summed)."""
-    if not isinstance(grader, dict):
-        return 0
-    kind = grader.get("type")
-    if kind == "multi":
-        graders = grader.get("graders")
-        return sum(model_calls(g) for g in graders.values()) if isinstance(graders, dict) else 0
-    if kind in ("score_model", "label_model"):
-        return 1
-    return int(kind == "text_similarity" and grader.get("evaluation_metric") == "cosine")
-
-
-def pairs_at_once(grader: Any, concurrency: int) -> int:
+def pairs_at_once(grader: dict, concurrency: int) -> int:
     """Pairs to grade at once so that the client's ``concurrency`` slots stay busy without
     rendering and claiming far more calls than it can send soon: about three times its
     slots' worth of calls (a pair starts by rendering every prompt and claiming every

@@ -50,7 +50,7 @@ import threading
 import time
 import zlib
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -145,6 +145,15 @@ _CALL_ROW = "INSERT OR REPLACE INTO calls VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,
 
 _IN_CHUNK = 500
 """Keys per ``IN (...)`` look-up (SQLite before 3.32 allows 999 parameters)."""
+
+
+
+def _in_chunks(keys: list[str]) -> Iterator[tuple[list[str], str]]:
+    """``keys`` in chunks of :data:`_IN_CHUNK`, each with its ``?,?,...`` placeholders."""
+    for start in range(0, len(keys), _IN_CHUNK):
+        chunk = keys[start : start + _IN_CHUNK]
+        yield chunk, ",".join("?" * len(chunk))
+
 
 _committed_in_process = 0
 
@@ -458,15 +467,13 @@ class CallStore:
         return results
 
     def _claim_all(self, ops: Sequence[Op]) -> list[Any]:
-        """The ``claim`` ops of distinct keys, each as :meth:`_apply_one` would."""
-        if len(ops) < 2:
-            return [self._apply_one(op) for op in ops]
-        conn, keys = self._conn, [op.key for op in ops]
+        """``claim`` ops of distinct keys: each result is ``(holder, stored)``, the stored
+        answer if there is one, else the key is claimed for the op's owner unless another
+        owner holds it, named in ``holder``."""
+        conn = self._conn
         stored: dict[str, Any] = {}
         held: dict[str, str] = {}
-        for start in range(0, len(keys), _IN_CHUNK):
-            chunk = keys[start : start + _IN_CHUNK]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _in_chunks([op.key for op in ops]):
             for row in conn.execute(
                 f"SELECT key, {_REPLY_COLUMNS} FROM calls WHERE key IN ({marks})", chunk
             ):
@@ -490,21 +497,16 @@ class CallStore:
         return results
 
     def _put_all(self, ops: Sequence[Op]) -> None:
-        """The ``put`` ops of distinct keys, each as :meth:`_apply_one` would."""
-        if len(ops) < 2:
-            for op in ops:
-                self._apply_one(op)
-            return
+        """``put`` ops of distinct keys: store each answer, forget any earlier error of its
+        key, and end the op's owner's claim on it."""
         conn = self._conn
         rows = []
         for op in ops:
             assert op.request is not None and op.reply is not None
             rows.append(_call_row(op.key, op.request, op.reply, op.mode, None, None))
         conn.executemany(_CALL_ROW, rows)
-        keys = [op.key for op in ops]
-        for start in range(0, len(keys), _IN_CHUNK):
-            chunk = keys[start : start + _IN_CHUNK]
-            conn.execute(f"DELETE FROM errors WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+        for chunk, marks in _in_chunks([op.key for op in ops]):
+            conn.execute(f"DELETE FROM errors WHERE key IN ({marks})", chunk)
         conn.executemany(
             "DELETE FROM claims WHERE key = ? AND owner = ?",
             [(op.key, op.owner) for op in ops if op.owner is not None],
@@ -512,34 +514,24 @@ class CallStore:
 
     def _apply_one(self, op: Op) -> Any:
         conn = self._conn
-        if op.kind == "claim":  # (holder, stored): the answer, else claim it unless held
-            row = conn.execute(
-                f"SELECT {_REPLY_COLUMNS} FROM calls WHERE key = ?", (op.key,)
-            ).fetchone()
-            if row is not None:
-                return None, _reply_of(row)
-            held = conn.execute("SELECT owner FROM claims WHERE key = ?", (op.key,)).fetchone()
-            if held is None:
-                conn.execute("INSERT INTO claims VALUES (?,?,?)", (op.key, op.owner, time.time()))
-                return None, None
-            return (None if held[0] == op.owner else str(held[0])), None
+        if op.kind == "claim":
+            return self._claim_all([op])[0]
+        if op.kind == "put":
+            self._put_all([op])
+            return None
         if op.kind == "endpoint":
             conn.execute(
                 "INSERT OR REPLACE INTO endpoints VALUES (?,?,?,?)",
                 (op.key, op.model, op.profile, time.time()),
             )
             return None
-        if op.kind == "put":
-            assert op.request is not None and op.reply is not None
-            conn.execute(_CALL_ROW, _call_row(op.key, op.request, op.reply, op.mode, None, None))
-            conn.execute("DELETE FROM errors WHERE key = ?", (op.key,))
-        elif op.kind == "error":
+        if op.kind == "error":
             assert op.request is not None and op.error is not None
             conn.execute(
                 "INSERT OR REPLACE INTO errors VALUES (?,?,?,?,?,?,?,?)",
                 _error_row(op.key, op.request, op.error, op.attempts),
             )
-        if op.owner is not None and op.kind != "claim":  # put/error/release end the claim
+        if op.owner is not None:  # error and release end the claim
             conn.execute("DELETE FROM claims WHERE key = ? AND owner = ?", (op.key, op.owner))
         return None
 

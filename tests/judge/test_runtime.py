@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from rubricate.errors import GraderError
-from rubricate.judge.runtime import Runtime, model_calls, pairs_at_once
+from rubricate.judge.graders.kinds import model_calls
+from rubricate.judge.runtime import Runtime, pairs_at_once
 from rubricate.judge.sample import make_sample
 from tests.judge.fakes import ScriptedClient, score_reply
 
