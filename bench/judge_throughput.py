@@ -33,7 +33,8 @@ loading and compiling the rubric, before the first call) and grading.
 
 Run: ``python bench/judge_throughput.py [--settings 64x0.2,256x0.05] [--repeats 5] [--json]
 [--baseline DIR]`` (``DIR`` holding an older ``rubricate`` package: each pipeline is run with
-it too, right after, against the same server: before and after in one run);
+it too, right after, against the same server: before and after in one run; its store is
+seeded with the endpoint too when that version keeps endpoints, and the row says whether);
 ``--quick`` (what tests/test_bench_smoke.py runs) is one small setting, one repeat, a subset
 of the answers and no peers.
 """
@@ -129,11 +130,12 @@ def _endpoints(store: Path) -> list[list[Any]]:
         conn.close()
 
 
-def _seed_store(store: Path, endpoints: str | None) -> None:
+def _seed_store(store: Path, endpoints: str | None) -> bool:
     """A fresh store that knows the endpoint as an earlier run left it (``--endpoints``: a
-    JSON file of endpoints rows): no call kept, so every call is live."""
+    JSON file of endpoints rows): no call kept, so every call is live. False when there is
+    nothing to seed or the package's store keeps no endpoints (an older ``--baseline``)."""
     if not endpoints:
-        return
+        return False
     import sqlite3
 
     from rubricate.judge.store import CallStore
@@ -144,15 +146,25 @@ def _seed_store(store: Path, endpoints: str | None) -> None:
     try:
         with conn:
             conn.executemany("INSERT INTO endpoints VALUES (?, ?, ?, ?)", rows)
+    except sqlite3.OperationalError:  # no endpoints table: this version probes every run
+        return False
     finally:
         conn.close()
+    return True
 
 
 def _run_cli(args: list[str]) -> int:
-    from rubricate.cli import run
+    """The ``rubricate`` console script on ``args``, in this process (its entry point, with
+    what it sets up before it runs a command, e.g. :mod:`rubricate.gcpolicy`)."""
+    from rubricate.cli import main
 
+    sys.argv = ["rubricate", *args]
     with contextlib.redirect_stdout(sys.stderr):
-        return run(args)
+        try:
+            main()
+        except SystemExit as done:
+            return done.code if isinstance(done.code, int) else int(done.code is not None)
+    return 0
 
 
 def child_calibrate(opts: argparse.Namespace, folder: Path) -> dict[str, Any]:
@@ -183,7 +195,7 @@ def child_calibrate(opts: argparse.Namespace, folder: Path) -> dict[str, Any]:
     execution.RunWriter.open_streams = open_streams  # type: ignore[method-assign]
     calset = _subset(folder, opts.answers)
     store = folder / "calls.sqlite"
-    _seed_store(store, opts.endpoints)
+    known = _seed_store(store, opts.endpoints)
     code = _run_cli(["calibrate", str(RUBRIC), "--set", str(calset), "--repeats",
                      str(opts.repeats), "--base-url", opts.base_url, "--concurrency",
                      str(opts.concurrency), "--store", str(store), "--out",
@@ -191,6 +203,7 @@ def child_calibrate(opts: argparse.Namespace, folder: Path) -> dict[str, Any]:
     cpu, end = _cpu_self() + _cpu_children(), time.perf_counter()
     return {
         "exit": code,
+        "endpoint_known": known,
         "calls": _judged_calls(store),
         "wall_s": grading["wall"] - grading["start"],
         "cpu_s": grading["cpu_end"],
@@ -221,13 +234,14 @@ def child_grade(opts: argparse.Namespace, folder: Path) -> dict[str, Any]:
 
     Runtime.grade_many = grade_many  # type: ignore[method-assign]
     store = folder / "calls.sqlite"
-    _seed_store(store, opts.endpoints)
+    known = _seed_store(store, opts.endpoints)
     code = _run_cli(["grade", str(RUBRIC), "--items", str(items), "--samples", str(samples),
                      "--base-url", opts.base_url, "--concurrency", str(opts.concurrency),
                      "--store", str(store), "--out", str(folder / "records.jsonl"),
                      "--max-unscored", "1"])  # fmt: skip
     return {
         "exit": code,
+        "endpoint_known": known,
         "calls": _judged_calls(store),
         "wall_s": span["end"] - span["start"],
         "cpu_s": _cpu_self() + _cpu_children(),
@@ -460,10 +474,10 @@ def main() -> int:
                 row = _run_child(driver, opts, base_url, calls or 1725, endpoints=known)
                 calls = calls or int(row.get("calls") or 0)
                 row.pop("endpoints", None)
-                row["endpoint_known"] = known is not None and driver in ("calibrate", "grade")
                 rows.append(row)
-                if opts.baseline and driver != "bare":  # an older store keeps no endpoints
-                    rows.append(_run_child(driver, opts, base_url, calls, opts.baseline))
+                if opts.baseline and driver != "bare":  # seeded too, if its store keeps them
+                    rows.append(_run_child(driver, opts, base_url, calls, opts.baseline,
+                                           endpoints=known))  # fmt: skip
             if not opts.no_peers:
                 rows += _peers(opts, base_url, calls or 1725)
         finally:

@@ -21,6 +21,7 @@ import click
 
 from rubricate._version import __version__
 from rubricate.errors import ExitCode, RubricateError, error_line, exit_code_for
+from rubricate.gcpolicy import tune as tune_gc
 
 COMMANDS: dict[str, str] = {
     # name: "module:attribute" under rubricate.commands
@@ -142,6 +143,7 @@ def run(argv: list[str] | None = None) -> int:
 
 def main() -> None:
     """Entry point of the ``rubricate`` console script."""
+    tune_gc()  # this process is rubricate's own: fewer young collections (rubricate.gcpolicy)
     sys.exit(run(sys.argv[1:]))
 
 

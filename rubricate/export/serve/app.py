@@ -61,6 +61,7 @@ from rubricate.export.rewards.common import ErrorPolicy
 from rubricate.export.serve import requests as bodies
 from rubricate.export.serve.metrics import CONTENT_TYPE, ServerMetrics
 from rubricate.export.serve.openrlhf_query import DEFAULT_STRIP_TOKENS, Refused
+from rubricate.gcpolicy import tune as tune_gc
 from rubricate.judge.calls import ClientSettings
 
 log = logging.getLogger("rubricate.serve")
@@ -274,5 +275,7 @@ def create_app(config: ServeConfig) -> Starlette:
 
 def app_from_env() -> Starlette:
     """The app for a server process started by uvicorn's ``--workers`` (config in
-    :data:`CONFIG_ENV`)."""
+    :data:`CONFIG_ENV`); the process is rubricate's own, so its collector is tuned as the
+    console script's is (:mod:`rubricate.gcpolicy`)."""
+    tune_gc()
     return create_app(ServeConfig.from_json(os.environ[CONFIG_ENV]))
