@@ -32,11 +32,16 @@ separately, not in the per-call figure, and the per-call CPU is split into start
 loading and compiling the rubric, before the first call) and grading.
 
 Run: ``python bench/judge_throughput.py [--settings 64x0.2,256x0.05] [--repeats 5] [--json]
-[--baseline DIR]`` (``DIR`` holding an older ``rubricate`` package: each pipeline is run with
-it too, right after, against the same server: before and after in one run; its store is
-seeded with the endpoint too when that version keeps endpoints, and the row says whether);
-``--quick`` (what tests/test_bench_smoke.py runs) is one small setting, one repeat, a subset
-of the answers and no peers.
+[--runs N] [--baseline DIR]``.
+
+- ``--runs N``: every driver N times per setting, in rounds; each figure is printed as the
+  median of the N with its range (on a machine shared with other work one run's CPU per call
+  moves by +-15 %);
+- ``--baseline DIR``: ``DIR`` holds an older ``rubricate`` package; each pipeline is run with
+  it too, right after, against the same server (before and after in one run); its store is
+  seeded with the endpoint too when that version keeps endpoints, and the row says whether;
+- ``--quick`` (what tests/test_bench_smoke.py runs): one small setting, one repeat, a subset
+  of the answers and no peers.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ import json
 import os
 import resource
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -430,6 +436,8 @@ def main() -> int:
     parser.add_argument("--answers", type=int, default=None, help="first N answers only")
     parser.add_argument("--drivers", default=",".join(DRIVERS))
     parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--runs", type=int, default=1,
+                        help="rounds of every driver per setting: medians and ranges printed")
     parser.add_argument("--baseline", metavar="DIR",
                         help="also run each pipeline with the rubricate package in DIR "
                         "(git archive OLD rubricate | tar -x -C DIR)")  # fmt: skip
@@ -456,34 +464,17 @@ def main() -> int:
     for text in opts.settings.split(","):
         opts.concurrency, latency = _setting(text)
         server, base_url = _start_judge(latency)
+        rounds: list[dict] = []
         try:
-            rows: list[dict] = []
-            calls = 0
-            known = None
-            for driver in ["calibrate", *[d for d in drivers if d != "calibrate"]]:
-                if driver not in drivers:
-                    continue
-                if driver == "calibrate":  # first a new endpoint, then the same one known
-                    first = _run_child(driver, opts, base_url, 1725, name="calibrate, new")
-                    calls = int(first.get("calls") or 0)
-                    rows.append(first)
-                    endpoints = first.pop("endpoints", None)
-                    if endpoints:
-                        known = str(Path(keep.name) / "endpoints.json")
-                        Path(known).write_text(json.dumps(endpoints), "utf-8")
-                row = _run_child(driver, opts, base_url, calls or 1725, endpoints=known)
-                calls = calls or int(row.get("calls") or 0)
-                row.pop("endpoints", None)
-                rows.append(row)
-                if opts.baseline and driver != "bare":  # seeded too, if its store keeps them
-                    rows.append(_run_child(driver, opts, base_url, calls, opts.baseline,
-                                           endpoints=known))  # fmt: skip
-            if not opts.no_peers:
-                rows += _peers(opts, base_url, calls or 1725)
+            for _ in range(opts.runs):  # each round: every driver once, in the same order
+                rows = _round(opts, drivers, base_url, Path(keep.name))
+                if not opts.no_peers:
+                    rows += _peers(opts, base_url, _calls_of(rows))
+                rounds.append(_figures(opts.concurrency, latency, rows))
         finally:
             server.stdin.close()  # type: ignore[union-attr]
             server.wait(timeout=30)
-        results.append(_figures(opts.concurrency, latency, rows))
+        results.append(_median_of(rounds))
     keep.cleanup()
     if opts.json:
         print(json.dumps({"load_average_1m_before": load, "cpus": os.cpu_count(),
@@ -492,6 +483,62 @@ def main() -> int:
         _print(results, load)
     failed = [r for s in results for r in s["rows"] if r.get("error") or r.get("exit")]
     return 1 if failed else 0
+
+
+def _calls_of(rows: list[dict]) -> int:
+    return next((int(r["calls"]) for r in rows if r.get("calls")), 1725)
+
+
+def _round(opts: argparse.Namespace, drivers: list[str], base_url: str, keep: Path) -> list[dict]:
+    """Every driver once against the judge at ``base_url``, each in a fresh process."""
+    rows: list[dict] = []
+    calls = 0
+    known = None
+    for driver in ["calibrate", *[d for d in drivers if d != "calibrate"]]:
+        if driver not in drivers:
+            continue
+        if driver == "calibrate":  # first a new endpoint, then the same one known
+            first = _run_child(driver, opts, base_url, 1725, name="calibrate, new")
+            calls = int(first.get("calls") or 0)
+            rows.append(first)
+            endpoints = first.pop("endpoints", None)
+            if endpoints:
+                known = str(keep / "endpoints.json")
+                Path(known).write_text(json.dumps(endpoints), "utf-8")
+        row = _run_child(driver, opts, base_url, calls or 1725, endpoints=known)
+        calls = calls or int(row.get("calls") or 0)
+        row.pop("endpoints", None)
+        rows.append(row)
+        if opts.baseline and driver != "bare":  # seeded too, if its store keeps them
+            rows.append(_run_child(driver, opts, base_url, calls, opts.baseline,
+                                   endpoints=known))  # fmt: skip
+    return rows
+
+
+SPREAD = ("calls_per_s", "of_ideal", "of_bare", "cpu_ms_per_call")
+"""Figures reported as the median of ``--runs`` rounds, with their lowest and highest."""
+
+
+def _median_of(rounds: list[dict]) -> dict:
+    """One setting's figures over its rounds: each driver's median (and range) per figure."""
+    if len(rounds) == 1:
+        return rounds[0]
+    merged = dict(rounds[0], rows=[])
+    for first in rounds[0]["rows"]:
+        same = [r for one in rounds for r in one["rows"] if r["driver"] == first["driver"]]
+        measured = [r for r in same if "calls_per_s" in r]
+        if len(measured) < len(same):  # a failed or skipped round: show that, not a median
+            merged["rows"].append(next(r for r in same if "calls_per_s" not in r))
+            continue
+        row = dict(first, runs=len(measured))
+        for key in SPREAD + ("startup_cpu_s", "grading_cpu_s", "report_cpu_s"):
+            values = [r[key] for r in measured if r.get(key) is not None]
+            if len(values) == len(measured):
+                row[key] = round(statistics.median(values), 3)
+                if key in SPREAD:
+                    row[f"{key}_range"] = [min(values), max(values)]
+        merged["rows"].append(row)
+    return merged
 
 
 def _figures(concurrency: int, latency: float, rows: list[dict]) -> dict:
@@ -526,6 +573,11 @@ def _print(results: list[dict], load: float) -> None:
                 print(f"{r['driver']:22} {'-':>6}  {r.get('error') or r.get('skipped')}")
                 continue
             note = "endpoint known (no probe); " if r.get("endpoint_known") else ""
+            if r.get("runs", 1) > 1:
+                low, high = r["of_ideal_range"]
+                cpu_low, cpu_high = r["cpu_ms_per_call_range"]
+                note += (f"median of {r['runs']} runs (/ideal {low}-{high}, CPU "
+                         f"{cpu_low}-{cpu_high} ms/call); ")  # fmt: skip
             if "report_cpu_s" in r:
                 note += (f"start-up {r['startup_cpu_s']:.2f} s + grading "
                         f"{r['grading_cpu_s']:.2f} s CPU; tables and report "
