@@ -23,7 +23,9 @@ The lane is built from the same settings and environment the SDK client would be
 ``User-Agent``; ``tests/judge/test_direct_lane.py`` checks these against the real SDK client's
 headers (the SDK's ``X-Stainless-*`` telemetry headers are not sent). Any other ``OPENAI_*``
 variable (one the SDK may read: an admin key, workload identity, data residency) sends calls
-through the SDK instead, as does ``RUBRICATE_HTTP=sdk`` (the lane is on by default).
+through the SDK instead, as does a proxy named in the environment (``HTTP_PROXY``,
+``HTTPS_PROXY``, ``ALL_PROXY``: the SDK's client sends through it, the lane would not) and
+``RUBRICATE_HTTP=sdk`` (the lane is on by default).
 
 It was opt-in for a day: one clean-clone CI run saw promptfoo score a great answer 0. The cause
 was not the lane: two promptfoo assertion processes opened one new call store at once, and
@@ -134,13 +136,15 @@ def lane_for_openai(
 ) -> DirectLane | None:
     """The direct lane for a plain OpenAI-compatible endpoint at ``base_url`` (None: the
     OpenAI API) with ``api_key``, or None when calls must go through the SDK:
-    ``RUBRICATE_HTTP=sdk``, no ``aiohttp``, or an ``OPENAI_*`` variable the lane does not know
-    (see the module docstring). ``ssl`` makes the TLS context, called once, when the first
-    ``https`` connection is opened."""
+    ``RUBRICATE_HTTP=sdk``, no ``aiohttp``, an ``OPENAI_*`` variable the lane does not know, or
+    a proxy named in the environment (see the module docstring). ``ssl`` makes the TLS
+    context, called once, when the first ``https`` connection is opened."""
     env = os.environ
     if env.get("RUBRICATE_HTTP", "").strip().lower() == "sdk":
         return None
     if any(name.startswith("OPENAI_") and name not in _KNOWN_ENV for name in env):
+        return None
+    if _proxied():
         return None
     try:
         import aiohttp  # noqa: F401  now, not inside the first call (~0.2 s of its latency)
@@ -157,6 +161,19 @@ def lane_for_openai(
         if env.get(variable):
             headers[header] = env[variable]
     return DirectLane(base_url or DEFAULT_BASE_URL, headers, ssl)
+
+
+def _proxied() -> bool:
+    """True when the environment names an HTTP proxy: ``HTTP_PROXY``, ``HTTPS_PROXY`` or
+    ``ALL_PROXY`` (either case), unless ``NO_PROXY`` holds ``*``. The SDK's HTTP client sends
+    through it (it trusts the environment, read with the same :func:`urllib.request.getproxies`,
+    and matches ``NO_PROXY`` its own way); the lane does not, so judge calls take the SDK."""
+    from urllib.request import getproxies
+
+    found = getproxies()
+    if "*" in (host.strip() for host in found.get("no", "").split(",")):
+        return False
+    return any(found.get(scheme) for scheme in ("http", "https", "all"))
 
 
 def _sdk_version() -> str:

@@ -181,3 +181,84 @@ async def test_whatever_the_lane_raises_is_a_failed_attempt_not_a_crash(
     assert reply.error is not None and reply.error.kind == "connection"
     assert reply.error.message.startswith(f"cannot reach the endpoint: {raised}")
     assert reply.attempts == 2  # retryable, as through the SDK
+
+
+class _ForwardProxy:
+    """A plain-HTTP forward proxy on 127.0.0.1 that records each request line it forwards."""
+
+    def __init__(self) -> None:
+        import http.client
+        import http.server
+        import threading
+        from urllib.parse import urlsplit
+
+        seen = self.seen = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _forward(self) -> None:
+                seen.append(f"{self.command} {self.path}")
+                target = urlsplit(self.path)  # a proxied request names the absolute URL
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                upstream = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
+                hop = ("proxy-connection", "connection", "host")
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in hop}
+                upstream.request(self.command, target.path, body=body or None, headers=headers)
+                answer = upstream.getresponse()
+                data = answer.read()
+                self.send_response(answer.status)
+                for name, value in answer.getheaders():
+                    if name.lower() not in ("transfer-encoding", "connection", "content-length"):
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                upstream.close()
+
+            do_GET = do_POST = _forward
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize("http", ["direct", "sdk"])
+async def test_a_proxy_named_in_the_environment_carries_the_judge_calls(
+    http, client_settings, monkeypatch
+):
+    # the SDK's HTTP client sends through HTTP(S)_PROXY / ALL_PROXY (trust_env); the lane
+    # connected directly, past a proxy a corporate network requires: where the environment
+    # names a proxy, judge calls take the SDK path (fails on the code before: 0 requests seen)
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        for variable in (name, name.lower()):
+            monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("RUBRICATE_HTTP", http)
+    proxy = _ForwardProxy()
+    try:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        with FakeOpenAI() as server:
+            base_url = server.base_url
+            settings = client_settings.model_copy(update={"base_url": base_url, "store_path": None})
+            reply = await _call(settings, _request("through the proxy"), retries=0)
+    finally:
+        proxy.close()
+    assert reply.error is None, reply.error
+    assert proxy.seen == [f"POST {base_url}/chat/completions"]
+
+
+def test_no_proxy_star_or_no_proxy_at_all_keeps_the_lane(monkeypatch):
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        for variable in (name, name.lower()):
+            monkeypatch.delenv(variable, raising=False)
+    monkeypatch.delenv("RUBRICATE_HTTP", raising=False)
+    assert lane_for_openai("sk-test", "http://127.0.0.1:9/v1") is not None
+    monkeypatch.setenv("https_proxy", "http://proxy.internal:3128")
+    assert lane_for_openai("sk-test", "http://127.0.0.1:9/v1") is None
+    monkeypatch.setenv("NO_PROXY", "example.com, *")  # the SDK ignores every proxy then
+    assert lane_for_openai("sk-test", "http://127.0.0.1:9/v1") is not None
