@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from rubricate.errors import InputError
+from rubricate.judge.usage import Pace
 
 __all__ = ["RunManifest", "Usage", "parse_manifest"]
 
@@ -39,6 +40,8 @@ class Usage(BaseModel):
     unpriced: list[str] | None = None
     local: bool = False
     wall_s: int | float | None = None
+    pace: Pace | None = None
+    """What set the pace of the live judge calls (None: not assessed, e.g. every call replayed)."""
 
 
 class RunManifest(BaseModel):

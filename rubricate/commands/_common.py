@@ -200,6 +200,10 @@ def calls_note(what: str, usage: dict[str, Any]) -> None:
         f"{what} calls: {usage['calls']} made, {usage['cached']} replayed from the store{lost}, "
         f"{cost}, {usage['wall_s']:.1f}s"
     )
+    if usage.get("pace"):  # None: no live call to pace (every one replayed or batched)
+        from rubricate.judge.usage import Pace
+
+        note(f"{what} pace: {Pace(**usage['pace']).line()}")
 
 
 def endpoint_notes(endpoint: dict[str, Any] | None, judge_replies: dict[str, Any] | None) -> None:

@@ -84,7 +84,7 @@ async def _run(
     repeat: int,
     remote: bool,
     score_clipped: bool = False,
-) -> tuple[list[GradeRecord], list[dict[str, Any]] | None, str | None]:
+) -> tuple[list[GradeRecord], list[dict[str, Any]] | None, list[str]]:
     from rubricate.judge.client import open_client
     from rubricate.judge.runtime import Runtime, pairs_at_once
     from rubricate.judge.sample import make_sample
@@ -97,7 +97,7 @@ async def _run(
             "or --base-url / OPENAI_BASE_URL for a local server)"
         )
     runnable = [(p.item, make_sample(p.sample_text, p.sample_tools)) for p in pairs]
-    usage = None
+    usage: list[str] = []  # the stderr lines on the model calls: what they used, their pace
     runtime: Runtime | None = None
     try:
         async with Runtime(
@@ -116,7 +116,10 @@ async def _run(
                 )
     finally:
         if client is not None:
-            usage = client.usage.summary() if client.usage.calls or client.usage.cached else None
+            if client.usage.calls or client.usage.cached:
+                pace = client.usage.pace()  # None: no live call to pace
+                usage = [f"model calls: {client.usage.summary()}"]
+                usage += [f"judge pace: {pace.line()}"] if pace is not None else []
             tally = runtime.judge_format.as_dict() if runtime is not None else None
             endpoint_notes(client.endpoint_report(), tally)
             await client.aclose()
@@ -217,8 +220,8 @@ def grade_command(
     comparison = compare(records, answers) if answers is not None else None
     if summary["not_run"]:
         warn(f"{summary['not_run']} samples were not graded by a model: no endpoint configured")
-    if usage:
-        note(f"model calls: {usage}")
+    for line in usage:
+        note(line)
     if output_format == "json":
         data: dict[str, Any] = {
             "grader": {"type": grader.get("type"), "name": grader.get("name"), "source": source},

@@ -141,7 +141,7 @@ class OpenAIClient:
         self.store = CallStore(settings.store_path) if settings.store_path else None
         self.writer = StoreWriter(self.store) if self.store is not None else None
         """Commits the store writes of concurrent calls in groups, off the event loop."""
-        self.usage = RunUsage(local=self.local)
+        self.usage = RunUsage(local=self.local, slots=settings.concurrency)
         self._factory = factory
         self._pools: list[Any] = [None] * math.ceil(settings.concurrency / SLOTS_PER_POOL)
         if lane is None:
@@ -168,6 +168,7 @@ class OpenAIClient:
         )
         """Stops the run when the endpoint is not there or refuses the key (fail fast)."""
         self._started: float | None = None
+        self._cpu_started = 0.0
         self.batch: BatchRunner | None = None
         """The :class:`~rubricate.judge.batch.BatchRunner` in batch mode (tune ``idle_s``,
         ``poll_s`` on it), else None."""
@@ -228,7 +229,7 @@ class OpenAIClient:
                 :mod:`rubricate.judge.breaker`), not one call's failure.
         """
         if self._started is None:
-            self._started = time.perf_counter()
+            self._started, self._cpu_started = time.perf_counter(), time.process_time()
         key = request.key(repeat)
         if self.store is not None and self.settings.use_cache and self.writer is None:
             stored = self.store.get(key)
@@ -305,9 +306,12 @@ class OpenAIClient:
             await self.writer.put_error(key, request, error, reply.attempts, owner=owner)
 
     def _account(self, request: ModelRequest, reply: ModelReply, *, batch: bool = False) -> None:
-        self.usage.record(request.model, reply, self.prices, batch=batch)
+        usage = self.usage
+        usage.record(request.model, reply, self.prices, batch=batch)
         if self._started is not None:
-            self.usage.wall_s = time.perf_counter() - self._started
+            usage.wall_s = time.perf_counter() - self._started
+            usage.cpu_s = time.process_time() - self._cpu_started  # every thread of the process
+            usage.in_flight_s = self.limiter.busy_s
 
     # ------------------------------------------------------------------ endpoint
     def profile(self, model: str) -> Profile:

@@ -14,6 +14,9 @@ attempt ends. What it guarantees:
   actual usage. A request larger than the whole budget still goes, alone, when the window is
   empty (otherwise it would wait forever).
 - :meth:`Limiter.cool_down`: after a 429 with ``Retry-After``, no attempt starts until then.
+- :attr:`Limiter.busy_s`: the seconds tickets were out, summed over tickets (each from its
+  admission, after any rate wait, to its release): divided by a span of time, how many
+  attempts were in flight on average (:meth:`rubricate.judge.usage.RunUsage.pace`).
 
 Waiters are served first come, first served (one at a time through the rate gate).
 """
@@ -80,6 +83,8 @@ class Ticket:
     slot: int
     tokens: int
     events: list[tuple[SlidingWindow, list[float]]] = field(default_factory=list)
+    admitted: float = 0.0
+    """When the attempt was admitted (the limiter's clock)."""
 
 
 class Limiter:
@@ -103,6 +108,7 @@ class Limiter:
         self._resume_at = 0.0
         self.in_flight = 0
         self.max_in_flight = 0
+        self.busy_s = 0.0
         sub = window_s / 60.0
         self._request_windows = (
             [SlidingWindow(rpm, window_s, clock), SlidingWindow(math.ceil(rpm / 60), sub, clock)]
@@ -140,6 +146,7 @@ class Limiter:
             raise
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        ticket.admitted = self._clock()
         return ticket
 
     async def _wait_rate(self, ticket: Ticket) -> None:
@@ -165,6 +172,7 @@ class Limiter:
             for window, event in ticket.events:
                 window.correct(event, actual_tokens)
         self.in_flight -= 1
+        self.busy_s += self._clock() - ticket.admitted
         self._ensure().put_nowait(ticket.slot)
 
     def cool_down(self, seconds: float) -> None:

@@ -4,9 +4,14 @@
 from the store (``cached``), HTTP attempts, failed calls by error kind, tokens, and the
 estimated cost of the calls made in this run (replays cost nothing). Refusals and truncated
 replies are answers the endpoint billed: they count as calls *and* as errors of their kind.
+
+:meth:`RunUsage.pace` says what set the pace of the live calls (issue 20): the endpoint (the
+client kept its slots full), this process's CPU, or neither.
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -23,6 +28,59 @@ class ModelUsage(BaseModel):
     output_tokens: int = 0
     reasoning_tokens: int = 0
     cost_usd: float | None = 0.0
+
+
+SLOTS_FULL = 0.9
+"""The share of the client's slots busy on average at which the endpoint set the pace."""
+CPU_FULL = 0.75
+"""The share of one core this process used at which its CPU set the pace: its event loop runs
+on one core, and past three quarters of it calls wait for the loop (measured: at 256 x 50 ms
+on accordance_tax the process used ~0.8 of a core and kept 176 of 256 slots busy)."""
+
+Bound = Literal["endpoint", "client CPU", "neither"]
+
+
+class Pace(BaseModel):
+    """What set the pace of a run's live judge calls, from the client's own counters.
+
+    ``bound``: ``endpoint`` when on average at least 90 % of the client's slots had a call in
+    flight (the endpoint's answers set the pace: a higher ``--concurrency`` goes faster if the
+    endpoint takes it); else ``client CPU`` when this process used at least 75 % of a core
+    (split the set across processes sharing the call store); else ``neither`` (rate limits,
+    cool-downs after a 429, retries, or fewer calls ready than slots: a small run's last
+    grades, a python sandbox that holds the grades back)."""
+
+    calls: int
+    """Live calls answered (replays and batched calls are not paced)."""
+    wall_s: float
+    """Seconds from the client's first call to its last answer."""
+    calls_per_s: float
+    mean_in_flight: float
+    """Live attempts in flight, on average over ``wall_s``."""
+    slots: int
+    """The client's concurrency."""
+    cpu_s: float
+    """CPU seconds of this process over ``wall_s`` (all its threads; python-grader worker
+    processes not included)."""
+    cpu_ms_per_call: float
+    bound: Bound
+
+    def line(self) -> str:
+        """One line for the end of a run."""
+        why = {
+            "endpoint": "the endpoint set the pace (the slots stayed full: a higher "
+            "--concurrency goes faster if the endpoint takes it)",
+            "client CPU": "this process's CPU set the pace (split the set across processes "
+            "sharing the call store)",
+            "neither": "neither the slots nor this process's CPU were full (rate limits, "
+            "retries, or fewer calls ready than slots held the pace)",
+        }[self.bound]
+        share = self.cpu_s / self.wall_s if self.wall_s > 0 else 0.0
+        return (
+            f"{self.calls_per_s:,.0f} calls/s, {self.mean_in_flight:.1f} of {self.slots} slots "
+            f"busy on average, this process's CPU {share:.0%} of a core "
+            f"({self.cpu_ms_per_call:.2f} ms per call): {why}"
+        )
 
 
 class RunUsage(BaseModel):
@@ -62,6 +120,35 @@ class RunUsage(BaseModel):
     local: bool = False
     """The endpoint is a local server: a model without a price file entry costs nothing."""
     by_model: dict[str, ModelUsage] = Field(default_factory=dict)
+    slots: int = 0
+    """The client's concurrency (calls it may have in flight)."""
+    in_flight_s: float = 0.0
+    """Seconds live HTTP attempts were in flight, summed over the attempts (each from its
+    admission by the client's limiter to its answer)."""
+    cpu_s: float = 0.0
+    """CPU seconds of this process from the client's first call to its last answer."""
+
+    def pace(self) -> Pace | None:
+        """What set the pace of the live calls; None when there were none to pace (every call
+        replayed or batched, or none made)."""
+        if self.calls == 0 or self.batched or self.wall_s <= 0 or self.slots < 1:
+            return None
+        mean = self.in_flight_s / self.wall_s
+        bound: Bound = "neither"
+        if mean >= SLOTS_FULL * self.slots:
+            bound = "endpoint"
+        elif self.cpu_s >= CPU_FULL * self.wall_s:
+            bound = "client CPU"
+        return Pace(
+            calls=self.calls,
+            wall_s=round(self.wall_s, 3),
+            calls_per_s=round(self.calls / self.wall_s, 1),
+            mean_in_flight=round(mean, 2),
+            slots=self.slots,
+            cpu_s=round(self.cpu_s, 3),
+            cpu_ms_per_call=round(self.cpu_s / self.calls * 1000, 3),
+            bound=bound,
+        )
 
     def record(
         self, model: str, reply: ModelReply, prices: PriceTable, *, batch: bool = False

@@ -95,10 +95,17 @@ def test_loopback_judge_then_a_rerun_makes_no_call(
     out, store = tmp_path / "run", str(tmp_path / "calls.sqlite")
     args = ("--repeats", "2", "--no-figures", "--store", store, "--json")
     assert _calibrate("accordance_tax", out, *args) == 0
-    first = json.loads(capsys.readouterr().out)
+    printed = capsys.readouterr()
+    first = json.loads(printed.out)
     sent = fake_openai_env.count()
     assert sent == 23 * 2 * 15 and first["judged_run"] is True
     assert first["usage"]["calls"] == sent
+    pace = first["usage"]["pace"]  # what set the pace of the live calls, said on stderr too
+    assert pace["calls"] == sent and pace["slots"] == 16 and 0 < pace["mean_in_flight"] <= 16
+    assert pace["bound"] in ("endpoint", "client CPU", "neither")
+    assert f"judge pace: {pace['calls_per_s']:,.0f} calls/s, " in printed.err
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert f"| pace of the live judge calls | {pace['calls_per_s']:,.0f} calls/s, " in report
     manifest = json.loads((out / "run.json").read_text())
     assert manifest["judge_model"] == "o4-mini-2025-04-16" and manifest["judged_run"] is True
     grades = pd.read_csv(out / "grades.csv")
@@ -106,9 +113,13 @@ def test_loopback_judge_then_a_rerun_makes_no_call(
     records = (out / "records.jsonl").read_text().splitlines()
     assert len(records) == 46 and json.loads(records[0])["record"]["calls"][0]["raw"]
     assert _calibrate("accordance_tax", out, *args) == 0
-    second = json.loads(capsys.readouterr().out)
+    printed = capsys.readouterr()
+    second = json.loads(printed.out)
     assert fake_openai_env.count() == sent  # zero new calls
     assert second["usage"]["calls"] == 0 and second["usage"]["cached"] == sent
+    assert second["usage"]["pace"] is None and "pace:" not in printed.err  # nothing live to pace
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "| pace of the live judge calls | not assessed (no live judge call" in report
 
 
 def test_judge_model_is_compiled_into_the_grader(

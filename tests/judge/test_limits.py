@@ -112,3 +112,14 @@ async def test_client_rpm_holds_against_the_server(fake_openai, client_settings)
     starts = [r.started for r in fake_openai.model_requests()[1:]]
     assert len(starts) == 14 and _max_in_any_window(starts, 0.55) <= 6
     assert max(starts) - min(starts) >= 2 * 0.6 - 0.05  # 14 calls need a third window
+
+
+async def test_busy_seconds_sum_each_admitted_attempt_until_its_release():
+    now = [0.0]
+    limiter = Limiter(4, clock=lambda: now[0])
+    first, second = await limiter.acquire(), await limiter.acquire()
+    now[0] = 1.5
+    limiter.release(first)
+    now[0] = 2.0
+    limiter.release(second)
+    assert limiter.busy_s == 3.5  # 1.5 s + 2.0 s: on average 1.75 attempts in flight over 2 s

@@ -22,7 +22,7 @@ from rubricate.rubrics.model import Rubric
 USAGE_KEYS = ("calls", "cached", "input_tokens", "cached_input_tokens", "output_tokens",
               "reasoning_tokens", "cost_usd", "replayed_cost_usd", "replayed_tokens", "orphaned",
               "errors", "unpriced", "local")  # fmt: skip
-"""The client usage counters a finished run records (plus ``wall_s``)."""
+"""The client usage counters a finished run records (plus ``wall_s`` and ``pace``)."""
 
 
 class CompiledRun(Protocol):
@@ -87,12 +87,15 @@ def start_fields(settings: ClientSettings, *, judged_run: bool) -> dict[str, Any
 
 
 def run_usage(client: Any, wall_s: float) -> dict[str, Any]:
-    """The ``usage`` of a finished run: the client's counters (zero without a client)."""
+    """The ``usage`` of a finished run: the client's counters (zero without a client), the
+    run's wall time, and what set the pace of its live calls (None: not assessed, none made)."""
     usage = client.usage.model_dump(mode="json") if client is not None else {}
     out = {k: usage.get(k, 0 if k not in ("errors", "unpriced") else None) for k in USAGE_KEYS}
     out["errors"], out["unpriced"] = out["errors"] or {}, out["unpriced"] or []
     out["local"] = bool(out["local"])
     out["wall_s"] = round(wall_s, 3)
+    pace = client.usage.pace() if client is not None else None
+    out["pace"] = pace.model_dump(mode="json") if pace is not None else None
     return out
 
 
