@@ -41,7 +41,7 @@ class Usage(BaseModel):
     local: bool = False
     wall_s: int | float | None = None
     pace: Pace | None = None
-    """What set the pace of the live judge calls (None: not assessed, e.g. every call replayed)."""
+    """What set the pace of the live model calls (None: not assessed, e.g. every call replayed)."""
 
 
 class RunManifest(BaseModel):

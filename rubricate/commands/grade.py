@@ -119,7 +119,7 @@ async def _run(
             if client.usage.calls or client.usage.cached:
                 pace = client.usage.pace()  # None: no live call to pace
                 usage = [f"model calls: {client.usage.summary()}"]
-                usage += [f"judge pace: {pace.line()}"] if pace is not None else []
+                usage += [f"model pace: {pace.line()}"] if pace is not None else []
             tally = runtime.judge_format.as_dict() if runtime is not None else None
             endpoint_notes(client.endpoint_report(), tally)
             await client.aclose()

@@ -41,7 +41,7 @@ Bound = Literal["endpoint", "client CPU", "neither"]
 
 
 class Pace(BaseModel):
-    """What set the pace of a run's live judge calls, from the client's own counters.
+    """What set the pace of a run's live model calls, from the client's own counters.
 
     ``bound``: ``endpoint`` when on average at least 90 % of the client's slots had a call in
     flight (the endpoint's answers set the pace: a higher ``--concurrency`` goes faster if the

@@ -105,7 +105,7 @@ def test_loopback_judge_then_a_rerun_makes_no_call(
     assert pace["bound"] in ("endpoint", "client CPU", "neither")
     assert f"judge pace: {pace['calls_per_s']:,.0f} calls/s, " in printed.err
     report = (out / "report.md").read_text(encoding="utf-8")
-    assert f"| pace of the live judge calls | {pace['calls_per_s']:,.0f} calls/s, " in report
+    assert f"| pace of the live model calls | {pace['calls_per_s']:,.0f} calls/s, " in report
     manifest = json.loads((out / "run.json").read_text())
     assert manifest["judge_model"] == "o4-mini-2025-04-16" and manifest["judged_run"] is True
     grades = pd.read_csv(out / "grades.csv")
@@ -119,7 +119,7 @@ def test_loopback_judge_then_a_rerun_makes_no_call(
     assert second["usage"]["calls"] == 0 and second["usage"]["cached"] == sent
     assert second["usage"]["pace"] is None and "pace:" not in printed.err  # nothing live to pace
     report = (out / "report.md").read_text(encoding="utf-8")
-    assert "| pace of the live judge calls | not assessed (no live judge call" in report
+    assert "| pace of the live model calls | not assessed (no live model call" in report
 
 
 def test_judge_model_is_compiled_into_the_grader(

@@ -190,7 +190,7 @@ def test_model_grader_against_the_loopback_server(
     assert "model_grader_clipped  1" in captured.out
     assert "clipped: 1 records had a judge result outside its range (unscored" in captured.out
     assert "model calls: 3 calls" in captured.err
-    assert "judge pace: " in captured.err and " of 16 slots busy on average" in captured.err
+    assert "model pace: " in captured.err and " of 16 slots busy on average" in captured.err
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["reward"] for r in rows] == [1.0, 0.0, 1.0]  # the platform's rewards
     assert [r["scored"] for r in rows] == [True, True, False]

@@ -265,7 +265,7 @@ def _pace(cost: Usage) -> str:
     if cost.pace is not None:
         return cost.pace.line()
     if "pace" in cost.model_fields_set:
-        return "not assessed (no live judge call: every one replayed or batched)"
+        return "not assessed (no live model call: none made, or every one replayed or batched)"
     return "not recorded (the run was made by an earlier version)"
 
 
@@ -284,7 +284,7 @@ def cost_lines(report: CalibrationReport, figures: Figures) -> list[str]:
         ["replayed answers, as paid when they were made (an earlier process or run)",
          f"${cost.replayed_cost_usd:.4f}"],
         ["wall time", f"{wall_s:.1f} s"],
-        ["pace of the live judge calls", _pace(cost)],
+        ["pace of the live model calls", _pace(cost)],
     ]  # fmt: skip
     if cost.orphaned:
         rows.insert(2, ["calls a killed process had in flight (possibly paid; made again)",
