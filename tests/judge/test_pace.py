@@ -48,7 +48,7 @@ def test_no_live_call_is_not_assessed(fields):
 async def test_a_client_that_keeps_its_slots_full_is_paced_by_the_endpoint(
     fake_openai, client_settings
 ):
-    fake_openai.latency = 0.1
+    fake_openai.latency = 0.2  # long enough that a loaded machine's send gaps stay small
     client = open_client(client_settings.model_copy(update={"concurrency": 8, "store_path": None}))
     assert client is not None
     requests = [
@@ -60,7 +60,7 @@ async def test_a_client_that_keeps_its_slots_full_is_paced_by_the_endpoint(
     assert all(r.ok for r in replies)
     pace = client.usage.pace()
     assert pace is not None and pace.calls == 160 and pace.slots == 8
-    # 160 calls of 100 ms on 8 slots: the probe (the first call goes alone), then 20 rounds
+    # 160 calls of 200 ms on 8 slots: the probe (the first call goes alone), then 20 rounds
     # with every slot busy but for the gaps between an answer and the next send
     assert 7.2 <= pace.mean_in_flight <= 8.0
     assert pace.bound == "endpoint"
