@@ -51,19 +51,17 @@ def test_the_console_script_raises_the_young_threshold() -> None:
     assert _threshold_after(main) == (YOUNG_THRESHOLD, 10, 10)
 
 
-def test_a_serve_worker_process_raises_it_too(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_serve_worker_process_raises_it_too(
+    monkeypatch: pytest.MonkeyPatch, restored: None
+) -> None:
     import rubricate.export.serve.app as app
 
     seen: list[tuple[int, ...]] = []
     monkeypatch.setenv(app.CONFIG_ENV, "{}")
     monkeypatch.setattr(app.ServeConfig, "from_json", classmethod(lambda cls, text: text))
     monkeypatch.setattr(app, "create_app", lambda config: seen.append(gc.get_threshold()))
-    before = gc.get_threshold()
-    try:
-        gc.set_threshold(700, 10, 10)
-        app.app_from_env()
-    finally:
-        gc.set_threshold(*before)
+    gc.set_threshold(700, 10, 10)
+    app.app_from_env()
     assert seen == [(YOUNG_THRESHOLD, 10, 10)]
 
 

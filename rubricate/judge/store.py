@@ -147,7 +147,6 @@ _IN_CHUNK = 500
 """Keys per ``IN (...)`` look-up (SQLite before 3.32 allows 999 parameters)."""
 
 
-
 def _in_chunks(keys: list[str]) -> Iterator[tuple[list[str], str]]:
     """``keys`` in chunks of :data:`_IN_CHUNK`, each with its ``?,?,...`` placeholders."""
     for start in range(0, len(keys), _IN_CHUNK):

@@ -228,6 +228,12 @@ class _ForwardProxy:
         self.server.server_close()
 
 
+def _no_proxy_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        for variable in (name, name.lower()):
+            monkeypatch.delenv(variable, raising=False)
+
+
 @pytest.mark.parametrize("http", ["direct", "sdk"])
 async def test_a_proxy_named_in_the_environment_carries_the_judge_calls(
     http, client_settings, monkeypatch
@@ -235,9 +241,7 @@ async def test_a_proxy_named_in_the_environment_carries_the_judge_calls(
     # the SDK's HTTP client sends through HTTP(S)_PROXY / ALL_PROXY (trust_env); the lane
     # connected directly, past a proxy a corporate network requires: where the environment
     # names a proxy, judge calls take the SDK path (fails on the code before: 0 requests seen)
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
-        for variable in (name, name.lower()):
-            monkeypatch.delenv(variable, raising=False)
+    _no_proxy_named(monkeypatch)
     monkeypatch.setenv("RUBRICATE_HTTP", http)
     proxy = _ForwardProxy()
     try:
@@ -253,9 +257,7 @@ async def test_a_proxy_named_in_the_environment_carries_the_judge_calls(
 
 
 def test_no_proxy_star_or_no_proxy_at_all_keeps_the_lane(monkeypatch):
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
-        for variable in (name, name.lower()):
-            monkeypatch.delenv(variable, raising=False)
+    _no_proxy_named(monkeypatch)
     monkeypatch.delenv("RUBRICATE_HTTP", raising=False)
     assert lane_for_openai("sk-test", "http://127.0.0.1:9/v1") is not None
     monkeypatch.setenv("https_proxy", "http://proxy.internal:3128")
