@@ -412,9 +412,33 @@ def _compile_bytecode(folders: list[Path]) -> None:
         compileall.compile_dir(str(folder), quiet=1)
 
 
+MAX_LATENCY_S = 10.0
+"""A judge slower than this is a typo (``64x200`` for 200 ms waited 200 s per call)."""
+
+
 def _setting(text: str) -> tuple[int, float]:
-    concurrency, latency = text.lower().split("x")
-    return int(concurrency), float(latency)
+    """``CONCURRENCYxLATENCY``: the latency in seconds (``64x0.2``, ``64x0.2s``) or in
+    milliseconds with ``ms`` (``64x200ms``); :class:`ValueError` says what is wrong."""
+    parts = text.strip().lower().split("x")
+    usage = f"{text!r}: write CONCURRENCYxLATENCY, e.g. 64x0.2 or 64x200ms"
+    if len(parts) != 2:
+        raise ValueError(usage)
+    latency_text, scale = parts[1], 1.0
+    if latency_text.endswith("ms"):
+        latency_text, scale = latency_text[:-2], 0.001
+    elif latency_text.endswith("s"):
+        latency_text = latency_text[:-1]
+    try:
+        concurrency, latency = int(parts[0]), float(latency_text) * scale
+    except ValueError:
+        raise ValueError(usage) from None
+    if concurrency < 1 or not 0 <= latency <= MAX_LATENCY_S:
+        raise ValueError(
+            f"{text!r}: the concurrency must be at least 1 and the latency 0-{MAX_LATENCY_S:g} s "
+            f"(this asks for {concurrency} in flight and {latency:g} s per call; "
+            f"for milliseconds write {parts[0]}x{parts[1]}ms)"
+        )
+    return concurrency, latency
 
 
 def _start_judge(latency: float) -> tuple[subprocess.Popen, str]:
@@ -431,7 +455,8 @@ def _start_judge(latency: float) -> tuple[subprocess.Popen, str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--settings", default="64x0.2,256x0.05",
-                        help="concurrency x latency pairs, comma-separated")  # fmt: skip
+                        help="CONCURRENCYxLATENCY pairs, comma-separated; the latency in "
+                        "seconds (64x0.2) or with ms (64x200ms)")  # fmt: skip
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--answers", type=int, default=None, help="first N answers only")
     parser.add_argument("--drivers", default=",".join(DRIVERS))
@@ -456,13 +481,16 @@ def main() -> int:
         return 0
     if opts.quick:
         opts.settings, opts.repeats, opts.answers, opts.no_peers = "16x0.01", 1, 2, True
+    try:  # every setting read before any judge starts: a typo costs nothing
+        settings = [_setting(text) for text in opts.settings.split(",")]
+    except ValueError as bad:
+        parser.error(f"--settings {bad}")
     _compile_bytecode([ROOT / "rubricate", *([Path(opts.baseline)] if opts.baseline else [])])
     drivers = [d for d in opts.drivers.split(",") if d]
     load = os.getloadavg()[0]
     results = []
     keep = tempfile.TemporaryDirectory()
-    for text in opts.settings.split(","):
-        opts.concurrency, latency = _setting(text)
+    for opts.concurrency, latency in settings:
         server, base_url = _start_judge(latency)
         rounds: list[dict] = []
         try:

@@ -53,3 +53,36 @@ def test_judge_throughput_rounds_give_medians_and_ranges(tmp_path: Path) -> None
     for figure in ("calls_per_s", "of_ideal", "cpu_ms_per_call"):
         low, high = row[f"{figure}_range"]
         assert low <= row[figure] <= high
+
+
+@pytest.mark.subprocess
+@pytest.mark.parametrize(
+    ("setting", "words"),
+    [("64x200", "200 s per call"), ("64", "CONCURRENCYxLATENCY"), ("0x0.2", "at least 1"),
+     ("64xfast", "CONCURRENCYxLATENCY")],
+)  # fmt: skip
+def test_judge_throughput_refuses_a_setting_it_cannot_mean(
+    setting: str, words: str, tmp_path: Path
+) -> None:
+    """``--settings 64x200`` once waited 200 s per judge call without a word (the latency is
+    in seconds); a setting the bench cannot mean stops it at once, exit 2, saying why."""
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "judge_throughput.py"), "--settings", setting],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert words in done.stderr and setting in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(("text", "parsed"), [("64x0.2", (64, 0.2)), ("256X50ms", (256, 0.05)),
+                                              ("16x0.01s", (16, 0.01))])  # fmt: skip
+def test_judge_throughput_reads_latency_in_seconds_or_ms(
+    text: str, parsed: tuple[int, float]
+) -> None:
+    sys.path.insert(0, str(BENCH))
+    try:
+        import judge_throughput
+    finally:
+        sys.path.remove(str(BENCH))
+    assert judge_throughput._setting(text) == parsed
