@@ -7,6 +7,11 @@ server, each driver in a fresh process:
 
 - ``bare``: the floor of a Python client: ``C`` aiohttp requests in flight, tiny chat bodies,
   nothing else (no SDK, no store, no grading);
+- ``bare, rubric bodies``: the same client sending, in turn, the very bodies ``calibrate,
+  new`` sent (~14 kB judge prompts, each five times as the repeats are): what this endpoint
+  allows a minimal client with rubricate's payload (on a shared machine the judge server's
+  own CPU for a large body is part of it); the ``/bodies`` column is each driver's ratio to
+  it, the share of the gap that rubricate itself costs;
 - ``calibrate, new``: ``rubricate calibrate examples/accordance_tax/rubric.yaml --set
   calibration.jsonl --repeats R`` (the shipped rubric: judge prompts of ~5,000 tokens, 15
   judged sub-graders per grade; ``R = 5``: 1,725 calls), fresh call store: the first run
@@ -66,6 +71,8 @@ EXAMPLE = ROOT / "examples" / "accordance_tax"
 RUBRIC = EXAMPLE / "rubric.yaml"
 CALSET = EXAMPLE / "calibration.jsonl"
 DRIVERS = ("bare", "calibrate", "grade", "serve")
+BODIES = "bare, rubric bodies"
+"""The bare client sending the very bodies ``calibrate, new`` sent (~14 kB each)."""
 
 
 # ---------------------------------------------------------------- child side (one driver)
@@ -121,6 +128,23 @@ def _judged_calls(store: Path) -> int:
         return int(conn.execute("SELECT COUNT(*) FROM calls").fetchone()[0])
     finally:
         conn.close()
+
+
+def _write_bodies(store: Path, out: Path) -> None:
+    """The HTTP body of every call the run at ``store`` made, in the order they were kept,
+    one JSON per line (for the ``bare, rubric bodies`` driver)."""
+    from rubricate.judge import wire
+    from rubricate.judge.store import CallStore, request_from_json
+
+    with CallStore(store) as calls:
+        rows = calls.query("SELECT key, mode FROM calls ORDER BY created_at")
+        lines = []
+        for key, mode in rows:
+            text = calls.request_json(key)
+            if text is not None and mode:
+                body = wire.build_body(request_from_json(text), mode)
+                lines.append(json.dumps(body, ensure_ascii=False, separators=(",", ":")))
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def _endpoints(store: Path) -> list[list[Any]]:
@@ -207,6 +231,8 @@ def child_calibrate(opts: argparse.Namespace, folder: Path) -> dict[str, Any]:
                      str(opts.concurrency), "--store", str(store), "--out",
                      str(folder / "run")])  # fmt: skip
     cpu, end = _cpu_self() + _cpu_children(), time.perf_counter()
+    if opts.bodies_out and code == 0:
+        _write_bodies(store, Path(opts.bodies_out))
     return {
         "exit": code,
         "endpoint_known": known,
@@ -255,8 +281,13 @@ def child_grade(opts: argparse.Namespace, folder: Path) -> dict[str, Any]:
 
 
 def child_bare(opts: argparse.Namespace, folder: Path) -> dict[str, Any]:
-    """``--calls`` tiny chat requests, ``--concurrency`` in flight, with aiohttp alone."""
+    """``--calls`` chat requests, ``--concurrency`` in flight, with aiohttp alone: tiny ones,
+    or with ``--bodies FILE`` the exact bodies a calibrate run sent (one JSON per line, in
+    turn)."""
     import aiohttp
+
+    bodies = Path(opts.bodies).read_bytes().splitlines() if opts.bodies else []
+    headers = {"content-type": "application/json"}
 
     async def main() -> tuple[float, int]:
         left = list(range(opts.calls))
@@ -267,9 +298,13 @@ def child_bare(opts: argparse.Namespace, folder: Path) -> dict[str, Any]:
             nonlocal done
             while left:
                 i = left.pop()
-                body = {"model": "gpt-4.1-mini",
-                        "messages": [{"role": "user", "content": f"q{i}"}]}  # fmt: skip
-                async with session.post(url, json=body) as response:
+                if bodies:
+                    sent = session.post(url, data=bodies[i % len(bodies)], headers=headers)
+                else:
+                    body = {"model": "gpt-4.1-mini",
+                            "messages": [{"role": "user", "content": f"q{i}"}]}  # fmt: skip
+                    sent = session.post(url, json=body)
+                async with sent as response:
                     await response.read()
                     done += response.status == 200
 
@@ -371,11 +406,14 @@ CHILDREN = {"bare": child_bare, "calibrate": child_calibrate, "grade": child_gra
 # ---------------------------------------------------------------- parent side
 def _run_child(
     driver: str, opts: argparse.Namespace, base_url: str, calls: int, source: str | None = None,
-    endpoints: str | None = None, name: str | None = None,
+    endpoints: str | None = None, name: str | None = None, bodies: str | None = None,
+    bodies_out: str | None = None,
 ) -> dict:  # fmt: skip
     """One driver in a fresh process; ``source``: a folder holding another ``rubricate``
     package to run instead of this one (``--baseline``); ``endpoints``: a JSON file of what
-    an earlier run kept of the endpoint, put in the driver's fresh store."""
+    an earlier run kept of the endpoint, put in the driver's fresh store; ``bodies``: the
+    request bodies a bare client sends; ``bodies_out``: where calibrate writes the ones it
+    sent."""
     command = [sys.executable, __file__, "--child", driver, "--base-url", base_url,
                "--concurrency", str(opts.concurrency), "--repeats", str(opts.repeats),
                "--calls", str(calls)]  # fmt: skip
@@ -383,6 +421,8 @@ def _run_child(
         command += ["--answers", str(opts.answers)]
     if endpoints:
         command += ["--endpoints", endpoints]
+    command += ["--bodies", bodies] if bodies else []
+    command += ["--bodies-out", bodies_out] if bodies_out else []
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AZURE_"))}
     name = name or driver
     if source:
@@ -473,6 +513,8 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=64, help=argparse.SUPPRESS)
     parser.add_argument("--calls", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--endpoints", help=argparse.SUPPRESS)
+    parser.add_argument("--bodies", help=argparse.SUPPRESS)
+    parser.add_argument("--bodies-out", help=argparse.SUPPRESS)
     opts = parser.parse_args()
     if opts.child:
         with tempfile.TemporaryDirectory() as folder:
@@ -522,11 +564,14 @@ def _round(opts: argparse.Namespace, drivers: list[str], base_url: str, keep: Pa
     rows: list[dict] = []
     calls = 0
     known = None
+    bodies = keep / "bodies.jsonl"
+    bodies.unlink(missing_ok=True)
     for driver in ["calibrate", *[d for d in drivers if d != "calibrate"]]:
         if driver not in drivers:
             continue
         if driver == "calibrate":  # first a new endpoint, then the same one known
-            first = _run_child(driver, opts, base_url, 1725, name="calibrate, new")
+            first = _run_child(driver, opts, base_url, 1725, name="calibrate, new",
+                               bodies_out=str(bodies))  # fmt: skip
             calls = int(first.get("calls") or 0)
             rows.append(first)
             endpoints = first.pop("endpoints", None)
@@ -537,13 +582,16 @@ def _round(opts: argparse.Namespace, drivers: list[str], base_url: str, keep: Pa
         calls = calls or int(row.get("calls") or 0)
         row.pop("endpoints", None)
         rows.append(row)
+        if driver == "bare" and bodies.exists():  # the same, sending calibrate's own bodies
+            rows.append(_run_child(driver, opts, base_url, calls or 1725, bodies=str(bodies),
+                                   name=BODIES))  # fmt: skip
         if opts.baseline and driver != "bare":  # seeded too, if its store keeps them
             rows.append(_run_child(driver, opts, base_url, calls, opts.baseline,
                                    endpoints=known))  # fmt: skip
     return rows
 
 
-SPREAD = ("calls_per_s", "of_ideal", "of_bare", "cpu_ms_per_call")
+SPREAD = ("calls_per_s", "of_ideal", "of_bare", "of_bodies", "cpu_ms_per_call")
 """Figures reported as the median of ``--runs`` rounds, with their lowest and highest."""
 
 
@@ -569,10 +617,14 @@ def _median_of(rounds: list[dict]) -> dict:
     return merged
 
 
+def _rate_of(rows: list[dict], driver: str) -> float | None:
+    row = next((r for r in rows if r["driver"] == driver and r.get("calls")), None)
+    return row["calls"] / row["wall_s"] if row and "wall_s" in row else None
+
+
 def _figures(concurrency: int, latency: float, rows: list[dict]) -> dict:
     ideal = concurrency / latency
-    bare = next((r for r in rows if r["driver"] == "bare" and "wall_s" in r), None)
-    bare_rate = bare["calls"] / bare["wall_s"] if bare else None
+    bare_rate, bodies_rate = (_rate_of(rows, name) for name in ("bare", BODIES))
     for row in rows:
         if "wall_s" not in row or not row.get("calls"):
             continue
@@ -580,6 +632,7 @@ def _figures(concurrency: int, latency: float, rows: list[dict]) -> dict:
         row["calls_per_s"] = round(rate, 1)
         row["of_ideal"] = round(rate / ideal, 3)
         row["of_bare"] = round(rate / bare_rate, 3) if bare_rate else None
+        row["of_bodies"] = round(rate / bodies_rate, 3) if bodies_rate else None
         row["cpu_ms_per_call"] = round(row["cpu_s"] / row["calls"] * 1000, 3)
         for key in ("report_cpu_s", "startup_cpu_s", "grading_cpu_s"):
             if key in row:
@@ -595,7 +648,7 @@ def _print(results: list[dict], load: float) -> None:
         c, lat, ideal = setting["concurrency"], setting["latency_s"], setting["ideal_calls_per_s"]
         print(f"\n{c} in flight x {lat * 1000:g} ms judge: ideal {ideal:,.0f} calls/s")
         print(f"{'driver':22} {'calls':>6} {'calls/s':>9} {'/ideal':>7} {'/bare':>6} "
-              f"{'CPU ms/call':>12}  notes")  # fmt: skip
+              f"{'/bodies':>7} {'CPU ms/call':>12}  notes")  # fmt: skip
         for r in setting["rows"]:
             if "calls_per_s" not in r:
                 print(f"{r['driver']:22} {'-':>6}  {r.get('error') or r.get('skipped')}")
@@ -611,8 +664,14 @@ def _print(results: list[dict], load: float) -> None:
                         f"{r['grading_cpu_s']:.2f} s CPU; tables and report "
                         f"{r['report_cpu_s']:.2f} s (not in ms/call)")  # fmt: skip
             print(f"{r['driver']:22} {r['calls']:>6} {r['calls_per_s']:>9} {r['of_ideal']:>7} "
-                  f"{r['of_bare'] if r['of_bare'] is not None else '-':>6} "
+                  f"{_or_dash(r['of_bare']):>6} {_or_dash(r.get('of_bodies')):>7} "
                   f"{r['cpu_ms_per_call']:>12}  {note}")  # fmt: skip
+    print("\n/bare: of the bare client's calls/s (tiny bodies); /bodies: of the bare client "
+          f"sending calibrate's own bodies ({BODIES!r}): the same payload, no rubricate")
+
+
+def _or_dash(value: float | None) -> str:
+    return "-" if value is None else str(value)
 
 
 if __name__ == "__main__":

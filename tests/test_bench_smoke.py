@@ -86,3 +86,45 @@ def test_judge_throughput_reads_latency_in_seconds_or_ms(
     finally:
         sys.path.remove(str(BENCH))
     assert judge_throughput._setting(text) == parsed
+
+
+@pytest.mark.slow
+@pytest.mark.subprocess
+def test_judge_throughput_bare_client_sends_calibrates_own_bodies(tmp_path: Path) -> None:
+    """The ``bare, rubric bodies`` row: the bare client sending the bodies calibrate sent (the
+    same payload, no rubricate), as many calls; each driver's ratio to it is ``of_bodies``."""
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "judge_throughput.py"), "--quick", "--drivers",
+         "bare,calibrate", "--json"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=280,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = {r["driver"]: r for r in json.loads(done.stdout)["settings"][0]["rows"]}
+    assert set(rows) == {"calibrate, new", "calibrate", "bare", "bare, rubric bodies"}
+    bodies = rows["bare, rubric bodies"]
+    assert bodies["calls"] == rows["calibrate"]["calls"] > 0 and bodies["exit"] == 0
+    assert bodies["of_bodies"] == 1.0
+    assert rows["calibrate"]["of_bodies"] == pytest.approx(
+        rows["calibrate"]["calls_per_s"] / bodies["calls_per_s"], abs=0.002
+    )
+
+
+def test_judge_throughput_writes_the_bodies_calibrate_sent(tmp_path: Path) -> None:
+    """What the bare client sends is built from the call store as rubricate sends it: the
+    request kept (content-addressed) and the mode it was sent in."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        import judge_throughput
+    finally:
+        sys.path.remove(str(BENCH))
+    from rubricate.judge import wire
+    from rubricate.judge.calls import ModelReply, ModelRequest
+    from rubricate.judge.store import CallStore
+
+    request = ModelRequest(model="o4-mini", messages=[{"role": "user", "content": "grade é"}])
+    with CallStore(tmp_path / "calls.sqlite") as store:
+        for repeat in (0, 1):
+            store.put(request.key(repeat), request, ModelReply(text="{}"), mode="json_schema")
+    judge_throughput._write_bodies(tmp_path / "calls.sqlite", tmp_path / "bodies.jsonl")
+    lines = (tmp_path / "bodies.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line) for line in lines] == [wire.build_body(request, "json_schema")] * 2
