@@ -16,6 +16,7 @@ QUICK = {
     "adaptive_repeats.py": ["--items", "3", "--target-ci", "0.3"],
     "grade_throughput.py": ["--samples", "40", "--cold-samples", "8", "--workers", "1"],
     "judge_throughput.py": ["--quick"],
+    "pipeline_cpu.py": ["--quick"],
     "serve_throughput.py": ["--pairs", "200", "--model-pairs", "40", "--batch", "16",
                             "--clients", "2", "--latency", "0.01"],
     "stats_scale.py": ["--units", "200", "--raters", "8", "--repeats", "1"],
@@ -128,3 +129,21 @@ def test_judge_throughput_writes_the_bodies_calibrate_sent(tmp_path: Path) -> No
     judge_throughput._write_bodies(tmp_path / "calls.sqlite", tmp_path / "bodies.jsonl")
     lines = (tmp_path / "bodies.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line) for line in lines] == [wire.build_body(request, "json_schema")] * 2
+
+
+@pytest.mark.slow
+@pytest.mark.subprocess
+def test_pipeline_cpu_answers_every_call_in_process(tmp_path: Path) -> None:
+    """The in-process judge answers every call of the quick calibrate (2 answers x 1 repeat x
+    15 judged criteria), nothing goes over the network, and the package measured is this
+    checkout's."""
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "pipeline_cpu.py"), "--quick", "--json"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=280,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    (row,) = json.loads(done.stdout)["rows"]
+    assert row["calls"] == 30
+    assert Path(row["package"]) == BENCH.parent / "rubricate"
+    assert 0 < row["main_ms_per_call"] <= row["own_ms_per_call"]
+    assert row["judge_ms_per_call"] > 0
