@@ -472,11 +472,13 @@ def _setting(text: str) -> tuple[int, float]:
         concurrency, latency = int(parts[0]), float(latency_text) * scale
     except ValueError:
         raise ValueError(usage) from None
-    if concurrency < 1 or not 0 <= latency <= MAX_LATENCY_S:
+    if concurrency < 1:
+        raise ValueError(f"{text!r}: the concurrency must be at least 1")
+    if not 0 <= latency <= MAX_LATENCY_S:
+        hint = f"; for milliseconds write {parts[0]}x{parts[1]}ms" if latency > 0 else ""
         raise ValueError(
-            f"{text!r}: the concurrency must be at least 1 and the latency 0-{MAX_LATENCY_S:g} s "
-            f"(this asks for {concurrency} in flight and {latency:g} s per call; "
-            f"for milliseconds write {parts[0]}x{parts[1]}ms)"
+            f"{text!r}: the latency must be 0-{MAX_LATENCY_S:g} s (this asks for "
+            f"{latency:g} s per call{hint})"
         )
     return concurrency, latency
 

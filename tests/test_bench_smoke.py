@@ -59,8 +59,9 @@ def test_judge_throughput_rounds_give_medians_and_ranges(tmp_path: Path) -> None
 @pytest.mark.subprocess
 @pytest.mark.parametrize(
     ("setting", "words"),
-    [("64x200", "200 s per call"), ("64", "CONCURRENCYxLATENCY"), ("0x0.2", "at least 1"),
-     ("64xfast", "CONCURRENCYxLATENCY")],
+    [("64x200", "200 s per call; for milliseconds write 64x200ms"),
+     ("64", "CONCURRENCYxLATENCY"), ("0x0.2", "the concurrency must be at least 1"),
+     ("64x-1", "the latency must be 0-10 s"), ("64xfast", "CONCURRENCYxLATENCY")],
 )  # fmt: skip
 def test_judge_throughput_refuses_a_setting_it_cannot_mean(
     setting: str, words: str, tmp_path: Path
