@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,6 +22,16 @@ QUICK = {
                             "--clients", "2", "--latency", "0.01"],
     "stats_scale.py": ["--units", "200", "--raters", "8", "--repeats", "1"],
 }  # fmt: skip
+
+
+def _judge_throughput() -> Any:
+    """bench/judge_throughput.py as a module (its pure helpers)."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        import judge_throughput  # type: ignore[import-not-found]
+    finally:
+        sys.path.remove(str(BENCH))
+    return judge_throughput
 
 
 def test_every_benchmark_has_a_quick_mode() -> None:
@@ -82,11 +93,7 @@ def test_judge_throughput_refuses_a_setting_it_cannot_mean(
 def test_judge_throughput_reads_latency_in_seconds_or_ms(
     text: str, parsed: tuple[int, float]
 ) -> None:
-    sys.path.insert(0, str(BENCH))
-    try:
-        import judge_throughput
-    finally:
-        sys.path.remove(str(BENCH))
+    judge_throughput = _judge_throughput()
     assert judge_throughput._setting(text) == parsed
 
 
@@ -114,16 +121,12 @@ def test_judge_throughput_bare_client_sends_calibrates_own_bodies(tmp_path: Path
 def test_judge_throughput_writes_the_bodies_calibrate_sent(tmp_path: Path) -> None:
     """What the bare client sends is built from the call store as rubricate sends it: the
     request kept (content-addressed) and the mode it was sent in."""
-    sys.path.insert(0, str(BENCH))
-    try:
-        import judge_throughput
-    finally:
-        sys.path.remove(str(BENCH))
+    judge_throughput = _judge_throughput()
     from rubricate.judge import wire
     from rubricate.judge.calls import ModelReply, ModelRequest
     from rubricate.judge.store import CallStore
 
-    request = ModelRequest(model="o4-mini", messages=[{"role": "user", "content": "grade é"}])
+    request = ModelRequest(model="o4-mini", messages=({"role": "user", "content": "grade é"},))
     with CallStore(tmp_path / "calls.sqlite") as store:
         for repeat in (0, 1):
             store.put(request.key(repeat), request, ModelReply(text="{}"), mode="json_schema")
