@@ -132,19 +132,30 @@ def _judged_calls(store: Path) -> int:
 
 def _write_bodies(store: Path, out: Path) -> None:
     """The HTTP body of every call the run at ``store`` made, in the order they were kept,
-    one JSON per line (for the ``bare, rubric bodies`` driver)."""
+    one JSON per line (for the ``bare, rubric bodies`` driver): encoded as the client encodes
+    them (:func:`rubricate.judge.transport.encoded_body`), for the endpoint as the run left it
+    known in the store (its roles and output-limit fields: :meth:`Profile.shape`)."""
     from rubricate.judge import wire
+    from rubricate.judge.endpoint import Profile
     from rubricate.judge.store import CallStore, request_from_json
+    from rubricate.judge.transport import encoded_body
 
     with CallStore(store) as calls:
-        rows = calls.query("SELECT key, mode FROM calls ORDER BY created_at")
+        shapes: dict[str, wire.Shape] = {}
+        for base_url, model, memory, saved_at in calls.query(
+            "SELECT base_url, model, profile, saved_at FROM endpoints"
+        ):
+            profile = Profile.for_endpoint(base_url, model)
+            profile.recall(json.loads(memory), saved_at)
+            shapes[model] = profile.shape()
         lines = []
-        for key, mode in rows:
+        for key, mode in calls.query("SELECT key, mode FROM calls ORDER BY created_at"):
             text = calls.request_json(key)
             if text is not None and mode:
-                body = wire.build_body(request_from_json(text), mode)
-                lines.append(json.dumps(body, ensure_ascii=False, separators=(",", ":")))
-    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+                request = request_from_json(text)
+                shape = shapes.get(request.model, wire.OPENAI_SHAPE)
+                lines.append(encoded_body(request, mode, shape))
+    out.write_bytes(b"\n".join(lines) + b"\n")
 
 
 def _endpoints(store: Path) -> list[list[Any]]:

@@ -124,15 +124,25 @@ def test_judge_throughput_writes_the_bodies_calibrate_sent(tmp_path: Path) -> No
     judge_throughput = _judge_throughput()
     from rubricate.judge import wire
     from rubricate.judge.calls import ModelReply, ModelRequest
-    from rubricate.judge.store import CallStore
+    from rubricate.judge.endpoint import Profile
+    from rubricate.judge.store import CallStore, Op
 
-    request = ModelRequest(model="o4-mini", messages=({"role": "user", "content": "grade é"},))
+    request = ModelRequest(
+        model="o4-mini", max_completion_tokens=64,
+        messages=({"role": "developer", "content": "be strict"},
+                  {"role": "user", "content": "grade é"}),
+    )  # fmt: skip
+    local = Profile.for_endpoint("http://127.0.0.1:8000/v1", "o4-mini")  # system, both fields
     with CallStore(tmp_path / "calls.sqlite") as store:
         for repeat in (0, 1):
             store.put(request.key(repeat), request, ModelReply(text="{}"), mode="json_schema")
+        store.apply([Op("endpoint", local.base_url, model="o4-mini",
+                        profile=json.dumps(local.memory()))])  # fmt: skip
     judge_throughput._write_bodies(tmp_path / "calls.sqlite", tmp_path / "bodies.jsonl")
     lines = (tmp_path / "bodies.jsonl").read_text(encoding="utf-8").splitlines()
-    assert [json.loads(line) for line in lines] == [wire.build_body(request, "json_schema")] * 2
+    sent = wire.build_body(request, "json_schema", local.shape())
+    assert sent["messages"][0]["role"] == "system" and "max_tokens" in sent
+    assert [json.loads(line) for line in lines] == [sent] * 2
 
 
 @pytest.mark.slow
