@@ -357,9 +357,8 @@ def child_serve(opts: argparse.Namespace, folder: Path) -> dict[str, Any]:
     command = [sys.executable, "-m", "rubricate.cli", "serve", str(RUBRIC), "--port", str(port),
                "--store", "none", "--concurrency", str(opts.concurrency), "--retries", "0",
                "--workers", "1", "--base-url", opts.base_url]  # fmt: skip
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AZURE_"))}
-    proc = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            cwd=folder)  # fmt: skip
+    proc = subprocess.Popen(command, env=child_env(), stderr=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, cwd=folder)  # fmt: skip
     try:
         _wait_port(port, proc)
         url = f"http://127.0.0.1:{port}/grade"
@@ -434,15 +433,31 @@ def _run_child(
         command += ["--endpoints", endpoints]
     command += ["--bodies", bodies] if bodies else []
     command += ["--bodies-out", bodies_out] if bodies_out else []
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AZURE_"))}
     name = name or driver
     if source:
-        env["PYTHONPATH"] = os.pathsep.join([source, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
         name = f"{name} (baseline)"
-    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=1800)
+    return {"driver": name, **run_child(command, source, timeout=1800)}
+
+
+def child_env(source: str | None = None) -> dict[str, str]:
+    """A child's environment: no ``OPENAI_*`` / ``AZURE_*`` variable (the loopback judge needs
+    no key; none is read or passed on); ``source``: a folder whose ``rubricate`` package the
+    child imports first (``--baseline``)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AZURE_"))}
+    if source:
+        env["PYTHONPATH"] = os.pathsep.join([source, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    return env
+
+
+def run_child(command: list[str], source: str | None, *, timeout: float) -> dict[str, Any]:
+    """Run a child benchmark process; its figures (the JSON of its last line of output), or
+    ``{"error": the last line of its stderr}``."""
+    done = subprocess.run(command, capture_output=True, text=True, env=child_env(source),
+                          timeout=timeout)  # fmt: skip
     if done.returncode != 0 or not done.stdout.strip():
-        return {"driver": name, "error": (done.stderr.strip().splitlines() or ["?"])[-1]}
-    return {"driver": name, **json.loads(done.stdout.strip().splitlines()[-1])}
+        return {"error": (done.stderr.strip().splitlines() or ["?"])[-1]}
+    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
 
 
 def _peers(opts: argparse.Namespace, base_url: str, calls: int) -> list[dict]:
@@ -606,6 +621,8 @@ def _round(opts: argparse.Namespace, drivers: list[str], base_url: str, keep: Pa
 
 SPREAD = ("calls_per_s", "of_ideal", "of_bare", "of_bodies", "cpu_ms_per_call")
 """Figures reported as the median of ``--runs`` rounds, with their lowest and highest."""
+CPU_PARTS = ("startup_cpu_s", "grading_cpu_s", "report_cpu_s")
+"""calibrate's CPU seconds before the first call, while grading, and after the last call."""
 
 
 def _median_of(rounds: list[dict]) -> dict:
@@ -620,7 +637,7 @@ def _median_of(rounds: list[dict]) -> dict:
             merged["rows"].append(next(r for r in same if "calls_per_s" not in r))
             continue
         row = dict(first, runs=len(measured))
-        for key in SPREAD + ("startup_cpu_s", "grading_cpu_s", "report_cpu_s"):
+        for key in SPREAD + CPU_PARTS:
             values = [r[key] for r in measured if r.get(key) is not None]
             if len(values) == len(measured):
                 row[key] = round(statistics.median(values), 3)
@@ -647,7 +664,7 @@ def _figures(concurrency: int, latency: float, rows: list[dict]) -> dict:
         row["of_bare"] = round(rate / bare_rate, 3) if bare_rate else None
         row["of_bodies"] = round(rate / bodies_rate, 3) if bodies_rate else None
         row["cpu_ms_per_call"] = round(row["cpu_s"] / row["calls"] * 1000, 3)
-        for key in ("report_cpu_s", "startup_cpu_s", "grading_cpu_s"):
+        for key in CPU_PARTS:
             if key in row:
                 row[key] = round(row[key], 2)
     return {"concurrency": concurrency, "latency_s": latency, "ideal_calls_per_s": ideal,

@@ -31,7 +31,6 @@ import asyncio
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -114,14 +113,8 @@ def _run(opts: argparse.Namespace, source: str | None) -> dict[str, Any]:
     command = [sys.executable, __file__, "--child", "--repeats", str(opts.repeats)]
     if opts.answers is not None:
         command += ["--answers", str(opts.answers)]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AZURE_"))}
-    if source:
-        env["PYTHONPATH"] = os.pathsep.join([source, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900)
-    if done.returncode != 0 or not done.stdout.strip():
-        return {"error": (done.stderr.strip().splitlines() or ["?"])[-1]}
-    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    if figures["exit"] != 0:
+    figures = shared.run_child(command, source, timeout=900)
+    if "error" not in figures and figures["exit"] != 0:
         return {"error": f"calibrate exited {figures['exit']}"}
     return figures
 
