@@ -3,14 +3,17 @@
 The layout is the contract in ``docs/run-format.md`` (``rubricate review`` and export
 read it): ``grader.json`` (the exact bytes that were run), ``run.json`` (the manifest),
 ``set.jsonl`` (the set file's bytes), ``grades.csv`` (the tidy grades table), ``records.jsonl``
-(one full grade record per line), ``experts.csv``, the reports and ``figures/``.
+(one full grade record per line), ``prompts.jsonl`` (each judge prompt once, under its
+request's SHA-256, which the records' calls name), ``experts.csv``, the reports and
+``figures/``.
 
 Crash safety: :class:`RunWriter` writes ``run.json`` with ``status: "partial"`` first, then
 appends every record to ``records.jsonl`` and its rows to ``grades.csv`` as soon as the grade
-completes, flushing both, so a killed run keeps every grade it finished (and the call store
-keeps every model answer it paid for: a rerun replays them for free). :meth:`RunWriter.finish`
-rewrites ``grades.csv`` sorted (atomically) and marks ``run.json`` complete. A rerun into the
-same directory starts the records and grades afresh.
+completes, flushing both (the prompts a record names go first, to ``prompts.jsonl``), so a
+killed run keeps every grade it finished (and the call store keeps every model answer it paid
+for: a rerun replays them for free). :meth:`RunWriter.finish` rewrites ``grades.csv`` sorted
+(atomically) and marks ``run.json`` complete. A rerun into the same directory starts the
+records, prompts and grades afresh.
 """
 
 from __future__ import annotations
@@ -28,15 +31,23 @@ from rubricate.errors import InputError
 if TYPE_CHECKING:  # pandas is imported where used: ~0.4 s the grading does not need
     import pandas as pd
 
+    from rubricate.judge.records import GradeRecord
+
 FILES = {
     "grader": "grader.json",
     "run": "run.json",
     "set": "set.jsonl",
     "grades": "grades.csv",
     "records": "records.jsonl",
+    "prompts": "prompts.jsonl",
     "experts": "experts.csv",
 }
 """The data files of a run directory."""
+
+
+_NO_MESSAGES = {"calls": {"__all__": {"messages"}}}
+"""What :meth:`RunWriter.append_record` leaves out of a record whose calls all name their
+request: their messages (in ``prompts.jsonl``)."""
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -77,6 +88,8 @@ class RunWriter:
             raise InputError(f"{out}: cannot create the run folder: {error.strerror}") from None
         self._records: TextIO | None = None
         self._grades: TextIO | None = None
+        self._prompts: TextIO | None = None
+        self._prompted: set[str] = set()
         self._csv: Any = None
 
     def path(self, name: str) -> Path:
@@ -95,8 +108,11 @@ class RunWriter:
         write_atomic(self.path("run"), text.encode("utf-8"))
 
     def open_streams(self) -> None:
-        """Start ``records.jsonl`` and ``grades.csv`` afresh."""
+        """Start ``records.jsonl`` and ``grades.csv`` afresh (and ``prompts.jsonl``: an
+        earlier run's is removed; :meth:`append_record` starts it at the first prompt)."""
         self._records = self.path("records").open("w", encoding="utf-8")
+        self.path("prompts").unlink(missing_ok=True)
+        self._prompted.clear()
         self._grades = self.path("grades").open("w", encoding="utf-8", newline="")
         self._csv = csv.writer(self._grades, lineterminator="\n")
         self._csv.writerow(self.columns)
@@ -115,12 +131,51 @@ class RunWriter:
             self._csv.writerow([_csv_value(row[c]) for c in self.columns])
         self._grades.flush()
 
+    def append_record(
+        self, line: dict[str, Any], record: GradeRecord, rows: Iterable[dict[str, Any]]
+    ) -> None:
+        """Append one grade record (``line`` holds its ids) and its grade rows, as
+        :meth:`append`, with each call's prompt content-addressed.
+
+        A call that names its request (``request_sha256``) leaves its messages out of
+        ``records.jsonl``: they go to ``prompts.jsonl`` as ``{"sha256", "messages"}`` the first
+        time the run meets that request, flushed before the record that names it, so every
+        record on disk can be read back whole. The repeats of a request share one line: a
+        run of R repeats keeps its prompts (~14 kB a call on the shipped rubric) once, not R
+        times, and serialises and writes them once."""
+        assert self._records is not None, "open_streams first"
+        addressed: list[int] = []
+        fresh = False
+        for index, call in enumerate(record.calls):
+            sha = call.request_sha256
+            if sha is None:
+                continue
+            addressed.append(index)
+            if sha not in self._prompted:
+                if self._prompts is None:
+                    self._prompts = self.path("prompts").open("w", encoding="utf-8")
+                entry = {"sha256": sha, "messages": call.messages}
+                self._prompts.write(json.dumps(entry, ensure_ascii=False) + "\n")
+                self._prompted.add(sha)
+                fresh = True
+        if fresh and self._prompts is not None:
+            self._prompts.flush()
+        exclude: Any = None
+        if addressed and len(addressed) == len(record.calls):
+            exclude = _NO_MESSAGES
+        elif addressed:
+            exclude = {"calls": {index: {"messages"} for index in addressed}}
+        # the record serialised in one pass by pydantic: the same JSON as json.dumps of
+        # model_dump, NaN included (records.JSON_CONFIG)
+        head = json.dumps(line, ensure_ascii=False)
+        self.append(f'{head[:-1]}, "record": {record.model_dump_json(exclude=exclude)}}}', rows)
+
     def close_streams(self) -> None:
-        """Close the two streams (safe to call twice)."""
-        for stream in (self._records, self._grades):
+        """Close the streams (safe to call twice)."""
+        for stream in (self._records, self._grades, self._prompts):
             if stream is not None:
                 stream.close()
-        self._records = self._grades = None
+        self._records = self._grades = self._prompts = None
 
     def finish(self, grades: pd.DataFrame) -> None:
         """Close the streams and rewrite ``grades.csv`` sorted by answer, repeat, criterion."""

@@ -98,8 +98,13 @@ class ModelCallRecord(BaseModel):
     key: str
     """The call store key (request hash plus repeat)."""
     model: str
-    messages: list[dict[str, Any]]
-    """The rendered prompt exactly as sent."""
+    messages: list[dict[str, Any]] = Field(default_factory=list)
+    """The rendered prompt exactly as sent. A calibration run directory keeps it once per
+    request in ``prompts.jsonl`` under :attr:`request_sha256` and leaves it out of
+    ``records.jsonl``; the review reads it back (:mod:`rubricate.calibration.run.directory`)."""
+    request_sha256: str | None = None
+    """SHA-256 of the request (:meth:`~rubricate.judge.calls.ModelRequest.sha256`): the call
+    store's content address of it, the same for every repeat of the request."""
     raw: str | None = None
     """The raw reply text, unparsed."""
     result: float | None = None

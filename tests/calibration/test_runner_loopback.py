@@ -126,3 +126,58 @@ def test_unparseable_replies_are_unscored_counted_and_flagged(
     assert len(bad) == 3 and bad["score"].isna().all()  # never a silent 0
     assert outcome.manifest["counts"]["unscored_rows"] == 6  # b's rows and their totals
     assert any("unscored" in p for p in outcome.data["verdict"]["problems"])
+
+
+def test_each_prompt_is_written_once_and_review_reads_it_back(
+    fake_openai: FakeOpenAI, client_settings: ClientSettings, tmp_path: Path
+) -> None:
+    """records.jsonl names each call's request by its SHA-256; prompts.jsonl holds the
+    messages once per request, however many repeats sent it (written before the first record
+    that names it); review reads every call back with the messages that were sent."""
+    from rubricate.calibration.run.directory import open_run
+    from rubricate.judge.store import CallStore
+
+    fake_openai.policy.score = scripted_judge(FLIP_P)
+    _run(_request(tmp_path, 3, n_items=2), client_settings)
+    out = tmp_path / "run"
+    prompts = [json.loads(line) for line in (out / "prompts.jsonl").read_text().splitlines()]
+    shas = [p["sha256"] for p in prompts]
+    assert len(shas) == len(set(shas)) == 2 * 3 * 4  # 6 answers x 4 criteria, not x 3 repeats
+    lines = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines()]
+    calls = [c for line in lines for c in line["record"]["calls"]]
+    assert len(calls) == 2 * 3 * 4 * 3
+    assert all("messages" not in c and c["request_sha256"] in set(shas) for c in calls)
+    store = CallStore(client_settings.store_path)
+    run = open_run(out)
+    try:
+        for item_id, answer_id, _ in run.records.offsets:
+            for _, record in run.records.answer_records(item_id, answer_id):
+                for call in record.calls:
+                    sent = json.loads(store.request_json(call.key) or "{}")
+                    assert call.messages == sent["messages"] and call.messages
+    finally:
+        store.close()
+
+
+def test_a_prompt_is_on_disk_before_the_record_that_names_it(tmp_path: Path) -> None:
+    from rubricate.calibration.run_files import RunWriter
+    from rubricate.judge.calls import ModelRequest
+    from rubricate.judge.records import GradeMetadata, GradeRecord, ModelCallRecord
+
+    request = ModelRequest(model="j", messages=({"role": "user", "content": "grade it"},))
+    call = ModelCallRecord(grader="g", key=request.key(0), request_sha256=request.sha256(),
+                           model="j", messages=list(request.messages))  # fmt: skip
+    record = GradeRecord(reward=1.0, metadata=GradeMetadata(name="g", type="score_model"),
+                         calls=[call, call.model_copy(update={"grader": "h"})])  # fmt: skip
+    writer = RunWriter(tmp_path / "run")
+    writer.open_streams()
+    writer.append_record({"item_id": "i", "answer_id": "a", "repeat": 0}, record, [])
+    writer.append_record({"item_id": "i", "answer_id": "a", "repeat": 1}, record, [])
+    # not closed: a run killed here has both files as they are now
+    prompts = (tmp_path / "run" / "prompts.jsonl").read_text().splitlines()
+    records = (tmp_path / "run" / "records.jsonl").read_text().splitlines()
+    assert [json.loads(p) for p in prompts] == [
+        {"sha256": request.sha256(), "messages": [{"role": "user", "content": "grade it"}]}
+    ]
+    assert len(records) == 2 and "grade it" not in "".join(records)
+    writer.close_streams()

@@ -199,6 +199,7 @@ class BaselineRunner:
         call = ModelCallRecord(
             grader="generation",
             key=key,
+            request_sha256=request.sha256(),
             model=job.model,
             messages=[dict(m) for m in request.messages],
             raw=reply.text,

@@ -52,6 +52,7 @@ AnswerKey = tuple[str, str]
 
 _HEAD = re.compile(rb'^\{"item_id": ("(?:[^"\\]|\\.)*"), "answer_id": ("(?:[^"\\]|\\.)*"), '
                    rb'"repeat": (\d+)')  # fmt: skip
+_PROMPT_HEAD = re.compile(rb'^\{"sha256": "([0-9a-f]{64})", "messages": ')
 
 
 def check_run_dir(path: Path) -> None:
@@ -72,33 +73,69 @@ def check_run_dir(path: Path) -> None:
 
 @dataclass(frozen=True)
 class RecordIndex:
-    """Where each grade record is in ``records.jsonl``.
+    """Where each grade record is in ``records.jsonl``, and each prompt in ``prompts.jsonl``.
 
     Attributes:
-        path: the file.
+        path: the records file.
         offsets: ``(item_id, answer_id, repeat)`` -> byte offset of its line.
+        prompts: request SHA-256 -> byte offset of its line in ``prompts.jsonl`` (beside
+            ``path``; empty for a run that kept each prompt inside its record).
     """
 
     path: Path
     offsets: dict[tuple[str, str, int], int]
+    prompts: dict[str, int] = field(default_factory=dict)
 
     def answer_records(self, item_id: str, answer_id: str) -> list[tuple[int, GradeRecord]]:
-        """Every record of one answer, by repeat (unreadable lines are skipped)."""
+        """Every record of one answer, by repeat (unreadable lines are skipped), each call
+        with its messages (from ``prompts.jsonl`` where the record names its request; a
+        prompt that is not there leaves the call's messages empty)."""
         wanted = sorted(
             (repeat, offset)
             for (i, a, repeat), offset in self.offsets.items()
             if i == item_id and a == answer_id
         )
-        return self.read_lines(wanted, lambda data: GradeRecord.model_validate(data["record"]))
+        records = self.read_lines(
+            wanted, lambda data: GradeRecord.model_validate(data["record"])
+        )
+        self._fill_prompts([record for _, record in records])
+        return records
+
+    def _fill_prompts(self, records: list[GradeRecord]) -> None:
+        calls = [
+            call
+            for record in records
+            for call in record.calls
+            if not call.messages and call.request_sha256 in self.prompts
+        ]
+        if not calls:
+            return
+        shas = sorted({str(call.request_sha256) for call in calls}, key=self.prompts.__getitem__)
+        found = dict(
+            self.read_lines(
+                [(sha, self.prompts[sha]) for sha in shas],
+                lambda data: list(data["messages"]),
+                self.path.with_name(FILES["prompts"]),
+            )
+        )
+        for call in calls:
+            call.messages = [dict(m) for m in found.get(str(call.request_sha256), [])]
 
     def read_lines(
-        self, wanted: Iterable[tuple[K, int]], parse: Callable[[Any], V]
+        self,
+        wanted: Iterable[tuple[K, int]],
+        parse: Callable[[Any], V],
+        path: Path | None = None,
     ) -> list[tuple[K, V]]:
-        """``(key, parse(line))`` for each ``(key, byte offset)`` wanted, in that order; a line
-        that is not JSON or that ``parse`` rejects (ValueError, KeyError, TypeError) is
-        skipped."""
+        """``(key, parse(line))`` for each ``(key, byte offset)`` wanted, in that order, from
+        ``path`` (default: the records file); a line that is not JSON or that ``parse``
+        rejects (ValueError, KeyError, TypeError) is skipped."""
         out = []
-        with self.path.open("rb") as handle:
+        try:
+            handle = (path or self.path).open("rb")
+        except OSError:
+            return []
+        with handle:
             for key, offset in wanted:
                 handle.seek(offset)
                 try:
@@ -134,7 +171,27 @@ def index_records(path: Path, cancelled: Callable[[], bool] = lambda: False) -> 
             except (ValueError, KeyError, TypeError):
                 pass
             offset += len(line)
-    return RecordIndex(path, offsets)
+    return RecordIndex(path, offsets, index_prompts(path.with_name(FILES["prompts"]), cancelled))
+
+
+def index_prompts(path: Path, cancelled: Callable[[], bool] = lambda: False) -> dict[str, int]:
+    """Scan ``prompts.jsonl`` once: request SHA-256 -> byte offset of its line (a missing
+    file: empty; a line without a readable head is skipped)."""
+    offsets: dict[str, int] = {}
+    try:
+        handle = path.open("rb")
+    except OSError:
+        return offsets
+    with handle:
+        offset = 0
+        for line in handle:
+            if cancelled():
+                break
+            match = _PROMPT_HEAD.match(line)
+            if match:
+                offsets.setdefault(match[1].decode("ascii"), offset)
+            offset += len(line)
+    return offsets
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import json
 from collections.abc import Coroutine, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -165,10 +164,7 @@ class CalibrationRunner:
         if job.criteria is not None:
             line["partial"] = sorted(job.criteria)
         if self.writer is not None:
-            # the record (~200 kB with its prompts) serialised in one pass by pydantic: the
-            # same JSON as json.dumps of model_dump, NaN included (records.JSON_CONFIG)
-            head = json.dumps(line, ensure_ascii=False)
-            self.writer.append(f'{head[:-1]}, "record": {record.model_dump_json()}}}', rows)
+            self.writer.append_record(line, record, rows)
         self.rows.extend(rows)
         self.jobs_done += 1
 

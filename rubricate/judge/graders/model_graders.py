@@ -169,6 +169,7 @@ async def _ask(
     call = ModelCallRecord(
         grader=path,
         key=request.key(ctx.repeat),
+        request_sha256=request.sha256(),
         model=grader["model"],
         messages=messages,
         raw=reply.text,

@@ -168,6 +168,7 @@ async def _cosine(
     call = ModelCallRecord(
         grader=path,
         key=request.key(0),
+        request_sha256=request.sha256(),
         model=COSINE_MODEL,
         messages=[{"input": input_text}, {"input": reference}],
         cached=reply.cached,
