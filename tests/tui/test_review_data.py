@@ -122,3 +122,14 @@ def test_without_experts_the_review_says_how_to_start(tmp_path: Path) -> None:
     figures = compute_agreement(data)
     assert figures.section is None
     assert "press g" in headline(figures)
+
+
+def test_a_prompt_missing_from_prompts_jsonl_is_said_not_shown_empty() -> None:
+    from rubricate.judge.records import GradeMetadata, GradeRecord, ModelCallRecord
+
+    call = ModelCallRecord(grader="refund.facts", key="k", model="j", request_sha256="ab" * 32,
+                           raw='{"result": 1}', result=1.0)  # fmt: skip
+    record = GradeRecord(reward=1.0, metadata=GradeMetadata(name="refund", type="multi"),
+                         calls=[call])  # fmt: skip
+    text = reasoning_text([(0, record)], {"refund.facts": "facts"}, "facts", prompt=True)
+    assert "prompt not available: prompts.jsonl has no line abababababab" in text

@@ -84,6 +84,10 @@ def reasoning_text(
                     lines.append(f"  • {description or conclusion}")
             if not call.steps or call.result is None:
                 lines.append(f"  raw reply: {call.raw if call.raw is not None else '(none)'}")
+            if prompt and not call.messages and call.request_sha256:
+                lines.append(f"  prompt not available: prompts.jsonl has no line "
+                             f"{call.request_sha256[:12]}… (the run folder was copied without "
+                             "it?)")  # fmt: skip
             if prompt:
                 for message in call.messages:
                     content = message.get("content")
