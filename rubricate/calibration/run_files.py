@@ -110,6 +110,7 @@ class RunWriter:
     def open_streams(self) -> None:
         """Start ``records.jsonl`` and ``grades.csv`` afresh (and ``prompts.jsonl``: an
         earlier run's is removed; :meth:`append_record` starts it at the first prompt)."""
+        self.close_streams()
         self._records = self.path("records").open("w", encoding="utf-8")
         self.path("prompts").unlink(missing_ok=True)
         self._prompted.clear()
