@@ -10,7 +10,7 @@ while a commit runs go in the next one. A caller's future is resolved only after
 transaction holding its write has committed, so the client's promise stands: an answer is on
 disk before it is handed to its caller (a SIGKILL loses only answers no caller has seen).
 
-SQLite and zlib release the GIL while they work, so on a machine with two cores the commit
+SQLite and Zstandard release the GIL while they work, so on a machine with two cores the commit
 overlaps the event loop instead of stopping it.
 
 A group starts :data:`GROUP_S` after its first write (the very first group at once): at 64

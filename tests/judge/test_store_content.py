@@ -44,6 +44,32 @@ def test_the_key_is_the_documented_hash_and_a_copy_is_hashed_anew():
     assert other == ModelRequest(model="m", messages=REQUEST.messages, seed=2)
 
 
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+"""The first four bytes of a Zstandard frame (RFC 8878, section 3.1.1)."""
+
+
+def test_requests_are_stored_as_zstandard_frames(tmp_path):
+    with CallStore(tmp_path / "c.sqlite") as store:
+        store.put(REQUEST.key(0), REQUEST, ModelReply(text="0"))
+        ((data,),) = store.query("SELECT data FROM blobs")
+        assert data[:4] == ZSTD_MAGIC
+        assert store.request_json(REQUEST.key(0)) == REQUEST.canonical_json()
+
+
+def test_a_zlib_blob_of_an_older_store_still_reads(tmp_path):
+    import zlib
+
+    with CallStore(tmp_path / "c.sqlite") as store:
+        store.put(REQUEST.key(0), REQUEST, ModelReply(text="0"))
+    conn = sqlite3.connect(tmp_path / "c.sqlite")  # as rubricate wrote it before 2026-12-07
+    raw = REQUEST.canonical_json().encode("utf-8")
+    conn.execute("UPDATE blobs SET data = ?", (zlib.compress(raw, 1),))
+    conn.commit()
+    conn.close()
+    with CallStore(tmp_path / "c.sqlite") as store:
+        assert store.request_json(REQUEST.key(0)) == REQUEST.canonical_json()
+
+
 def test_repeats_share_one_compressed_copy_of_their_request(tmp_path):
     with CallStore(tmp_path / "c.sqlite") as store:
         for repeat in range(5):
