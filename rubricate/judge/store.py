@@ -96,6 +96,7 @@ def decompress(blob: bytes) -> bytes:
         return bytes(_zstd().decompress(blob))
     return zlib.decompress(blob)
 
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS calls (
