@@ -488,6 +488,20 @@ MAX_LATENCY_S = 10.0
 """A judge slower than this is a typo (``64x200`` for 200 ms waited 200 s per call)."""
 
 
+def baseline_problem(folder: str) -> str | None:
+    """Why ``--baseline folder`` cannot be run, or None: it must hold a ``rubricate`` package
+    (the folder goes first on the children's PYTHONPATH; a folder that holds none lets every
+    "baseline" child import this checkout's package instead, silently)."""
+    path = Path(folder)
+    if (path / "rubricate" / "__init__.py").is_file():
+        return None
+    if path.name == "rubricate" and (path / "__init__.py").is_file():
+        return (f"--baseline {folder} is the package itself; give the folder that holds it: "
+                f"--baseline {path.parent}")  # fmt: skip
+    return (f"--baseline {folder} holds no rubricate package (make one with: git archive OLD "
+            f"rubricate | tar -x -C {folder})")  # fmt: skip
+
+
 def _setting(text: str) -> tuple[int, float]:
     """``CONCURRENCYxLATENCY``: the latency in seconds (``64x0.2``, ``64x0.2s``) or in
     milliseconds with ``ms`` (``64x200ms``); :class:`ValueError` says what is wrong."""
@@ -561,6 +575,8 @@ def main() -> int:
         settings = [_setting(text) for text in opts.settings.split(",")]
     except ValueError as bad:
         parser.error(f"--settings {bad}")
+    if opts.baseline and (problem := baseline_problem(opts.baseline)):
+        parser.error(problem)
     _compile_bytecode([ROOT / "rubricate", *([Path(opts.baseline)] if opts.baseline else [])])
     drivers = [d for d in opts.drivers.split(",") if d]
     load = os.getloadavg()[0]

@@ -30,7 +30,10 @@ import argparse
 import asyncio
 import json
 import os
+import re
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -78,6 +81,15 @@ def child(opts: argparse.Namespace) -> dict[str, Any]:
     def graded(*args: Any, **kwargs: Any) -> Any:  # the first step after the last call
         if "process_end" not in marks:
             marks.update(process_end=time.process_time(), main_end=time.thread_time())
+        if opts.stop_after_grading:  # --instructions: the tables and report are not counted
+            import rubricate
+
+            package = str(Path(rubricate.__file__).parent)
+            out = sys.__stdout__  # _run_cli sends the command's own output to stderr
+            assert out is not None
+            out.write(json.dumps({"exit": 0, "package": package, "calls": judge["calls"]}) + "\n")
+            out.flush()
+            os._exit(0)
         return grades(*args, **kwargs)
 
     execution.RunWriter.open_streams = opened  # type: ignore[method-assign]
@@ -119,6 +131,69 @@ def _run(opts: argparse.Namespace, source: str | None) -> dict[str, Any]:
     return figures
 
 
+INSTRUCTION_SIZES = {"full": (4, 12, 2), "quick": (1, 2, 1)}
+"""``--instructions``: (answers in the smaller run, answers in the larger, repeats)."""
+
+_I_REFS = re.compile(r"I\s+refs:\s+([\d,]+)")
+
+
+def _instructions(source: str | None, answers: int, repeats: int) -> dict[str, Any]:
+    """One child under Cachegrind, stopped right after grading: its calls and the instructions
+    the whole process executed (every thread; the in-process judge's included)."""
+    command = ["valgrind", "--tool=cachegrind", "--cache-sim=no",
+               "--cachegrind-out-file=/dev/null", sys.executable, __file__, "--child",
+               "--stop-after-grading", "--repeats", str(repeats),
+               "--answers", str(answers)]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=1800,
+                          env=shared.child_env(source))  # fmt: skip
+    found = _I_REFS.search(done.stderr)
+    if done.returncode != 0 or found is None or not done.stdout.strip():
+        return {"error": (done.stderr.strip().splitlines() or ["?"])[-1]}
+    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    figures["instructions"] = int(found[1].replace(",", ""))
+    return figures
+
+
+def instruction_rows(opts: argparse.Namespace, versions: dict[str, str | None]) -> list[dict]:
+    """Per version, the instructions per judge call: two runs of different sizes under
+    Cachegrind, the difference of their instructions over the difference of their calls (what
+    is done once, start-up and loading the rubric, cancels out)."""
+    small, large, repeats = INSTRUCTION_SIZES["quick" if opts.quick else "full"]
+    rows = []
+    for name, source in versions.items():
+        runs = [_instructions(source, answers, repeats) for answers in (small, large)]
+        failed = [r for r in runs if "error" in r]
+        if failed:
+            rows.append({"version": name, "error": failed[0]["error"]})
+            continue
+        calls = runs[1]["calls"] - runs[0]["calls"]
+        per_call = (runs[1]["instructions"] - runs[0]["instructions"]) / calls
+        once = runs[0]["instructions"] - per_call * runs[0]["calls"]
+        rows.append({"version": name, "package": runs[0]["package"],
+                     "calls": [r["calls"] for r in runs],
+                     "instructions": [r["instructions"] for r in runs],
+                     "instructions_per_call": round(per_call), "once": round(once)})  # fmt: skip
+    return rows
+
+
+def _print_instructions(rows: list[dict]) -> None:
+    print(f"{'version':14} {'calls':>11} {'instructions per call':>22} {'once (start-up)':>16}")
+    for r in rows:
+        if "error" in r:
+            print(f"{r['version']:14} {'-':>11}  {r['error']}")
+            continue
+        calls = "/".join(str(c) for c in r["calls"])
+        print(f"{r['version']:14} {calls:>11} {r['instructions_per_call']:>22,} "
+              f"{r['once']:>16,}")  # fmt: skip
+    if len(rows) == 2 and all("error" not in r for r in rows):
+        ratio = rows[1]["instructions_per_call"] / rows[0]["instructions_per_call"]
+        print(f"\nbaseline / this checkout, instructions per call: {ratio:.3f}x")
+    print("\ninstructions per call: the difference between two runs of different sizes under "
+          "Cachegrind, every thread, the in-process judge's included (the same code in both "
+          "versions unless rubricate.testing changed); deterministic to within ~0.5 %, where "
+          "CPU time moves by +-8 %")
+
+
 def _summary(name: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
     failed = [r for r in runs if "error" in r]
     if failed:
@@ -142,7 +217,11 @@ def main() -> int:
                         "(git archive OLD rubricate | tar -x -C DIR)")  # fmt: skip
     parser.add_argument("--quick", action="store_true", help="small and fast (the smoke test)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count instructions per call under Cachegrind (valgrind) instead "
+                        "of timing CPU: deterministic, ~60x slower")  # fmt: skip
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--stop-after-grading", action="store_true", help=argparse.SUPPRESS)
     opts = parser.parse_args()
     if opts.child:
         print(json.dumps(child(opts)))
@@ -151,9 +230,20 @@ def main() -> int:
         opts.runs, opts.repeats, opts.answers = 1, 1, 2
     if opts.runs < 1:
         parser.error("--runs must be at least 1")
+    if opts.baseline and (problem := shared.baseline_problem(opts.baseline)):
+        parser.error(problem)
+    if opts.instructions and shutil.which("valgrind") is None:
+        parser.error("--instructions needs valgrind on PATH (Debian: apt-get install valgrind)")
     packages = [ROOT / "rubricate", *([Path(opts.baseline)] if opts.baseline else [])]
     shared._compile_bytecode(packages)
     versions = {"this checkout": None, **({"baseline": opts.baseline} if opts.baseline else {})}
+    if opts.instructions:
+        found = instruction_rows(opts, versions)
+        if opts.json:
+            print(json.dumps({"rows": found}, indent=2))
+        else:
+            _print_instructions(found)
+        return 1 if any("error" in r for r in found) else 0
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in versions}
     load = os.getloadavg()[0]
     for _ in range(opts.runs):  # alternately, so that the host's drift touches both alike

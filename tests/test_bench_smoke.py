@@ -88,6 +88,26 @@ def test_judge_throughput_refuses_a_setting_it_cannot_mean(
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize("script", ["judge_throughput.py", "pipeline_cpu.py"])
+def test_a_baseline_folder_without_the_package_in_it_stops_the_bench(
+    script: str, tmp_path: Path
+) -> None:
+    """``--baseline DIR/rubricate`` (the package, not the folder holding it) put a folder on
+    PYTHONPATH that holds no ``rubricate``: every "baseline" row ran this checkout's package,
+    and a day's side-by-side comparisons compared the code with itself without a word. The
+    bench now stops at once, exit 2, naming the folder to give."""
+    package = tmp_path / "old" / "rubricate"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(BENCH / script), "--baseline", str(package)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert f"--baseline {tmp_path / 'old'}" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 @pytest.mark.parametrize(("text", "parsed"), [("64x0.2", (64, 0.2)), ("256X50ms", (256, 0.05)),
                                               ("16x0.01s", (16, 0.01))])  # fmt: skip
 def test_judge_throughput_reads_latency_in_seconds_or_ms(
