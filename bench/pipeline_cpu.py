@@ -190,7 +190,7 @@ def _print_instructions(rows: list[dict]) -> None:
         print(f"\nbaseline / this checkout, instructions per call: {ratio:.3f}x")
     print("\ninstructions per call: the difference between two runs of different sizes under "
           "Cachegrind, every thread, the in-process judge's included (the same code in both "
-          "versions unless rubricate.testing changed); deterministic to within ~0.5 %, where "
+          "versions unless rubricate.testing changed); deterministic to within ~1 %, where "
           "CPU time moves by +-8 %")
 
 
