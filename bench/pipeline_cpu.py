@@ -20,8 +20,18 @@ run alternately in the same rounds), the median of ``--runs`` runs with its rang
 - start-up (imports, loading and compiling the rubric) and the tables and report after the last
   call, in seconds, not per call.
 
+With ``--instructions`` it counts instead of timing: each version runs twice under Cachegrind
+(``valgrind --tool=cachegrind``; 4 and 12 answers, 2 repeats: 120 and 360 judge calls), each
+child stopped right after grading, and the difference of the two runs' instructions over the
+difference of their calls is the instructions per judge call (every thread; the in-process
+judge's included; what a run does once cancels out). Repeatable to ~1 %, where CPU time moves
+by +-8 %, so a change of a few per cent shows; it does not count the kernel's work (writes,
+sockets) and weighs an instruction alike whatever it costs.
+
 Run: ``python bench/pipeline_cpu.py [--runs 5] [--repeats 5] [--baseline DIR] [--json]``;
-``--quick`` (tests/test_bench_smoke.py): one run, one repeat, two answers.
+``--instructions [--baseline DIR]`` (~1 minute per version); ``--quick``
+(tests/test_bench_smoke.py): one run, one repeat, two answers. ``DIR`` holds the older
+``rubricate`` package (``git archive OLD rubricate | tar -x -C DIR``), not the package itself.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ in tests)."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -181,3 +182,22 @@ def test_pipeline_cpu_answers_every_call_in_process(tmp_path: Path) -> None:
     assert Path(row["package"]) == BENCH.parent / "rubricate"
     assert 0 < row["main_ms_per_call"] <= row["own_ms_per_call"]
     assert row["judge_ms_per_call"] > 0
+
+
+@pytest.mark.slow
+@pytest.mark.subprocess
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed")
+def test_pipeline_cpu_counts_instructions_per_call(tmp_path: Path) -> None:
+    """``--instructions --quick``: two runs under Cachegrind (1 and 2 answers: 15 and 30
+    calls), each stopped after grading; the difference per call is positive and smaller than
+    what one run does once (start-up), and the package counted is this checkout's."""
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "pipeline_cpu.py"), "--instructions", "--quick", "--json"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=280,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    (row,) = json.loads(done.stdout)["rows"]
+    assert row["calls"] == [15, 30]
+    assert Path(row["package"]) == BENCH.parent / "rubricate"
+    assert 0 < row["instructions_per_call"] < row["once"]
+    assert row["instructions"][1] > row["instructions"][0]
