@@ -43,7 +43,6 @@ import os
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -150,16 +149,18 @@ _I_REFS = re.compile(r"I\s+refs:\s+([\d,]+)")
 def _instructions(source: str | None, answers: int, repeats: int) -> dict[str, Any]:
     """One child under Cachegrind, stopped right after grading: its calls and the instructions
     the whole process executed (every thread; the in-process judge's included)."""
-    command = ["valgrind", "--tool=cachegrind", "--cache-sim=no",
-               "--cachegrind-out-file=/dev/null", sys.executable, __file__, "--child",
-               "--stop-after-grading", "--repeats", str(repeats),
-               "--answers", str(answers)]  # fmt: skip
-    done = subprocess.run(command, capture_output=True, text=True, timeout=1800,
-                          env=shared.child_env(source))  # fmt: skip
-    found = _I_REFS.search(done.stderr)
-    if done.returncode != 0 or found is None or not done.stdout.strip():
-        return {"error": (done.stderr.strip().splitlines() or ["?"])[-1]}
-    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    with tempfile.TemporaryDirectory() as folder:
+        log = Path(folder) / "cachegrind.log"  # valgrind's summary, apart from the child's
+        command = ["valgrind", "--tool=cachegrind", "--cache-sim=no",
+                   "--cachegrind-out-file=/dev/null", f"--log-file={log}", sys.executable,
+                   __file__, "--child", "--stop-after-grading", "--repeats", str(repeats),
+                   "--answers", str(answers)]  # fmt: skip
+        figures = shared.run_child(command, source, timeout=1800)
+        found = _I_REFS.search(log.read_text(encoding="utf-8")) if log.exists() else None
+    if "error" in figures:
+        return figures
+    if found is None:
+        return {"error": f"no instruction count in valgrind's output ({log.name})"}
     figures["instructions"] = int(found[1].replace(",", ""))
     return figures
 
@@ -195,9 +196,7 @@ def _print_instructions(rows: list[dict]) -> None:
         calls = "/".join(str(c) for c in r["calls"])
         print(f"{r['version']:14} {calls:>11} {r['instructions_per_call']:>22,} "
               f"{r['once']:>16,}")  # fmt: skip
-    if len(rows) == 2 and all("error" not in r for r in rows):
-        ratio = rows[1]["instructions_per_call"] / rows[0]["instructions_per_call"]
-        print(f"\nbaseline / this checkout, instructions per call: {ratio:.3f}x")
+    _print_ratio(rows, "instructions_per_call", "instructions per call", 3)
     print("\ninstructions per call: the difference between two runs of different sizes under "
           "Cachegrind, every thread, the in-process judge's included (the same code in both "
           "versions unless rubricate.testing changed); deterministic to within ~1 %, where "
@@ -278,12 +277,17 @@ def _print(rows: list[dict[str, Any]], load: float) -> None:
         print(f"{r['version']:14} {r['calls']:>6} {_spread(r, 'own_ms_per_call'):>18} "
               f"{_spread(r, 'main_ms_per_call'):>18} {r['judge_ms_per_call']:>12.3f} "
               f"{r['startup_s']:>11.2f} {r['report_s']:>9.2f}")  # fmt: skip
-    if len(rows) == 2 and all("error" not in r for r in rows):
-        ratio = rows[1]["own_ms_per_call"] / rows[0]["own_ms_per_call"]
-        print(f"\nbaseline / this checkout, own CPU per call: {ratio:.2f}x")
+    _print_ratio(rows, "own_ms_per_call", "own CPU per call", 2)
     print("\nown: rubricate's CPU per judge call from the first call to the last, every thread "
           "(the call store's writer too), the in-process judge's CPU taken out; start-up and "
           "the report are once per run, not per call")
+
+
+def _print_ratio(rows: list[dict[str, Any]], key: str, what: str, digits: int) -> None:
+    """With a baseline row beside this checkout's, both measured: baseline / this, of ``key``."""
+    if len(rows) == 2 and all("error" not in r for r in rows):
+        ratio = rows[1][key] / rows[0][key]
+        print(f"\nbaseline / this checkout, {what}: {ratio:.{digits}f}x")
 
 
 def _spread(row: dict[str, Any], key: str) -> str:
