@@ -45,11 +45,6 @@ FILES = {
 """The data files of a run directory."""
 
 
-_NO_MESSAGES = {"calls": {"__all__": {"messages"}}}
-"""What :meth:`RunWriter.append_record` leaves out of a record whose calls all name their
-request: their messages (in ``prompts.jsonl``)."""
-
-
 def sha256_bytes(data: bytes) -> str:
     """Hex SHA-256 of ``data``."""
     return hashlib.sha256(data).hexdigest()
@@ -161,11 +156,7 @@ class RunWriter:
                 fresh = True
         if fresh and self._prompts is not None:
             self._prompts.flush()
-        exclude: Any = None
-        if addressed and len(addressed) == len(record.calls):
-            exclude = _NO_MESSAGES
-        elif addressed:
-            exclude = {"calls": {index: {"messages"} for index in addressed}}
+        exclude = {"calls": {index: {"messages"} for index in addressed}} if addressed else None
         # the record serialised in one pass by pydantic: the same JSON as json.dumps of
         # model_dump, NaN included (records.JSON_CONFIG)
         head = json.dumps(line, ensure_ascii=False)
