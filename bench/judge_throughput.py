@@ -35,7 +35,13 @@ calls. For ``calibrate`` what follows
 the last judge call (the grades table and ``grades.csv``, ``run.json``, statistics, report
 files, figures: the work a run does once, whatever its size) is measured and printed
 separately, not in the per-call figure, and the per-call CPU is split into start-up (imports,
-loading and compiling the rubric, before the first call) and grading.
+loading and compiling the rubric, before the first call) and grading. Beside it, the loopback
+judge's own CPU per call while that driver ran (``judge ms``), the ``judge cap``: the calls/s
+the judge answers at that cost on one core (it is one Python process; its handler threads share
+one GIL), and the ``CPU cap``: the calls/s the machine's cores allow client and judge together
+(cores x 1000 / (client ms + judge ms)). No driver passes either; a larger body costs the judge
+CPU too, so a driver sending rubricate's ~14 kB prompts meets a lower judge cap than the bare
+client's tiny ones.
 
 Run: ``python bench/judge_throughput.py [--settings 64x0.2,256x0.05] [--repeats 5] [--json]
 [--runs N] [--baseline DIR]``.
@@ -442,7 +448,11 @@ def _run_child(
     name = name or driver
     if source:
         name = f"{name} (baseline)"
-    return {"driver": name, **run_child(command, source, timeout=1800)}
+    judge_before = _proc_cpu(opts.judge_pid) if opts.judge_pid else None
+    row = {"driver": name, **run_child(command, source, timeout=1800)}
+    if judge_before is not None:  # the judge answers no one else while this driver runs
+        row["judge_cpu_s"] = _proc_cpu(opts.judge_pid) - judge_before
+    return row
 
 
 def child_env(source: str | None = None) -> dict[str, str]:
@@ -540,6 +550,12 @@ def _start_judge(latency: float) -> tuple[subprocess.Popen, str]:
     return server, json.loads(server.stdout.readline())["base_url"]
 
 
+def two_core_ceiling(client_ms: float, judge_ms: float, cpus: int) -> float:
+    """The calls/s a machine of ``cpus`` cores allows when the client and the judge share it:
+    each call costs ``client_ms + judge_ms`` of CPU (a bound: it assumes no idle core)."""
+    return cpus * 1000.0 / (client_ms + judge_ms)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--settings", default="64x0.2,256x0.05",
@@ -564,6 +580,7 @@ def main() -> int:
     parser.add_argument("--bodies", help=argparse.SUPPRESS)
     parser.add_argument("--bodies-out", help=argparse.SUPPRESS)
     opts = parser.parse_args()
+    opts.judge_pid = None
     if opts.child:
         with tempfile.TemporaryDirectory() as folder:
             figures = CHILDREN[opts.child](opts, Path(folder))
@@ -584,6 +601,7 @@ def main() -> int:
     keep = tempfile.TemporaryDirectory()
     for opts.concurrency, latency in settings:
         server, base_url = _start_judge(latency)
+        opts.judge_pid = server.pid
         rounds: list[dict] = []
         try:
             for _ in range(opts.runs):  # each round: every driver once, in the same order
@@ -641,7 +659,8 @@ def _round(opts: argparse.Namespace, drivers: list[str], base_url: str, keep: Pa
     return rows
 
 
-SPREAD = ("calls_per_s", "of_ideal", "of_bare", "of_bodies", "cpu_ms_per_call")
+SPREAD = ("calls_per_s", "of_ideal", "of_bare", "of_bodies", "cpu_ms_per_call",
+          "judge_cpu_ms_per_call", "judge_ceiling_calls_per_s", "cpu_ceiling_calls_per_s")
 """Figures reported as the median of ``--runs`` rounds, with their lowest and highest."""
 CPU_PARTS = ("startup_cpu_s", "grading_cpu_s", "report_cpu_s")
 """calibrate's CPU seconds before the first call, while grading, and after the last call."""
@@ -686,6 +705,13 @@ def _figures(concurrency: int, latency: float, rows: list[dict]) -> dict:
         row["of_bare"] = round(rate / bare_rate, 3) if bare_rate else None
         row["of_bodies"] = round(rate / bodies_rate, 3) if bodies_rate else None
         row["cpu_ms_per_call"] = round(row["cpu_s"] / row["calls"] * 1000, 3)
+        if "judge_cpu_s" in row:
+            judge_ms = row["judge_cpu_s"] / row["calls"] * 1000
+            client_s = row.get("grading_cpu_s", row["cpu_s"])  # CPU while calls are made
+            row["judge_cpu_ms_per_call"] = round(judge_ms, 3)
+            row["cpu_ceiling_calls_per_s"] = round(two_core_ceiling(
+                client_s / row["calls"] * 1000, judge_ms, os.cpu_count() or 1), 1)
+            row["judge_ceiling_calls_per_s"] = round(1000.0 / judge_ms, 1) if judge_ms else None
         for key in CPU_PARTS:
             if key in row:
                 row[key] = round(row[key], 2)
@@ -700,7 +726,8 @@ def _print(results: list[dict], load: float) -> None:
         c, lat, ideal = setting["concurrency"], setting["latency_s"], setting["ideal_calls_per_s"]
         print(f"\n{c} in flight x {lat * 1000:g} ms judge: ideal {ideal:,.0f} calls/s")
         print(f"{'driver':22} {'calls':>6} {'calls/s':>9} {'/ideal':>7} {'/bare':>6} "
-              f"{'/bodies':>7} {'CPU ms/call':>12}  notes")  # fmt: skip
+              f"{'/bodies':>7} {'CPU ms/call':>12} {'judge ms':>8} {'judge cap':>9} "
+              f"{'CPU cap':>8}  notes")  # fmt: skip
         for r in setting["rows"]:
             if "calls_per_s" not in r:
                 print(f"{r['driver']:22} {'-':>6}  {r.get('error') or r.get('skipped')}")
@@ -717,9 +744,16 @@ def _print(results: list[dict], load: float) -> None:
                         f"{r['report_cpu_s']:.2f} s (not in ms/call)")  # fmt: skip
             print(f"{r['driver']:22} {r['calls']:>6} {r['calls_per_s']:>9} {r['of_ideal']:>7} "
                   f"{_or_dash(r['of_bare']):>6} {_or_dash(r.get('of_bodies')):>7} "
-                  f"{r['cpu_ms_per_call']:>12}  {note}")  # fmt: skip
+                  f"{r['cpu_ms_per_call']:>12} {_or_dash(r.get('judge_cpu_ms_per_call')):>8} "
+                  f"{_or_dash(r.get('judge_ceiling_calls_per_s')):>9} "
+                  f"{_or_dash(r.get('cpu_ceiling_calls_per_s')):>8}  {note}")  # fmt: skip
     print("\n/bare: of the bare client's calls/s (tiny bodies); /bodies: of the bare client "
-          f"sending calibrate's own bodies ({BODIES!r}): the same payload, no rubricate")
+          f"sending calibrate's own bodies ({BODIES!r}): the same payload, no rubricate; "
+          "judge ms: the loopback judge's CPU per call while this driver ran; judge cap: the "
+          "calls/s the judge answers at that cost with one core (one Python process: its "
+          f"threads share one GIL); CPU cap: the calls/s {os.cpu_count()} cores allow client and "
+          "judge together, at the client's CPU per call while calling (calibrate: grading, "
+          "start-up left out) plus the judge's")
 
 
 def _or_dash(value: float | None) -> str:
