@@ -56,3 +56,29 @@ def test_reports_with_figures_are_the_golden_ones(tmp_path: Path) -> None:
     for file in ("report.json", "report.md"):
         golden = GOLDEN / "accordance_tax" / f"figures.{file}"
         assert (out / file).read_bytes() == golden.read_bytes(), file
+
+
+@pytest.mark.subprocess
+def test_a_report_without_experts_does_not_import_scipy_stats(tmp_path: Path) -> None:
+    """scipy.stats takes ~0.4 s longer to import than the scipy.special functions it computes
+    the normal, t, beta and F quantiles with (scipy 1.17), longer than a report's statistics
+    take; a report without expert grades (the shipped example's) needs none of the rest."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "accordance_tax"
+    out.mkdir()
+    for file in INPUTS[:-1]:  # no experts.csv
+        shutil.copy(GOLDEN / "accordance_tax" / file, out / file)
+    code = (
+        "import sys; from pathlib import Path; "
+        "from rubricate.calibration.report.files import rebuild_reports; "
+        f"rebuild_reports(Path({str(out)!r}), figures=False); "
+        "print(sorted(m for m in sys.modules if m.startswith('scipy.stats')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["readiness"], "the report was built"
+    assert done.stdout.strip() == "[]", done.stdout

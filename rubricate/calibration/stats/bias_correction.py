@@ -66,9 +66,8 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy.stats import norm
-from scipy.stats import t as student_t
 
+from rubricate.calibration.stats.distributions import norm_ppf, t_ppf
 from rubricate.calibration.stats.proportion import proportion_ci
 
 Interval = Literal["t", "normal"]
@@ -126,9 +125,9 @@ def _quantile(confidence: float, interval: Interval, df: int) -> float:
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must lie in (0, 1), not {confidence}")
     if interval == "normal":
-        return float(norm.ppf(0.5 + confidence / 2))
+        return float(norm_ppf(0.5 + confidence / 2))
     if interval == "t":
-        return float(student_t.ppf(0.5 + confidence / 2, df))
+        return float(t_ppf(0.5 + confidence / 2, df))
     raise ValueError(f"unknown interval {interval!r}; use 't' or 'normal'")
 
 

@@ -33,6 +33,8 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from rubricate.calibration.stats.distributions import norm_cdf, norm_ppf
+
 Seed = int | np.random.Generator | None
 CIMethod = Literal["percentile", "bca"]
 
@@ -109,17 +111,14 @@ def _interval(
     alpha = 1 - confidence
     quantiles = np.array([alpha / 2, 1 - alpha / 2])
     if method == "bca":
-        # Deferred: scipy.stats is slow to import.
-        from scipy.stats import norm
-
         below = np.mean(replicates < estimate) + 0.5 * np.mean(replicates == estimate)
-        z0 = norm.ppf(np.clip(below, 1e-12, 1 - 1e-12))
+        z0 = norm_ppf(np.clip(below, 1e-12, 1 - 1e-12))
         jack = jackknife[~np.isnan(jackknife)] if jackknife is not None else np.array([])
         d = jack.mean() - jack if jack.size else np.array([0.0])
         denominator = 6.0 * float(np.sum(d * d)) ** 1.5
         accel = float(np.sum(d**3)) / denominator if denominator > 0 else 0.0
-        z = norm.ppf(quantiles)
-        quantiles = norm.cdf(z0 + (z0 + z) / (1 - accel * (z0 + z)))
+        z = norm_ppf(quantiles)
+        quantiles = norm_cdf(z0 + (z0 + z) / (1 - accel * (z0 + z)))
     elif method != "percentile":
         raise ValueError(f"unknown method {method!r}; use 'percentile' or 'bca'")
     low, high = np.quantile(replicates, quantiles)

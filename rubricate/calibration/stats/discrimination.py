@@ -41,6 +41,7 @@ from rubricate.calibration.stats.bootstrap import (
     bootstrap_mean_ci,
     rng_from,
 )
+from rubricate.calibration.stats.distributions import average_ranks
 from rubricate.calibration.stats.proportion import proportion_ci
 
 ORDER: tuple[str, ...] = ("great", "fair", "poor")
@@ -215,10 +216,7 @@ def auc(positive: np.ndarray, negative: np.ndarray) -> float:
     pos, neg = np.asarray(positive, dtype=float), np.asarray(negative, dtype=float)
     if pos.size == 0 or neg.size == 0:
         return float("nan")
-    # Deferred: scipy.stats is slow to import.
-    from scipy.stats import rankdata
-
-    ranks = rankdata(np.concatenate([pos, neg]))
+    ranks = average_ranks(np.concatenate([pos, neg]))
     u = ranks[: pos.size].sum() - pos.size * (pos.size + 1) / 2.0
     return float(u / (pos.size * neg.size))
 

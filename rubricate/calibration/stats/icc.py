@@ -39,6 +39,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from rubricate.calibration.stats.distributions import f_ppf as _f_ppf
+from rubricate.calibration.stats.distributions import f_sf as _f_sf
+
 ICC_FORMS: tuple[str, ...] = ("ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k")
 """The Shrout & Fleiss forms, in their order (ICC(1,1), ICC(2,1), ICC(3,1), then the k forms)."""
 
@@ -99,19 +102,6 @@ class ICCResult:
 
     def __getitem__(self, form: str) -> ICCEstimate:
         return self.forms[form]
-
-
-def _f_ppf(q: float, dfn: float, dfd: float) -> float:
-    # Deferred: scipy.stats is slow to import and only needed for intervals.
-    from scipy.stats import f
-
-    return float(f.ppf(q, dfn, dfd))
-
-
-def _f_sf(x: float, dfn: float, dfd: float) -> float:
-    from scipy.stats import f
-
-    return float(f.sf(x, dfn, dfd))
 
 
 def mean_squares(matrix: np.ndarray) -> tuple[float, float, float, float]:

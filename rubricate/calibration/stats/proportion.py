@@ -21,14 +21,13 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from rubricate.calibration.stats.distributions import beta_ppf, norm_ppf
+
 IntervalMethod = Literal["wilson", "exact"]
 
 
 def _z(confidence: float) -> float:
-    # Deferred: scipy.stats is slow to import.
-    from scipy.stats import norm
-
-    return float(norm.ppf(0.5 + confidence / 2))
+    return float(norm_ppf(0.5 + confidence / 2))
 
 
 def proportion_ci(
@@ -63,11 +62,9 @@ def proportion_ci(
             low = np.where(k_arr == 0, 0.0, np.clip(centre - half, 0, 1))
             high = np.where(k_arr == n_arr, 1.0, np.clip(centre + half, 0, 1))
         elif method == "exact":
-            from scipy.stats import beta
-
             alpha = 1 - confidence
-            low = np.where(k_arr > 0, beta.ppf(alpha / 2, k_arr, n_arr - k_arr + 1), 0.0)
-            high = np.where(k_arr < n_arr, beta.ppf(1 - alpha / 2, k_arr + 1, n_arr - k_arr), 1.0)
+            low = np.where(k_arr > 0, beta_ppf(alpha / 2, k_arr, n_arr - k_arr + 1), 0.0)
+            high = np.where(k_arr < n_arr, beta_ppf(1 - alpha / 2, k_arr + 1, n_arr - k_arr), 1.0)
         else:
             raise ValueError(f"unknown method {method!r}; use 'wilson' or 'exact'")
     empty = n_arr == 0
