@@ -39,9 +39,10 @@ loading and compiling the rubric, before the first call) and grading. Beside it,
 judge's own CPU per call while that driver ran (``judge ms``), the ``judge cap``: the calls/s
 the judge answers at that cost on one core (it is one Python process; its handler threads share
 one GIL), and the ``CPU cap``: the calls/s the machine's cores allow client and judge together
-(cores x 1000 / (client ms + judge ms)). No driver passes either; a larger body costs the judge
-CPU too, so a driver sending rubricate's ~14 kB prompts meets a lower judge cap than the bare
-client's tiny ones.
+(cores x 1000 / (client ms + judge ms)). Both are bounds of CPU alone (the judge's threads
+release the GIL in the kernel, so a saturated judge may pass its cap by a few per cent); a
+larger body costs the judge CPU too, so a driver sending rubricate's ~14 kB prompts meets a
+lower judge cap than the bare client's tiny ones.
 
 Run: ``python bench/judge_throughput.py [--settings 64x0.2,256x0.05] [--repeats 5] [--json]
 [--runs N] [--baseline DIR]``.
@@ -550,7 +551,7 @@ def _start_judge(latency: float) -> tuple[subprocess.Popen, str]:
     return server, json.loads(server.stdout.readline())["base_url"]
 
 
-def two_core_ceiling(client_ms: float, judge_ms: float, cpus: int) -> float:
+def shared_cpu_ceiling(client_ms: float, judge_ms: float, cpus: int) -> float:
     """The calls/s a machine of ``cpus`` cores allows when the client and the judge share it:
     each call costs ``client_ms + judge_ms`` of CPU (a bound: it assumes no idle core)."""
     return cpus * 1000.0 / (client_ms + judge_ms)
@@ -709,7 +710,7 @@ def _figures(concurrency: int, latency: float, rows: list[dict]) -> dict:
             judge_ms = row["judge_cpu_s"] / row["calls"] * 1000
             client_s = row.get("grading_cpu_s", row["cpu_s"])  # CPU while calls are made
             row["judge_cpu_ms_per_call"] = round(judge_ms, 3)
-            row["cpu_ceiling_calls_per_s"] = round(two_core_ceiling(
+            row["cpu_ceiling_calls_per_s"] = round(shared_cpu_ceiling(
                 client_s / row["calls"] * 1000, judge_ms, os.cpu_count() or 1), 1)
             row["judge_ceiling_calls_per_s"] = round(1000.0 / judge_ms, 1) if judge_ms else None
         for key in CPU_PARTS:

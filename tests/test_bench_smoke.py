@@ -71,7 +71,7 @@ def test_judge_throughput_rounds_give_medians_and_ranges(tmp_path: Path) -> None
 def test_the_cpu_cap_is_what_the_cores_allow_client_and_judge_together() -> None:
     """0.5 ms of client CPU and 0.5 ms of the judge's per call: two cores answer 2,000 calls/s,
     one core 1,000; a judge twice as costly for a larger body lowers the cap (4/3 as many ms)."""
-    ceiling = _judge_throughput().two_core_ceiling
+    ceiling = _judge_throughput().shared_cpu_ceiling
     assert ceiling(0.5, 0.5, 2) == 2000.0
     assert ceiling(0.5, 0.5, 1) == 1000.0
     assert ceiling(0.5, 1.0, 2) == pytest.approx(2000.0 * 1.0 / 1.5)
