@@ -6,7 +6,11 @@ statistics of a calibration report take to compute. These are the functions ``sc
 itself computes the quantiles and tails with (``norm.ppf`` is ``ndtri``, ``norm.cdf`` ``ndtr``,
 ``t.ppf`` ``stdtrit``, ``f.ppf`` ``fdtri``, ``f.sf`` ``fdtrc``; ``beta.ppf`` gives what
 ``betaincinv`` gives, both Boost's inverse incomplete beta), so the values are the same to the
-last bit (the golden reports, ``tests/data/report_golden``, are unchanged byte for byte).
+last bit (the golden reports, ``tests/data/report_golden``, are unchanged byte for byte). Where
+``scipy.stats`` answers without its special function (a quantile at 0 or 1 is the end of the
+support, an F tail below its support is 1) these do the same; ``tests/calibration/
+test_distributions.py`` holds every function to ``scipy.stats`` inside, at the ends of and
+outside the support.
 ``scipy.stats`` is still imported where its tests are needed (the correlations with the
 experts, :mod:`.correlation`).
 
