@@ -11,6 +11,7 @@ import sqlite3
 import pytest
 
 from rubricate.errors import InputError
+from rubricate.judge import store_writer
 from rubricate.judge.calls import CallError, ModelReply, ModelRequest
 from rubricate.judge.store import SCHEMA_VERSION, CallStore, Op
 from rubricate.judge.store_writer import StoreWriter
@@ -201,6 +202,41 @@ def test_the_writer_groups_commits_and_each_answer_is_on_disk_when_put_returns(t
     assert seen_on_disk == [True] * 40
     assert writer.writes == 80 and writer.commits < writer.writes
     assert store.count() == 40 and store.query("SELECT COUNT(*) FROM claims") == [(0,)]
+    store.close()
+
+
+def test_a_write_to_an_idle_writer_commits_at_once_and_a_busy_one_collects_a_group(tmp_path):
+    """Writes arriving while the last group committed under GROUP_S ago wait GROUP_S to go
+    together (fewer commits and wake-ups at 64 calls in flight); a write after a quiet spell
+    (a reward server between requests) is not held back at all."""
+    store = CallStore(tmp_path / "c.sqlite")
+    delays: list[float] = []
+
+    async def queued_delay(writer: StoreWriter, key: str) -> float:
+        loop = asyncio.get_running_loop()
+        waiting = asyncio.ensure_future(
+            writer.put(key, REQUEST, ModelReply(text=key), mode="chat", owner=None)
+        )
+        await asyncio.sleep(0)  # queued, its group's timer set
+        assert writer._timer is not None
+        delay = writer._timer.when() - loop.time()
+        await waiting
+        return delay
+
+    async def main() -> None:
+        writer = StoreWriter(store)
+        delays.append(await queued_delay(writer, "first"))
+        delays.append(await queued_delay(writer, "right after"))
+        await asyncio.sleep(store_writer.GROUP_S * 3)  # quiet
+        delays.append(await queued_delay(writer, "after a quiet spell"))
+        await writer.aclose()
+
+    asyncio.run(main())
+    first, busy, idle = delays
+    assert first <= 0 and idle <= 0
+    assert busy > store_writer.GROUP_S / 2
+    keys = ("first", "right after", "after a quiet spell")
+    assert [store.get(k).text for k in keys] == list(keys)
     store.close()
 
 
