@@ -28,9 +28,9 @@ and no caller is kept waiting for nothing.
 5,927-6,040, the wall time unchanged (5.8 s); the CPU this saves (~0.02 ms per judge call) is
 less than a shared machine's run-to-run spread. A lone request to ``rubricate serve`` of that
 rubric (15 judge calls at once, a 50 ms judge, the default call store) is answered in 63-65 ms
-instead of 81-82 (medians of 22 requests, twice each, side by side). The price: under load a grade (a reward
-server's answer) is handed back up to 25 ms later instead of 10; at 50 ms ``calibrate``'s
-calls/s began to fall in one comparison (0.946 of ideal against 0.955).
+instead of 81-82 (medians of 22 requests, twice each, side by side). The price: under load
+a grade (a reward server's answer) is handed back up to 25 ms later instead of 10; at 50 ms
+``calibrate``'s calls/s began to fall in one comparison (0.946 of ideal against 0.955).
 """
 
 from __future__ import annotations
